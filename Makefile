@@ -1,0 +1,43 @@
+# memstorm: `make run` builds and runs the default scenario; `make test` runs
+# every test. Both install what is missing first (Debian packages, as root).
+
+GO      ?= go
+BIN     := bin/memstorm
+SCENARIO ?= eat-and-return
+export PATH := $(PATH):/usr/local/go/bin
+export CGO_ENABLED := 1
+
+# Run-time packages: the allocators memstorm can switch to.
+RUN_PKGS  := libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0
+# Test-time extras: a real browser for the HTML report test, fonts for it.
+TEST_PKGS := $(RUN_PKGS) chromium fonts-dejavu-core
+BENCH_PKGS := $(RUN_PKGS) stress-ng
+
+.PHONY: all build run test bench setup-run setup-test setup-bench clean
+
+all: build
+
+setup-run:
+	@scripts/setup.sh $(RUN_PKGS)
+
+setup-test:
+	@scripts/setup.sh $(TEST_PKGS)
+
+setup-bench:
+	@scripts/setup.sh $(BENCH_PKGS)
+
+build: setup-run
+	$(GO) build -o $(BIN) ./cmd/memstorm
+
+run: build
+	./$(BIN) run --out runs/make-run-$$(date +%Y%m%d-%H%M%S) $(SCENARIO)
+
+test: setup-test
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 20m ./...
+
+bench: build setup-bench
+	./$(BIN) bench
+
+clean:
+	rm -rf bin runs

@@ -1,0 +1,109 @@
+/*
+ * ops.h: the allocation op-stream engine of memstorm, plain C with no Go
+ * dependency so that a standalone C reference program can reuse it.
+ *
+ * Slot encoding (one uint64_t per live object, in allocation order):
+ *   malloc family (tag 0): bits 0..2 = 0, bits 3..47 = pointer (>= 8-aligned),
+ *       bits 48..63 = requested size when 1..65535, else 0 and the size is
+ *       stored in the object's first 8 bytes (objects >= 64 KiB).
+ *   mmap (tag 1): bits 0..2 = 1, bits 12..47 = page-aligned pointer, the
+ *       requested size split over bits 3..11 (low 9 bits) and 48..63 (high 16
+ *       bits) when below 32 MiB, else 0 and the size is in the first 8 bytes.
+ */
+#ifndef MEMSTORM_OPS_H
+#define MEMSTORM_OPS_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+/* Same layout as alloc.Counters; 64 bytes, written with relaxed atomic stores. */
+typedef struct ms_counters {
+	int64_t live_bytes, live_objects, alloc_bytes, free_bytes;
+	int64_t alloc_ops, free_ops, bookkeeping_bytes, failures;
+} ms_counters;
+
+enum { MS_VIA_MALLOC, MS_VIA_CALLOC, MS_VIA_REALLOC, MS_VIA_MEMALIGN, MS_VIA_MMAP, MS_VIA_GO };
+enum { MS_DIST_FIXED, MS_DIST_UNIFORM, MS_DIST_LOGNORMAL, MS_DIST_PARETO, MS_DIST_HISTOGRAM };
+enum { MS_FILL_BUDGET, MS_FILL_DONE, MS_FILL_ENOMEM };
+enum {
+	MS_SEL_ALL, MS_SEL_EVERY_NTH, MS_SEL_KEEP_ONE_PER_PAGE, MS_SEL_RANDOM,
+	MS_SEL_OLDEST, MS_SEL_NEWEST, MS_SEL_LARGER, MS_SEL_SMALLER
+};
+
+/* A size distribution; sizes/cum (cumulative weights ending at 1.0) only for histograms. */
+typedef struct ms_dist {
+	int kind;
+	int64_t value, min, max, median;
+	double sigma, alpha;
+	const int64_t *sizes;
+	const double *cum;
+	int64_t nsizes;
+} ms_dist;
+
+typedef struct ms_fill {
+	int via;
+	int touch;
+	int64_t align;
+	ms_dist dist;
+	int64_t max_bytes, max_count; /* 0 = unbounded */
+	int64_t budget_ns;
+} ms_fill_spec;
+
+typedef struct ms_fill_result {
+	int status;
+	int err; /* errno of the failed allocation */
+	int64_t bytes, count, failed_size;
+} ms_fill_result;
+
+typedef struct ms_selection {
+	int pattern;
+	int64_t n;
+	double fraction;
+	uint64_t seed;
+	int64_t size;
+} ms_selection;
+
+/* Streaming chooser: feed it exactly `total` objects in allocation order. */
+typedef struct ms_selector {
+	ms_selection sel;
+	int64_t total, idx, k, picked;
+	uint64_t rng[4];
+	uint64_t *set; /* KeepOnePerPage: open-addressing set of pages, mmap'd */
+	int64_t setcap;
+} ms_selector;
+
+typedef struct ms_engine {
+	uint64_t rng[4];
+	uint64_t *slots;
+	int64_t len, cap; /* slots used, slots mapped */
+	int64_t mmap_live; /* live objects with tag 1 */
+	int64_t extra_book; /* bookkeeping held elsewhere (the Go-heap list) */
+	ms_counters c; /* authoritative totals, published to the caller's copy */
+} ms_engine;
+
+void ms_rng_seed(uint64_t s[4], uint64_t seed);
+uint64_t ms_rng_next(uint64_t s[4]);
+int64_t ms_sample(uint64_t s[4], const ms_dist *d);
+
+int ms_selector_init(ms_selector *s, const ms_selection *sel, int64_t total);
+int ms_selector_pick(ms_selector *s, uint64_t addr, int64_t size);
+void ms_selector_fini(ms_selector *s);
+/* Runs a selector over arrays (for objects kept outside the engine); out[i] = 1 to free. */
+int ms_select_batch(const ms_selection *sel, int64_t n, const uint64_t *addr, const int64_t *size, uint8_t *out);
+
+ms_engine *ms_engine_new(uint64_t seed, int *err);
+int ms_fill(ms_engine *e, const ms_fill_spec *f, const int64_t *sizes, const double *cum, ms_counters *pub, ms_fill_result *r);
+int ms_free(ms_engine *e, const ms_selection *sel, ms_counters *pub, int64_t *bytes, int64_t *count);
+int ms_madvise(ms_engine *e, const ms_selection *sel, int advice, ms_counters *pub, int64_t *bytes, int64_t *count);
+void ms_sample_batch(ms_engine *e, const ms_dist *d, const int64_t *sizes, const double *cum, int64_t *out, int64_t n);
+void ms_publish(ms_engine *e, ms_counters *pub);
+int ms_engine_close(ms_engine *e, ms_counters *pub);
+/* Reads back size and address of slot i (for tests and the Go side). */
+int64_t ms_slot(const ms_engine *e, int64_t i, uint64_t *addr, int *tag);
+
+/* Steady-state churn: `live` objects in a ring, then `ops` times free a random
+ * one and malloc a new size from d. Returns the number of NULL mallocs, -1 if
+ * the ring could not be mapped. */
+int64_t ms_churn(uint64_t rng[4], const ms_dist *d, int64_t live, int64_t ops);
+
+#endif

@@ -1,0 +1,70 @@
+// Package cgroup gives each memstorm run its own memory cgroup and reads its
+// counters, on cgroup v1, v2 and hybrid hosts.
+//
+// # Detection
+//
+// Detect reads <proc>/self/mountinfo and <proc>/self/cgroup (both roots are
+// parameters, see Roots, so tests use captured trees under testdata/). A
+// controller binds to exactly one hierarchy, so:
+//
+//   - v1: a "cgroup" mount whose super options include memory. The own cgroup
+//     is the path of the /proc/self/cgroup line listing memory, taken
+//     relative to the mount's root (mountinfo field 4: a container sees its
+//     own cgroup bind-mounted as the hierarchy root) and joined to the mount
+//     point, e.g. /sys/fs/cgroup/memory/<own path>.
+//   - hybrid: the same v1 memory mount, plus a cgroup2 mount (usually
+//     /sys/fs/cgroup/unified) that holds no memory controller. It is treated
+//     as v1; Host.Hybrid reports it (cgroups.Mode() calls this Hybrid).
+//   - v2: no v1 memory mount; the cgroup2 mount plus the "0::<path>" line,
+//     accepted only if the own cgroup's cgroup.controllers lists memory.
+//
+// # Children
+//
+// Host.NewChild creates <own cgroup>/<name> with containerd/cgroups v3:
+// cgroup1.New with a memory-only Hierarchy and a StaticPath relative to the
+// memory mount (not Default, which would create the child in every v1
+// controller, and not NestedPath, which reads the live /proc/self/cgroup and
+// misplaces the child when the own cgroup is the mount root), or
+// cgroup2.NewManager, which also enables +memory in the ancestors'
+// cgroup.subtree_control. On v2 that fails with EBUSY when the own cgroup
+// holds processes and has not delegated memory yet (no internal processes
+// rule); the error is returned, memstorm does not move itself.
+//
+// Settings map to files as follows (-1 = unlimited, the new-cgroup default,
+// so nothing is written):
+//
+//	Settings   v1                                  v2
+//	Max        memory.limit_in_bytes               memory.max
+//	High       memory.soft_limit_in_bytes          memory.high
+//	Swap       memory.memsw.limit_in_bytes=Max+Swap  memory.swap.max
+//	           (only where memsw exists, with Max)
+//	OOMGroup   ErrUnsupported                      memory.oom.group
+//
+// A v2 worker starts inside the child through clone3 CLONE_INTO_CGROUP
+// (Group.FD); v1 has no such flag, so the caller starts the worker blocked,
+// calls Group.AddProc, then releases it.
+//
+// Group.Delete SIGKILLs every PID still in cgroup.procs (never a process
+// outside the group), waits until the list is empty and removes the
+// directory through the library. Host.CleanupStale does the same for
+// children named memstorm-<pid>-* (ChildName) whose supervisor is dead.
+// Host.Current is the own cgroup in read-only mode for in-container runs.
+//
+// # Counters
+//
+// Stats reads, and pure io.Reader parsers decode:
+//
+//	Stats       v1                                      v2
+//	Usage       memory.usage_in_bytes                   memory.current
+//	Peak        memory.max_usage_in_bytes               memory.peak (-1, PeakSampled if absent: < 5.19)
+//	Limit/High  limit_in_bytes / soft_limit_in_bytes    memory.max / memory.high
+//	OOMKills    memory.oom_control oom_kill             memory.events oom_kill
+//	OOMEvents   -1 (not counted)                        memory.events oom
+//	Failcnt     memory.failcnt + memory.memsw.failcnt   memory.events max
+//	PSI         OK=false                                memory.pressure
+//
+// Unlimited is -1 everywhere: v2 writes "max", v1 writes the page-counter
+// maximum (9223372036854771712 with 4 KiB pages; every value >= 2^62 is
+// read as unlimited). A file that the version always has and that is
+// missing or unparsable is an error naming the file, never a zero.
+package cgroup

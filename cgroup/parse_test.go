@@ -1,0 +1,195 @@
+package cgroup
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func openFixture(t *testing.T, rel string) *os.File {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+func TestParseFlatKeyedFixtures(t *testing.T) {
+	tests := []struct {
+		file string
+		want map[string]int64 // subset that must match
+		n    int              // number of keys
+	}{
+		{"v1/after-oom/memory.oom_control", map[string]int64{"oom_kill_disable": 0, "under_oom": 0, "oom_kill": 1}, 3},
+		{"v1/before/memory.oom_control", map[string]int64{"oom_kill": 0}, 3},
+		{"v2/after-oom/memory.events", map[string]int64{"low": 0, "high": 0, "max": 35, "oom": 1, "oom_kill": 1, "oom_group_kill": 0}, 6},
+		{"v2/after-oom/memory.events.local", map[string]int64{"max": 35, "oom_kill": 1}, 6},
+		{"v2/after-oom/memory.stat", map[string]int64{"anon": 0, "kernel": 208896, "pagetables": 204800}, -1},
+		{"v1/after-oom/memory.stat", map[string]int64{"cache": 8192, "rss": 0}, -1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			got, err := parseFlatKeyed(openFixture(t, tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.n >= 0 && len(got) != tc.n {
+				t.Errorf("got %d keys %v, want %d", len(got), got, tc.n)
+			}
+			for k, v := range tc.want {
+				if g, ok := got[k]; !ok || g != v {
+					t.Errorf("%s = %d (present %v), want %d", k, g, ok, v)
+				}
+			}
+		})
+	}
+}
+
+func TestParseFlatKeyedEdges(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		want    map[string]int64
+		wantErr string
+	}{
+		{"blank lines skipped", "\n a 1\n\n\tb 2 \n", map[string]int64{"a": 1, "b": 2}, ""},
+		{"empty file", "", map[string]int64{}, ""},
+		{"truncated line", "oom_kill_disable 0\nunder_", nil, "line 2"},
+		{"three fields", "a 1 2\n", nil, "line 1"},
+		{"garbage value", "oom_kill x\n", nil, "invalid syntax"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := parseFlatKeyed(strings.NewReader(tc.in))
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want containing %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(tc.want, got); d != "" {
+				t.Errorf("(-want +got)\n%s", d)
+			}
+		})
+	}
+}
+
+func TestParseLimit(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		want    int64
+		wantErr bool
+	}{
+		{"v2 max", "max\n", -1, false},
+		{"v1 unlimited 4K pages", "9223372036854771712\n", -1, false},
+		{"v1 unlimited 64K pages", "9223372036854710272\n", -1, false},
+		{"v1 minus one", "-1\n", -1, false},
+		{"64 MiB", "67108864\n", 64 << 20, false},
+		{"zero", "0", 0, false},
+		{"empty", "", 0, true},
+		{"blank", " \n", 0, true},
+		{"garbage", "maxx\n", 0, true},
+		{"two values", "1 2\n", 0, true},
+		{"overflow", "99999999999999999999\n", 0, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := parseLimit(strings.NewReader(tc.in))
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
+			}
+			if !tc.wantErr && got != tc.want {
+				t.Errorf("got %d, want %d", got, tc.want)
+			}
+		})
+	}
+	for file, want := range map[string]int64{
+		"v1/before/memory.limit_in_bytes":       64 << 20,
+		"v1/before/memory.memsw.limit_in_bytes": -1,
+		"v1/before/memory.soft_limit_in_bytes":  -1,
+		"v2/before/memory.max":                  64 << 20,
+		"v2/before/memory.high":                 -1,
+		"v2/before/memory.swap.max":             -1,
+	} {
+		got, err := parseLimit(openFixture(t, file))
+		if err != nil || got != want {
+			t.Errorf("%s: got %d, %v; want %d", file, got, err, want)
+		}
+	}
+}
+
+func TestParseCounter(t *testing.T) {
+	for file, want := range map[string]int64{
+		"v1/after-oom/memory.usage_in_bytes":     241664,
+		"v1/after-oom/memory.max_usage_in_bytes": 64 << 20,
+		"v1/after-oom/memory.failcnt":            48,
+		"v2/after-oom/memory.current":            335872,
+		"v2/after-oom/memory.peak":               64 << 20,
+	} {
+		got, err := parseCounter(openFixture(t, file))
+		if err != nil || got != want {
+			t.Errorf("%s: got %d, %v; want %d", file, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "\n", "-5", "max", "12 13"} {
+		if v, err := parseCounter(strings.NewReader(in)); err == nil {
+			t.Errorf("parseCounter(%q) = %d, want error", in, v)
+		}
+	}
+}
+
+func TestParsePSI(t *testing.T) {
+	got, err := parsePSI(openFixture(t, "v2/after-oom/memory.pressure"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := PSI{OK: true, SomeTotal: 302, FullTotal: 302}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("(-want +got)\n%s", d)
+	}
+	got, err = parsePSI(strings.NewReader("some avg10=1.50 avg60=0.20 avg300=0.17 total=916431\nfull avg10=0.25 avg60=0.16 avg300=0.14 total=709387\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = PSI{OK: true, SomeAvg10: 1.5, FullAvg10: 0.25, SomeTotal: 916431, FullTotal: 709387}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("(-want +got)\n%s", d)
+	}
+	for name, in := range map[string]string{
+		"truncated": "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\nfull avg10=0.0",
+		"no full":   "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n",
+		"bad kind":  "many avg10=0.00 total=0\nfull avg10=0 total=0\n",
+		"bad float": "some avg10=x total=0\nfull avg10=0 total=0\n",
+		"bare word": "some avg10\nfull avg10=0 total=0\n",
+		"empty":     "",
+	} {
+		if p, err := parsePSI(strings.NewReader(in)); err == nil {
+			t.Errorf("%s: parsePSI = %+v, want error", name, p)
+		}
+	}
+}
+
+func TestParseProcs(t *testing.T) {
+	got, err := parseProcs(strings.NewReader("6506\n6509\n\n8186\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]int{6506, 6509, 8186}, got); d != "" {
+		t.Errorf("(-want +got)\n%s", d)
+	}
+	if got, err := parseProcs(strings.NewReader("")); err != nil || len(got) != 0 {
+		t.Errorf("empty: got %v, %v", got, err)
+	}
+	if _, err := parseProcs(strings.NewReader("12\nx\n")); err == nil {
+		t.Error("garbage pid: want error")
+	}
+}

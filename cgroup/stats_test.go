@@ -1,0 +1,85 @@
+package cgroup
+
+import (
+	"errors"
+	"io/fs"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+func TestReadStatsFixtures(t *testing.T) {
+	ignoreMaps := cmpopts.IgnoreFields(Stats{}, "Events", "EventsLocal", "Stat")
+	tests := []struct {
+		dir     string
+		version int
+		want    Stats
+	}{
+		{"v1/before", 1, Stats{Version: 1, Usage: 0, Peak: 0, PeakSource: PeakKernel, Limit: 64 << 20, High: -1, Swap: -1,
+			OOMKills: 0, OOMEvents: -1, Failcnt: 0}},
+		{"v1/after-oom", 1, Stats{Version: 1, Usage: 241664, Peak: 64 << 20, PeakSource: PeakKernel, Limit: 64 << 20, High: -1, Swap: -1,
+			OOMKills: 1, OOMEvents: -1, Failcnt: 48}},
+		{"v1/no-memsw", 1, Stats{Version: 1, PeakSource: PeakKernel, Limit: 64 << 20, High: -1, Swap: -1, OOMEvents: -1}},
+		{"v1/no-oom-kill-line", 1, Stats{Version: 1, PeakSource: PeakKernel, Limit: 64 << 20, High: -1, Swap: -1, OOMKills: -1, OOMEvents: -1}},
+		{"v2/before", 2, Stats{Version: 2, Usage: 0, Peak: 0, PeakSource: PeakKernel, Limit: 64 << 20, High: -1, Swap: -1,
+			PSI: PSI{OK: true}}},
+		{"v2/after-oom", 2, Stats{Version: 2, Usage: 335872, Peak: 64 << 20, PeakSource: PeakKernel, Limit: 64 << 20, High: -1, Swap: -1,
+			OOMKills: 1, OOMEvents: 1, Failcnt: 35, PSI: PSI{OK: true, SomeTotal: 302, FullTotal: 302}}},
+		{"v2/no-peak", 2, Stats{Version: 2, Peak: -1, PeakSource: PeakSampled, Limit: 64 << 20, High: -1, Swap: -1, PSI: PSI{OK: true}}},
+		{"v2/no-pressure", 2, Stats{Version: 2, PeakSource: PeakKernel, Limit: 64 << 20, High: -1, Swap: -1}},
+		{"v2/no-swap-accounting", 2, Stats{Version: 2, PeakSource: PeakKernel, Limit: 64 << 20, High: -1, Swap: -1, PSI: PSI{OK: true}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.dir, func(t *testing.T) {
+			got, err := readStats(tc.version, filepath.Join("testdata", tc.dir))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(tc.want, got, ignoreMaps); d != "" {
+				t.Errorf("(-want +got)\n%s", d)
+			}
+			if len(got.Events) == 0 || len(got.Stat) == 0 {
+				t.Errorf("Events %v / Stat with %d keys: want both read", got.Events, len(got.Stat))
+			}
+			if tc.version == 2 && got.EventsLocal["oom_kill"] != got.OOMKills {
+				t.Errorf("events.local oom_kill %d, events oom_kill %d: the fixture child has no children",
+					got.EventsLocal["oom_kill"], got.OOMKills)
+			}
+		})
+	}
+}
+
+func TestReadStatsErrors(t *testing.T) {
+	tests := []struct {
+		dir     string
+		version int
+		is      error  // errors.Is target, if any
+		mention string // the failing file must be named
+	}{
+		{"v1/truncated-oom-control", 1, nil, "memory.oom_control"},
+		{"v1/garbage-limit", 1, nil, "memory.limit_in_bytes"},
+		{"v1/empty-usage", 1, nil, "memory.usage_in_bytes"},
+		{"v2/missing-current", 2, fs.ErrNotExist, "memory.current"},
+		{"v2/garbage-max", 2, nil, "memory.max"},
+		{"v2/events-without-oom-kill", 2, nil, "memory.events"},
+		{"v2/truncated-pressure", 2, nil, "memory.pressure"},
+		{"v1/before", 3, ErrUnsupported, "version 3"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.dir, func(t *testing.T) {
+			got, err := readStats(tc.version, filepath.Join("testdata", tc.dir))
+			if err == nil {
+				t.Fatalf("got %+v, want error", got)
+			}
+			if tc.is != nil && !errors.Is(err, tc.is) {
+				t.Errorf("err = %v, want errors.Is %v", err, tc.is)
+			}
+			if !strings.Contains(err.Error(), tc.mention) {
+				t.Errorf("err = %v, want it to name %s", err, tc.mention)
+			}
+		})
+	}
+}

@@ -1,0 +1,30 @@
+package cgroup
+
+import (
+	"path"
+
+	"github.com/containerd/cgroups/v3/cgroup2"
+)
+
+// newV2 creates the child through cgroup2.NewManager, which also enables the
+// memory controller in cgroup.subtree_control of every ancestor up to the own
+// cgroup. That write fails with EBUSY when the own cgroup (not the root)
+// holds processes and does not delegate memory yet: cgroup v2's "no internal
+// processes" rule. The error is returned as is; memstorm does not move itself
+// into a leaf behind the caller's back.
+func (h *Host) newV2(name string, s Settings) (*cgroup2.Manager, error) {
+	mem := &cgroup2.Memory{}
+	if s.Max >= 0 {
+		mem.Max = &s.Max
+	}
+	if s.High >= 0 {
+		mem.High = &s.High
+	}
+	if s.Swap >= 0 {
+		mem.Swap = &s.Swap
+	}
+	if s.OOMGroup {
+		mem.OOMGroup = &s.OOMGroup
+	}
+	return cgroup2.NewManager(h.mount, path.Join(h.rel, name), &cgroup2.Resources{Memory: mem})
+}

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"text/tabwriter"
+
+	"github.com/memstorm/memstorm/cgroup"
+	"github.com/memstorm/memstorm/machine"
+	"github.com/memstorm/memstorm/procfs"
+	"github.com/memstorm/memstorm/report"
+	"github.com/memstorm/memstorm/scenarios"
+	"github.com/memstorm/memstorm/stress"
+)
+
+func cmdList(args []string, stdout, stderr io.Writer) (int, error) {
+	fs := newFlags("list", "", stderr)
+	if err := parseFlags(fs, args); err != nil {
+		return exitUsage, err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 8, 2, ' ', 0)
+	for _, in := range scenarios.Describe() {
+		fmt.Fprintf(tw, "%s\t%s\n", in.Name, firstSentence(in.Description))
+	}
+	return exitOK, tw.Flush()
+}
+
+func firstSentence(s string) string {
+	for i := 0; i+1 < len(s); i++ {
+		if s[i] == '.' && (s[i+1] == ' ' || s[i+1] == '\n') {
+			return s[:i+1]
+		}
+	}
+	return s
+}
+
+func cmdValidate(args []string, stdout, stderr io.Writer) (int, error) {
+	fs := newFlags("validate", "FILE...", stderr)
+	if err := parseFlags(fs, args); err != nil {
+		return exitUsage, err
+	}
+	if fs.NArg() == 0 {
+		return exitUsage, usagef("no scenario file given")
+	}
+	code := exitOK
+	for _, arg := range fs.Args() {
+		sc, err := stress.Load(arg)
+		if err != nil {
+			fmt.Fprintf(stderr, "%v\n", err)
+			code = exitUsage
+			continue
+		}
+		fmt.Fprintf(stdout, "%s: ok (%s, %d steps)\n", arg, sc.Name, len(sc.Steps()))
+	}
+	return code, nil
+}
+
+func cmdReport(args []string, stdout, stderr io.Writer) (int, error) {
+	fs := newFlags("report", "DIR", stderr)
+	if err := parseFlags(fs, args); err != nil {
+		return exitUsage, err
+	}
+	if fs.NArg() != 1 {
+		return exitUsage, usagef("want exactly one run directory")
+	}
+	dir := fs.Arg(0)
+	if _, err := os.Stat(dir + "/summary.json"); err != nil {
+		return exitUsage, usagef("%s is not a memstorm run directory (no summary.json)", dir)
+	}
+	if err := report.Render(dir); err != nil {
+		return exitHarness, err
+	}
+	fmt.Fprintf(stdout, "report: %s/report.html\n", dir)
+	return exitOK, nil
+}
+
+func cmdCompare(args []string, stdout, stderr io.Writer) (int, error) {
+	fs := newFlags("compare", "[flags] RUNDIR...", stderr)
+	out := fs.String("out", "compare", "directory for compare.html and its figures")
+	align := fs.String("align", "", "align the runs at the start of this phase (default: at their start)")
+	if err := parseFlags(fs, args); err != nil {
+		return exitUsage, err
+	}
+	if fs.NArg() < 2 {
+		return exitUsage, usagef("want at least two run directories")
+	}
+	for _, d := range fs.Args() {
+		if _, err := os.Stat(d + "/summary.json"); err != nil {
+			return exitUsage, usagef("%s is not a memstorm run directory (no summary.json)", d)
+		}
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return exitUsage, usagef("cannot create %s: %v", *out, unwrapPath(err))
+	}
+	if err := report.Compare(*out, fs.Args(), *align); err != nil {
+		return exitHarness, err
+	}
+	fmt.Fprintf(stdout, "comparison: %s/compare.html\n", *out)
+	return exitOK, nil
+}
+
+func cmdSysinfo(args []string, stdout, stderr io.Writer) (int, error) {
+	fs := newFlags("sysinfo", "[--json]", stderr)
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parseFlags(fs, args); err != nil {
+		return exitUsage, err
+	}
+	m, err := machine.Describe(procfs.DefaultFS, "/sys")
+	if err != nil {
+		return exitHarness, err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return exitOK, enc.Encode(m)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 8, 2, ' ', 0)
+	fmt.Fprintf(tw, "CPU\t%s\n", m.CPUBrand)
+	fmt.Fprintf(tw, "cores\t%d physical, %d logical\n", m.PhysicalCores, m.LogicalCores)
+	fmt.Fprintf(tw, "caches\tL1d %s, L2 %s, L3 %s\n", stress.FormatBytes(int64(m.L1DBytes)), stress.FormatBytes(int64(m.L2Bytes)), stress.FormatBytes(int64(m.L3Bytes)))
+	fmt.Fprintf(tw, "features\t%v\n", m.Features)
+	fmt.Fprintf(tw, "kernel\t%s\n", m.Kernel)
+	fmt.Fprintf(tw, "memory\t%s, page size %d\n", stress.FormatBytes(m.MemTotalBytes), m.PageSize)
+	fmt.Fprintf(tw, "THP\t%s\n", m.THP)
+	fmt.Fprintf(tw, "overcommit\t%d\n", m.Overcommit)
+	fmt.Fprintf(tw, "cgroup\tv%d memory controller\n", m.CgroupVersion)
+	return exitOK, tw.Flush()
+}
+
+func cmdCleanup(args []string, stdout, stderr io.Writer) (int, error) {
+	fs := newFlags("cleanup", "", stderr)
+	if err := parseFlags(fs, args); err != nil {
+		return exitUsage, err
+	}
+	host, err := cgroup.Detect(cgroup.DefaultRoots())
+	if err != nil {
+		return exitHarness, err
+	}
+	n, err := host.CleanupStale()
+	if err != nil {
+		return exitHarness, err
+	}
+	fmt.Fprintf(stdout, "removed %d stale memstorm cgroup(s)\n", n)
+	return exitOK, nil
+}

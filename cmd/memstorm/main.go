@@ -1,0 +1,27 @@
+// Command memstorm runs allocation stress scenarios in a contained worker
+// process, records memory curves and writes plotted reports.
+//
+// See README.md and docs/ for the scenario format and the commands.
+package main
+
+import (
+	"os"
+	"runtime"
+
+	"github.com/memstorm/memstorm/stress"
+)
+
+func init() {
+	if stress.IsWorker() {
+		// Keep the main goroutine on the process's main thread: the worker's
+		// first allocation thread runs there and uses glibc's main arena.
+		runtime.LockOSThread()
+	}
+}
+
+func main() {
+	if stress.IsWorker() {
+		os.Exit(stress.WorkerMain())
+	}
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}

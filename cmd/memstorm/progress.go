@@ -1,0 +1,82 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/memstorm/memstorm/stress"
+)
+
+// progressPrinter shows a run while it goes: on a terminal one status line
+// redrawn a few times a second; elsewhere (CI logs) a plain line every few
+// seconds; nothing with --quiet.
+type progressPrinter struct {
+	w     io.Writer
+	label string
+	quiet bool
+	tty   bool
+	last  time.Time
+	width int
+}
+
+const plainEvery = 5 * time.Second
+
+func newProgressPrinter(w io.Writer, quiet bool, label string) *progressPrinter {
+	return &progressPrinter{w: w, quiet: quiet, label: label, tty: isTerminal(w)}
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
+}
+
+func (p *progressPrinter) update(pr stress.Progress) {
+	if p.quiet {
+		return
+	}
+	if !p.tty && time.Since(p.last) < plainEvery {
+		return
+	}
+	p.last = time.Now()
+	line := formatProgress(p.label, pr)
+	if p.tty {
+		pad := ""
+		if n := p.width - len(line); n > 0 {
+			pad = strings.Repeat(" ", n)
+		}
+		fmt.Fprintf(p.w, "\r%s%s", line, pad)
+		p.width = len(line)
+		return
+	}
+	fmt.Fprintln(p.w, line)
+}
+
+// clear removes the status line before the final summary.
+func (p *progressPrinter) clear() {
+	if p.tty && p.width > 0 {
+		fmt.Fprintf(p.w, "\r%s\r", strings.Repeat(" ", p.width))
+	}
+}
+
+func formatProgress(label string, pr stress.Progress) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s  %6.1fs  %-14s RSS %9s  live %9s", label, pr.Elapsed.Seconds(), pr.Phase,
+		stress.FormatBytes(pr.RSS), stress.FormatBytes(pr.Live))
+	if pr.CgroupUsage >= 0 {
+		fmt.Fprintf(&b, "  cgroup %9s", stress.FormatBytes(pr.CgroupUsage))
+		if pr.Limit > 0 {
+			fmt.Fprintf(&b, " (%3.0f%% of limit)", 100*float64(pr.CgroupUsage)/float64(pr.Limit))
+		}
+	}
+	fmt.Fprintf(&b, "  alloc %s/s", stress.FormatBytes(int64(pr.AllocRate)))
+	return b.String()
+}

@@ -1,0 +1,99 @@
+package machine
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/memstorm/memstorm/procfs"
+	"github.com/memstorm/memstorm/report"
+)
+
+// Describe on the captured trees of both hosts: every field read from files
+// must match the fixtures; the CPU and page size are this machine's.
+func TestDescribeFixtures(t *testing.T) {
+	for _, tc := range []struct {
+		host string
+		want report.Machine // file-derived fields only
+	}{
+		{"v1-hybrid", report.Machine{Kernel: "6.18.44-fc-v782", MemTotalBytes: 24683620 * 1024, THP: "madvise", Overcommit: 0, CgroupVersion: 1}},
+		{"v2", report.Machine{Kernel: "6.18.44-fc-v657-gpu", MemTotalBytes: 131981020 * 1024, THP: "madvise", Overcommit: 1, CgroupVersion: 2}},
+	} {
+		t.Run(tc.host, func(t *testing.T) {
+			root := "testdata/" + tc.host
+			got, err := Describe(procfs.NewFS(root+"/proc"), root+"/sys")
+			if err != nil {
+				t.Fatal(err)
+			}
+			fromFiles := report.Machine{Kernel: got.Kernel, MemTotalBytes: got.MemTotalBytes, THP: got.THP,
+				Overcommit: got.Overcommit, CgroupVersion: got.CgroupVersion}
+			if diff := cmpMachine(tc.want, fromFiles); diff != "" {
+				t.Errorf("Describe mismatch (-want +got):\n%s", diff)
+			}
+			if got.PageSize != os.Getpagesize() {
+				t.Errorf("PageSize = %d, want %d", got.PageSize, os.Getpagesize())
+			}
+		})
+	}
+}
+
+func TestDescribeMissingFile(t *testing.T) {
+	// The v1-hybrid tree has no cgroup.controllers at the unified mount of the
+	// v2 host, so pointing the v2 proc tree at the v1 sys tree must fail
+	// loudly rather than report "no memory controller".
+	_, err := Describe(procfs.NewFS("testdata/v2/proc"), "testdata/v1-hybrid/sys")
+	if err == nil || !strings.Contains(err.Error(), "cgroup.controllers") {
+		t.Errorf("Describe = %v, want an error naming cgroup.controllers", err)
+	}
+	_, err = Describe(procfs.NewFS("testdata/nonexistent/proc"), "testdata/v1-hybrid/sys")
+	if err == nil {
+		t.Error("Describe of a missing tree succeeded")
+	}
+}
+
+// The real host: figures cross-checked against other sources of the same fact.
+func TestDescribeReal(t *testing.T) {
+	m, err := Describe(procfs.DefaultFS, DefaultSysRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var uts unix.Utsname
+	if err := unix.Uname(&uts); err != nil {
+		t.Fatal(err)
+	}
+	if rel := unix.ByteSliceToString(uts.Release[:]); m.Kernel != rel {
+		t.Errorf("Kernel = %q, uname -r = %q", m.Kernel, rel)
+	}
+	var si unix.Sysinfo_t
+	if err := unix.Sysinfo(&si); err != nil {
+		t.Fatal(err)
+	}
+	if total := int64(si.Totalram) * int64(si.Unit); m.MemTotalBytes/1024 != total/1024 {
+		t.Errorf("MemTotalBytes = %d, sysinfo = %d", m.MemTotalBytes, total)
+	}
+	switch m.THP {
+	case "always", "madvise", "never":
+	default:
+		t.Errorf("THP = %q", m.THP)
+	}
+	if m.PageSize < 4096 || m.PageSize&(m.PageSize-1) != 0 {
+		t.Errorf("PageSize = %d", m.PageSize)
+	}
+	// Cross-check the cgroup version against the filesystem itself.
+	switch m.CgroupVersion {
+	case 1:
+		if _, err := os.Stat("/sys/fs/cgroup/memory/memory.limit_in_bytes"); err != nil {
+			t.Errorf("CgroupVersion 1 but %v", err)
+		}
+	case 2:
+		if _, err := os.Stat("/sys/fs/cgroup/memory.stat"); err != nil {
+			t.Errorf("CgroupVersion 2 but %v", err)
+		}
+	default:
+		if os.Getenv("MEMSTORM_CI") == "1" {
+			t.Errorf("no memory cgroup controller found under MEMSTORM_CI=1")
+		}
+	}
+}

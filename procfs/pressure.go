@@ -1,0 +1,126 @@
+package procfs
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// PSILine is one line of a pressure file: the share of wall time (percent,
+// 0-100) some or all tasks were stalled on memory, averaged over 10 s, 60 s
+// and 300 s, and the total stall time in microseconds.
+type PSILine struct {
+	Avg10  float64
+	Avg60  float64
+	Avg300 float64
+	Total  uint64 // microseconds
+}
+
+// PSI is a memory pressure file: /proc/pressure/memory for the whole system,
+// or a cgroup v2 memory.pressure (the same format).
+type PSI struct {
+	Some        PSILine // at least one task stalled
+	Full        PSILine // all non-idle tasks stalled at once; valid when FullPresent
+	FullPresent bool    // the "full" line exists (always for memory; absent for cpu on old kernels)
+}
+
+// PressureMemory reads <root>/pressure/memory. Without PSI in the kernel the
+// error wraps ErrPSIUnavailable (and fs.ErrNotExist or EOPNOTSUPP).
+func (fsys FS) PressureMemory() (PSI, error) {
+	return ReadPressureFile(fsys.Path("pressure", "memory"))
+}
+
+// ReadPressureFile reads a pressure file at path, e.g. a cgroup v2
+// memory.pressure. An absent file, or PSI disabled at boot, gives an error
+// wrapping ErrPSIUnavailable; any other failure does not.
+func ReadPressureFile(path string) (PSI, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return PSI{}, pressureErr(path, err)
+	}
+	defer f.Close()
+	p, err := ParsePressure(f)
+	if err != nil {
+		return PSI{}, pressureErr(path, err)
+	}
+	return p, nil
+}
+
+func pressureErr(path string, err error) error {
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.EOPNOTSUPP) {
+		return fmt.Errorf("%w: %s: %w", ErrPSIUnavailable, path, err)
+	}
+	return fmt.Errorf("reading %s: %w", path, err)
+}
+
+// ParsePressure parses a pressure file: a "some" line and an optional
+// "full" line, each "avg10=F avg60=F avg300=F total=N".
+func ParsePressure(r io.Reader) (PSI, error) {
+	var p PSI
+	somePresent := false
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		words := strings.Fields(sc.Text())
+		if len(words) == 0 {
+			continue
+		}
+		var dst *PSILine
+		switch words[0] {
+		case "some":
+			dst, somePresent = &p.Some, true
+		case "full":
+			dst, p.FullPresent = &p.Full, true
+		default:
+			return PSI{}, fmt.Errorf("%w: pressure: unknown line %q", ErrMalformed, sc.Text())
+		}
+		if err := parsePSILine(words[1:], dst); err != nil {
+			return PSI{}, fmt.Errorf("%w: pressure: %s line: %v", ErrMalformed, words[0], err)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return PSI{}, err
+	}
+	if !somePresent {
+		return PSI{}, fmt.Errorf("%w: pressure: no \"some\" line", ErrMalformed)
+	}
+	return p, nil
+}
+
+func parsePSILine(kvs []string, l *PSILine) error {
+	const all = 1<<4 - 1
+	seen := 0
+	for _, kv := range kvs {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return fmt.Errorf("%q is not key=value", kv)
+		}
+		var err error
+		switch k {
+		case "avg10":
+			l.Avg10, err = strconv.ParseFloat(v, 64)
+			seen |= 1
+		case "avg60":
+			l.Avg60, err = strconv.ParseFloat(v, 64)
+			seen |= 2
+		case "avg300":
+			l.Avg300, err = strconv.ParseFloat(v, 64)
+			seen |= 4
+		case "total":
+			l.Total, err = strconv.ParseUint(v, 10, 64)
+			seen |= 8
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", k, err)
+		}
+	}
+	if seen != all {
+		return fmt.Errorf("want avg10, avg60, avg300 and total, got %q", strings.Join(kvs, " "))
+	}
+	return nil
+}

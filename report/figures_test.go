@@ -1,0 +1,148 @@
+package report
+
+import (
+	"bytes"
+	"image/color"
+	"math"
+	"strings"
+	"testing"
+
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/recorder"
+)
+
+// loadSynthetic writes and loads a synthetic run.
+func loadSynthetic(t testing.TB, n int, dur float64) *Run {
+	t.Helper()
+	dir := t.TempDir()
+	writeSyntheticRun(t, dir, n, dur)
+	r, err := LoadRun(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// record draws f on a recorder and returns the text drawn and the strokes
+// drawn in each colour.
+func record(f *Figure) (texts map[string][]vg.Point, strokes map[color.NRGBA][]vg.Path) {
+	rc := &recorder.Canvas{}
+	f.Draw(draw.NewCanvas(rc, f.Width, f.Height))
+	texts = map[string][]vg.Point{}
+	strokes = map[color.NRGBA][]vg.Path{}
+	var cur color.NRGBA
+	for _, a := range rc.Actions {
+		switch a := a.(type) {
+		case *recorder.SetColor:
+			if a.Color != nil {
+				cur = color.NRGBAModel.Convert(a.Color).(color.NRGBA)
+			}
+		case *recorder.FillString:
+			texts[a.String] = append(texts[a.String], a.Point)
+		case *recorder.Stroke:
+			strokes[cur] = append(strokes[cur], a.Path)
+		}
+	}
+	return texts, strokes
+}
+
+func TestMemoryFigureStructure(t *testing.T) {
+	r := loadSynthetic(t, 2000, 30)
+	f := r.MemoryFigure()
+	texts, strokes := record(f)
+	for _, want := range []string{"RSS", "live (requested)", "heap held", "heap in-use", "anon", "file", "cgroup usage",
+		"hard limit 320 MiB", "soft limit 288 MiB", "fill", "punch-holes", "trim", "free-all", "enomem", "memory", "time (s)"} {
+		if _, ok := texts[want]; !ok {
+			t.Errorf("no text %q in the memory figure", want)
+		}
+	}
+	p := f.Panels[0]
+	maxRSS := 0.0
+	for _, s := range r.Samples {
+		maxRSS = max(maxRSS, float64(s.RSS), float64(s.CgroupUsage))
+	}
+	if p.Y.Min > 0 || p.Y.Max < maxRSS || p.Y.Max < 320<<20 || p.X.Min > 0 || p.X.Max < r.Samples[len(r.Samples)-1].T {
+		t.Errorf("axes x [%g, %g] y [%g, %g] do not cover the data (max %g, limit %d)", p.X.Min, p.X.Max, p.Y.Min, p.Y.Max, maxRSS, 320<<20)
+	}
+	trX, _ := p.Transforms(&f.dataAreas[0])
+	// Phase labels sit at the middle of their bands.
+	for _, ph := range r.Phases() {
+		pts := texts[ph.Name]
+		want := trX((ph.Start + ph.End) / 2)
+		found := false
+		for _, pt := range pts {
+			if math.Abs(float64(pt.X-want)) < 40 { // text is drawn from its left edge, centred by offset
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("phase label %q at %v, want near x=%v", ph.Name, pts, want)
+		}
+	}
+	// Event markers: a vertical stroke in the event's colour at its time.
+	for _, e := range r.Events {
+		col, ok := eventKinds[e.Kind]
+		if !ok {
+			continue
+		}
+		want := trX(e.T)
+		found := false
+		for _, path := range strokes[col] {
+			if len(path) >= 2 && path[0].Pos.X == path[len(path)-1].Pos.X && math.Abs(float64(path[0].Pos.X-want)) < 0.5 {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no %s marker at x=%v", e.Kind, want)
+		}
+	}
+	// The legend sits below the data area, never on it.
+	for _, label := range []string{"RSS", "heap held"} {
+		for _, pt := range texts[label] {
+			if f.dataAreas[0].Contains(pt) {
+				t.Errorf("legend label %q drawn inside the data area at %v", label, pt)
+			}
+		}
+	}
+}
+
+func TestFigureSVGHasLabels(t *testing.T) {
+	r := loadSynthetic(t, 2000, 7200)
+	for _, f := range r.Figures() {
+		var buf bytes.Buffer
+		if err := f.WriteSVG(&buf); err != nil {
+			t.Fatal(err)
+		}
+		svg := buf.String()
+		want := map[string][]string{
+			"memory":        {">RSS<", ">live (requested)<", ">fill<", ">enomem<", ">time (min)<", " MiB<"},
+			"fragmentation": {">RSS / live requested<", ">heap held / heap in-use<", "x<", ">punch-holes<"},
+			"activity":      {">allocated/s<", ">freed/s<", ">minor faults/s<", ">memory PSI some avg10 (%)<", "iB/s<"},
+		}[f.Name]
+		for _, w := range want {
+			if !strings.Contains(svg, w) {
+				t.Errorf("%s.svg lacks %q", f.Name, w)
+			}
+		}
+		if f.Name == "activity" && len(f.Panels) != 3 {
+			t.Errorf("activity has %d panels, want 3 (rates, faults, PSI)", len(f.Panels))
+		}
+	}
+}
+
+func TestFragmentationGapWhereNothingLive(t *testing.T) {
+	r := loadSynthetic(t, 2000, 30)
+	f := r.FragmentationFigure()
+	_, strokes := record(f)
+	trX, _ := f.Panels[0].Transforms(&f.dataAreas[0])
+	// Before fill starts (t < 0.6 s) live is 0: no RSS/live line there.
+	edge := trX(0.02 * 30)
+	for _, path := range strokes[seriesStyle[MetricFragRSS].Color.(color.NRGBA)] {
+		for _, c := range path {
+			if c.Type != vg.CloseComp && c.Pos.X < edge-1 {
+				t.Fatalf("RSS/live drawn at x=%v, before live bytes exist (x < %v)", c.Pos.X, edge)
+			}
+		}
+	}
+}

@@ -1,0 +1,104 @@
+package report
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestRenderReport(t *testing.T) {
+	dir := t.TempDir()
+	writeSyntheticRun(t, dir, 3000, 30)
+	if err := Render(dir); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, ReportFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := string(b)
+	if strings.Contains(html, "http://") || strings.Contains(html, "https://") {
+		t.Errorf("report.html references the network: %q", regexp.MustCompile(`https?://[^"' ]*`).FindString(html))
+	}
+	for _, bad := range []string{"<script", "<link", "<img", "@import", "url("} {
+		if strings.Contains(html, bad) {
+			t.Errorf("report.html contains %q: it must be self-contained", bad)
+		}
+	}
+	if n := strings.Count(html, `<svg class="fig"`); n != 3 {
+		t.Errorf("%d inline figures, want 3", n)
+	}
+	if n := strings.Count(html, `<tr class="phase">`); n != 4 {
+		t.Errorf("%d phase rows, want 4", n)
+	}
+	for _, want := range []string{
+		`class="banner warn"`, "enomem", "malloc returned NULL at 256 MiB live", // outcome and reason
+		"Allocated up to 256 MiB live by the end of &#39;fill&#39;", "freed half, RSS stayed at", // the story
+		"A trim at", "1 of 2 expectations held",
+		"<td>punch-holes</td>", "320 MiB", "peak_rss &lt; 300MiB", `class="fail"`, "MALLOC_ARENA_MAX",
+		"M_TRIM_THRESHOLD", "Synthetic CPU", "name: punch-holes", // tables, scenario, allocator, machine
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("report.html lacks %q", want)
+		}
+	}
+	for _, f := range []string{"memory", "fragmentation", "activity"} {
+		for _, ext := range []string{".png", ".svg"} {
+			if st, err := os.Stat(filepath.Join(dir, f+ext)); err != nil || st.Size() < 1000 {
+				t.Errorf("%s%s: %v", f, ext, err)
+			}
+		}
+	}
+}
+
+func TestStoryOutcomes(t *testing.T) {
+	r := loadSynthetic(t, 500, 30)
+	for _, tc := range []struct {
+		o    Outcome
+		want string
+	}{
+		{OutcomeCompleted, "Every phase ran"},
+		{OutcomeOOMKilled, "OOM killer killed the worker"},
+		{OutcomeStoppedAtLimit, "stopped short of the cgroup limit"},
+		{OutcomeENOMEM, "ENOMEM at 11.9 s (cgroup limit 320 MiB"},
+	} {
+		r.Summary.Outcome = tc.o
+		if s := r.Story(); !strings.Contains(s, tc.want) {
+			t.Errorf("%s: story %q lacks %q", tc.o, s, tc.want)
+		}
+	}
+}
+
+// TestReport1MSamplesSize renders a run of a million samples: the envelope
+// keeps every figure to a few thousand points, so the page stays small.
+func TestReport1MSamplesSize(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes and renders a million samples")
+	}
+	dir := t.TempDir()
+	writeSyntheticRun(t, dir, 1_000_000, 7200)
+	if err := Render(dir); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(filepath.Join(dir, ReportFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("report.html with 1M samples: %d bytes", st.Size())
+	if st.Size() > 2<<20 {
+		t.Errorf("report.html is %d bytes, want under 2 MiB", st.Size())
+	}
+}
+
+func BenchmarkRender1M(b *testing.B) {
+	dir := b.TempDir()
+	writeSyntheticRun(b, dir, 1_000_000, 7200)
+	b.ResetTimer()
+	for b.Loop() {
+		if err := Render(dir); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,183 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+)
+
+// PhaseEnds is the per-phase table: the summary's phases, or, for a run
+// whose summary has none (killed before it was written), the last sample of
+// each phase.
+func (r *Run) PhaseEnds() []PhaseSummary {
+	if len(r.Summary.Phases) > 0 {
+		return r.Summary.Phases
+	}
+	var out []PhaseSummary
+	for _, sp := range r.Phases() {
+		s := r.sampleAt(sp.End)
+		if s == nil {
+			continue
+		}
+		out = append(out, PhaseSummary{Name: sp.Name, StartS: sp.Start, EndS: sp.End,
+			RSSBytes: s.RSS, LiveBytes: s.Live, HeapInuseBytes: s.HeapInuse, HeapHeldBytes: s.HeapHeld,
+			CgroupUsageBytes: max(s.CgroupUsage, 0)})
+	}
+	return out
+}
+
+// sampleAt is the first sample at or after t, else the last one.
+func (r *Run) sampleAt(t float64) *Sample {
+	if len(r.Samples) == 0 {
+		return nil
+	}
+	i := sort.Search(len(r.Samples), func(i int) bool { return r.Samples[i].T >= t })
+	if i == len(r.Samples) {
+		i--
+	}
+	return &r.Samples[i]
+}
+
+// sampleBefore is the last sample before t, or nil.
+func (r *Run) sampleBefore(t float64) *Sample {
+	i := sort.Search(len(r.Samples), func(i int) bool { return r.Samples[i].T >= t })
+	if i == 0 {
+		return nil
+	}
+	return &r.Samples[i-1]
+}
+
+// Frag is RSS / live, the headline fragmentation figure; NaN when live is 0.
+func Frag(rss, live int64) float64 {
+	if rss < 0 || live <= 0 {
+		return math.NaN()
+	}
+	return float64(rss) / float64(live)
+}
+
+// FormatRatio writes a ratio as "2.0x", "–" when undefined.
+func FormatRatio(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return "–"
+	}
+	if v >= 100 {
+		return fmt.Sprintf("%.0fx", v)
+	}
+	return fmt.Sprintf("%.1fx", v)
+}
+
+// Story tells the run in a few plain sentences, from the data: how far live
+// memory grew and where, what RSS did when memory was freed, what trims
+// returned, and how the run ended.
+func (r *Run) Story() string {
+	var b strings.Builder
+	s := &r.Summary
+	ends := r.PhaseEnds()
+	ta := TimeAxisFor(s.DurationS)
+
+	peakLive, peakAt := int64(-1), -1
+	for i, p := range ends {
+		if p.LiveBytes > peakLive {
+			peakLive, peakAt = p.LiveBytes, i
+		}
+	}
+	peakRSS := s.PeakRSSBytes
+	for i := range r.Samples {
+		peakRSS = max(peakRSS, r.Samples[i].RSS)
+	}
+	if s.PeakLiveBytes > 0 && peakAt >= 0 {
+		fmt.Fprintf(&b, "Allocated up to %s live by the end of '%s' (peak RSS %s).", FormatBytes(s.PeakLiveBytes), ends[peakAt].Name, FormatBytes(peakRSS))
+	} else if peakRSS > 0 {
+		fmt.Fprintf(&b, "Peak RSS was %s.", FormatBytes(peakRSS))
+	}
+	for i := 1; i < len(ends); i++ {
+		prev, cur := ends[i-1], ends[i]
+		if prev.LiveBytes <= 0 || cur.LiveBytes < 0 || float64(cur.LiveBytes) > 0.9*float64(prev.LiveBytes) {
+			continue
+		}
+		freed := 1 - float64(cur.LiveBytes)/float64(prev.LiveBytes)
+		what := fmt.Sprintf("%.0f%% of the live bytes", 100*freed)
+		switch {
+		case freed > 0.99:
+			what = "everything"
+		case math.Abs(freed-0.5) < 0.03:
+			what = "half"
+		}
+		rssKept := float64(cur.RSSBytes) / float64(max(prev.RSSBytes, 1))
+		fmt.Fprintf(&b, " After '%s' freed %s, RSS ", cur.Name, what)
+		switch {
+		case rssKept > 0.9:
+			fmt.Fprintf(&b, "stayed at %s", FormatBytes(cur.RSSBytes))
+		default:
+			fmt.Fprintf(&b, "fell to %s", FormatBytes(cur.RSSBytes))
+		}
+		if f := Frag(cur.RSSBytes, cur.LiveBytes); !math.IsNaN(f) {
+			fmt.Fprintf(&b, ": %s the live bytes.", FormatRatio(f))
+		} else {
+			b.WriteString(" with nothing live.")
+		}
+	}
+	for _, e := range r.Events {
+		if e.Kind != EventTrim {
+			continue
+		}
+		before, after := r.sampleBefore(e.T), r.sampleAt(e.T)
+		if before == nil || after == nil || before.RSS < 0 || after.RSS < 0 {
+			continue
+		}
+		if d := before.RSS - after.RSS; d > 0 {
+			fmt.Fprintf(&b, " A trim at %s returned %s to the kernel (RSS %s → %s).", ta.Format(e.T), FormatBytes(d), FormatBytes(before.RSS), FormatBytes(after.RSS))
+		} else {
+			fmt.Fprintf(&b, " A trim at %s returned nothing measurable.", ta.Format(e.T))
+		}
+	}
+	b.WriteString(" " + r.outcomeSentence())
+	if n := len(s.Expectations); n > 0 {
+		held := 0
+		for _, x := range s.Expectations {
+			if x.Passed {
+				held++
+			}
+		}
+		fmt.Fprintf(&b, " %d of %d expectations held.", held, n)
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// outcomeSentence says how the run ended.
+func (r *Run) outcomeSentence() string {
+	s := &r.Summary
+	ta := TimeAxisFor(s.DurationS)
+	at := func(kind string) string {
+		for _, e := range r.Events {
+			if e.Kind == kind {
+				return " at " + ta.Format(e.T)
+			}
+		}
+		return ""
+	}
+	limit := ""
+	if cg := s.Cgroup; cg != nil && cg.LimitBytes > 0 {
+		limit = fmt.Sprintf(" (cgroup limit %s, peak usage %s)", FormatBytes(cg.LimitBytes), FormatBytes(cg.PeakUsageBytes))
+	}
+	reason := ""
+	if s.Reason != "" {
+		reason = ": " + s.Reason
+	}
+	switch s.Outcome {
+	case OutcomeCompleted:
+		return fmt.Sprintf("Every phase ran; the run took %s.", ta.Format(s.DurationS))
+	case OutcomeOOMKilled:
+		return fmt.Sprintf("The kernel's OOM killer killed the worker%s%s%s.", at(EventOOMKill), limit, reason)
+	case OutcomeENOMEM:
+		return fmt.Sprintf("An allocation failed with ENOMEM%s%s; the remaining phases ran.", at(EventENOMEM), limit)
+	case OutcomeStoppedAtLimit:
+		return fmt.Sprintf("Allocation stopped short of the cgroup limit%s%s.", at(EventLimit), limit)
+	case OutcomeInterrupted:
+		return "The run was interrupted" + reason + "."
+	case OutcomeFailed:
+		return "The run failed" + reason + "."
+	}
+	return fmt.Sprintf("Outcome: %s%s.", s.Outcome, reason)
+}

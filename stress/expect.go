@@ -1,0 +1,381 @@
+package stress
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/memstorm/memstorm/report"
+)
+
+// Expectations are small comparisons checked against a finished run:
+//
+//	outcome: oom-killed                    (or several: "completed|stopped-at-limit")
+//	peak_usage: 90%..100% of limit         (the cgroup's peak usage)
+//	phases:
+//	  punch-holes: rss/live >= 1.6
+//	  free: rss < 50% of fill.rss and live == 0
+//
+// A condition is METRIC OP VALUE, or METRIC LO..HI; conditions join with
+// "and". METRIC at a phase end is rss, live, heap_inuse, heap_held,
+// cgroup_usage, or the ratios rss/live and heap_held/heap_inuse. VALUE is a
+// number, a size (64MiB), or P% of REF where REF is limit, peak_rss,
+// peak_live, peak_usage, a metric of the same phase, or PHASE.METRIC.
+
+// condition is one parsed comparison.
+type condition struct {
+	text   string
+	metric string
+	op     string // <, <=, >, >=, ==, != or ".." for a closed range
+	lo, hi operand
+}
+
+// operand is a literal or a share of a reference figure.
+type operand struct {
+	num float64
+	ref string // "" for a literal; else num is a fraction of ref
+}
+
+var phaseMetrics = map[string]bool{
+	"rss": true, "live": true, "heap_inuse": true, "heap_held": true, "cgroup_usage": true,
+	"rss/live": true, "heap_held/heap_inuse": true,
+}
+
+var runRefs = map[string]bool{"limit": true, "peak_rss": true, "peak_live": true, "peak_usage": true}
+
+// parseConditions parses "c1 and c2 ...". metric, when not empty, is the
+// implicit left side (peak_usage: "90%..100% of limit").
+func parseConditions(s, metric string) ([]condition, error) {
+	var out []condition
+	for _, part := range strings.Split(s, " and ") {
+		c, err := parseCondition(strings.TrimSpace(part), metric)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+func parseCondition(s, metric string) (condition, error) {
+	c := condition{text: s}
+	f := strings.Fields(s)
+	if metric == "" {
+		if len(f) < 2 {
+			return c, fmt.Errorf("%q: want METRIC OP VALUE, e.g. \"rss/live >= 1.6\"", s)
+		}
+		metric, f = f[0], f[1:]
+		if !phaseMetrics[metric] {
+			return c, fmt.Errorf("%q: unknown metric %q: want one of %s", s, metric, strings.Join(sortedKeys(phaseMetrics), ", "))
+		}
+	}
+	c.metric = metric
+	switch f[0] {
+	case "<", "<=", ">", ">=", "==", "!=":
+		c.op, f = f[0], f[1:]
+	default:
+		c.op = ".."
+	}
+	rest := strings.Join(f, " ")
+	if c.op == ".." {
+		lo, hi, ok := strings.Cut(rest, "..")
+		if !ok {
+			return c, fmt.Errorf("%q: want an operator (<, <=, >, >=, ==, !=) or a range LO..HI", s)
+		}
+		// "90%..100% of limit": the "of REF" belongs to both ends.
+		if _, ref, has := strings.Cut(hi, " of "); has && !strings.Contains(lo, " of ") {
+			lo += " of " + ref
+		}
+		var err error
+		if c.lo, err = parseOperand(strings.TrimSpace(lo)); err != nil {
+			return c, fmt.Errorf("%q: %w", s, err)
+		}
+		if c.hi, err = parseOperand(strings.TrimSpace(hi)); err != nil {
+			return c, fmt.Errorf("%q: %w", s, err)
+		}
+		return c, nil
+	}
+	var err error
+	if c.lo, err = parseOperand(rest); err != nil {
+		return c, fmt.Errorf("%q: %w", s, err)
+	}
+	return c, nil
+}
+
+func parseOperand(s string) (operand, error) {
+	if pct, ref, ok := strings.Cut(s, " of "); ok {
+		pct = strings.TrimSpace(pct)
+		if !strings.HasSuffix(pct, "%") {
+			return operand{}, fmt.Errorf("%q: want P%% of REF", s)
+		}
+		v, err := strconv.ParseFloat(strings.TrimSuffix(pct, "%"), 64)
+		if err != nil {
+			return operand{}, fmt.Errorf("%q: %q is not a percentage", s, pct)
+		}
+		ref = strings.TrimSpace(ref)
+		if err := checkRef(ref); err != nil {
+			return operand{}, err
+		}
+		return operand{num: v / 100, ref: ref}, nil
+	}
+	if v, err := strconv.ParseFloat(s, 64); err == nil {
+		return operand{num: v}, nil
+	}
+	if v, err := ParseSize(s); err == nil {
+		return operand{num: float64(v)}, nil
+	}
+	return operand{}, fmt.Errorf("%q: want a number, a size like 64MiB, or P%% of REF", s)
+}
+
+func checkRef(ref string) error {
+	if runRefs[ref] || phaseMetrics[ref] {
+		return nil
+	}
+	if _, m, ok := strings.Cut(ref, "."); ok && phaseMetrics[m] {
+		return nil
+	}
+	return fmt.Errorf("unknown reference %q: want limit, peak_rss, peak_live, peak_usage, a metric (rss, live, ...) or PHASE.METRIC", ref)
+}
+
+func sortedKeys(m map[string]bool) []string {
+	k := make([]string, 0, len(m))
+	for s := range m {
+		k = append(k, s)
+	}
+	sort.Strings(k)
+	return k
+}
+
+// CheckExpectations parses a scenario's expect: block, so that a typo is a
+// usage error before the run rather than a failed expectation after it.
+func CheckExpectations(e *Expect) error {
+	if e == nil {
+		return nil
+	}
+	for _, o := range strings.Split(e.Outcome, "|") {
+		if o = strings.TrimSpace(o); o != "" && !knownOutcome(o) {
+			return fmt.Errorf("expect.outcome: unknown outcome %q", o)
+		}
+	}
+	if e.PeakUsage != "" {
+		if _, err := parseConditions(e.PeakUsage, "peak_usage"); err != nil {
+			return fmt.Errorf("expect.peak_usage: %w", err)
+		}
+	}
+	for ph, s := range e.Phases {
+		if _, err := parseConditions(s, ""); err != nil {
+			return fmt.Errorf("expect.phases.%s: %w", ph, err)
+		}
+	}
+	return nil
+}
+
+func knownOutcome(o string) bool {
+	switch report.Outcome(o) {
+	case report.OutcomeCompleted, report.OutcomeOOMKilled, report.OutcomeENOMEM,
+		report.OutcomeStoppedAtLimit, report.OutcomeInterrupted, report.OutcomeFailed:
+		return true
+	}
+	return false
+}
+
+// Evaluate checks the scenario's expectations against a finished run. The
+// outcome is always checked: without expect.outcome, the outcomes the
+// scenario's own stop conditions lead to are expected (completed, plus
+// oom-killed, enomem or stopped-at-limit where a phase allocates until
+// that), so an unexpected OOM kill always fails the run.
+func Evaluate(sc *Scenario, sum *report.Summary) []report.Expectation {
+	var out []report.Expectation
+	want := impliedOutcomes(sc)
+	if sc.Expect != nil && sc.Expect.Outcome != "" {
+		want = nil
+		for _, o := range strings.Split(sc.Expect.Outcome, "|") {
+			want = append(want, strings.TrimSpace(o))
+		}
+	}
+	ok := false
+	for _, w := range want {
+		ok = ok || w == string(sum.Outcome)
+	}
+	out = append(out, report.Expectation{Expr: "outcome is " + strings.Join(want, " or "), Passed: ok, Observed: string(sum.Outcome)})
+	if sc.Expect == nil {
+		return out
+	}
+	if sc.Expect.PeakUsage != "" {
+		out = append(out, evalAll(sc.Expect.PeakUsage, "peak_usage", "peak_usage", sum)...)
+	}
+	phases := make([]string, 0, len(sc.Expect.Phases))
+	for p := range sc.Expect.Phases {
+		phases = append(phases, p)
+	}
+	sort.Strings(phases)
+	for _, p := range phases {
+		out = append(out, evalAll(sc.Expect.Phases[p], "", p, sum)...)
+	}
+	return out
+}
+
+func impliedOutcomes(sc *Scenario) []string {
+	want := []string{string(report.OutcomeCompleted)}
+	for _, st := range sc.Steps() {
+		if a := st.Phase.Allocate; a != nil {
+			if a.Until.OOM {
+				want = appendOnce(want, string(report.OutcomeOOMKilled))
+			}
+			if a.Until.ENOMEM {
+				want = appendOnce(want, string(report.OutcomeENOMEM))
+			}
+			if a.Until.Limit > 0 {
+				want = appendOnce(want, string(report.OutcomeStoppedAtLimit))
+			}
+		}
+	}
+	return want
+}
+
+func appendOnce(l []string, s string) []string {
+	for _, x := range l {
+		if x == s {
+			return l
+		}
+	}
+	return append(l, s)
+}
+
+func evalAll(s, metric, phase string, sum *report.Summary) []report.Expectation {
+	conds, err := parseConditions(s, metric)
+	label := phase + ": "
+	if metric != "" {
+		label = ""
+	}
+	if err != nil {
+		return []report.Expectation{{Expr: label + s, Passed: false, Observed: err.Error()}}
+	}
+	var out []report.Expectation
+	for _, c := range conds {
+		out = append(out, evalCondition(c, label, phase, sum))
+	}
+	return out
+}
+
+func evalCondition(c condition, label, phase string, sum *report.Summary) report.Expectation {
+	e := report.Expectation{Expr: label + c.text}
+	got, err := figure(c.metric, phase, sum)
+	if err != nil {
+		e.Observed = err.Error()
+		return e
+	}
+	lo, err := c.lo.value(phase, sum)
+	if err != nil {
+		e.Observed = err.Error()
+		return e
+	}
+	hi := lo
+	if c.op == ".." {
+		if hi, err = c.hi.value(phase, sum); err != nil {
+			e.Observed = err.Error()
+			return e
+		}
+	}
+	switch c.op {
+	case "<":
+		e.Passed = got < lo
+	case "<=":
+		e.Passed = got <= lo
+	case ">":
+		e.Passed = got > lo
+	case ">=":
+		e.Passed = got >= lo
+	case "==":
+		e.Passed = got == lo
+	case "!=":
+		e.Passed = got != lo
+	case "..":
+		e.Passed = got >= lo && got <= hi
+	}
+	e.Observed = fmt.Sprintf("%s = %s", c.metric, formatFigure(c.metric, got))
+	if c.lo.ref != "" {
+		e.Observed += fmt.Sprintf("; %s = %s", c.lo.ref, formatFigure(c.lo.ref, lo/c.lo.num))
+	}
+	return e
+}
+
+func (o operand) value(phase string, sum *report.Summary) (float64, error) {
+	if o.ref == "" {
+		return o.num, nil
+	}
+	v, err := figure(o.ref, phase, sum)
+	return o.num * v, err
+}
+
+// figure looks up a run or phase figure by name.
+func figure(name, phase string, sum *report.Summary) (float64, error) {
+	cg := sum.Cgroup
+	switch name {
+	case "peak_rss":
+		return float64(sum.PeakRSSBytes), nil
+	case "peak_live":
+		return float64(sum.PeakLiveBytes), nil
+	case "limit":
+		if cg == nil || cg.LimitBytes <= 0 {
+			return 0, fmt.Errorf("the run had no memory limit")
+		}
+		return float64(cg.LimitBytes), nil
+	case "peak_usage":
+		if cg == nil {
+			return 0, fmt.Errorf("the run had no memory cgroup")
+		}
+		return float64(cg.PeakUsageBytes), nil
+	}
+	if p, m, ok := strings.Cut(name, "."); ok {
+		phase, name = p, m
+	}
+	ps := findPhase(sum.Phases, phase)
+	if ps == nil {
+		return 0, fmt.Errorf("phase %q did not run", phase)
+	}
+	ratio := func(a, b int64) (float64, error) {
+		if b <= 0 {
+			return math.Inf(1), nil
+		}
+		return float64(a) / float64(b), nil
+	}
+	switch name {
+	case "rss":
+		return float64(ps.RSSBytes), nil
+	case "live":
+		return float64(ps.LiveBytes), nil
+	case "heap_inuse":
+		return float64(ps.HeapInuseBytes), nil
+	case "heap_held":
+		return float64(ps.HeapHeldBytes), nil
+	case "cgroup_usage":
+		return float64(ps.CgroupUsageBytes), nil
+	case "rss/live":
+		return ratio(ps.RSSBytes, ps.LiveBytes)
+	case "heap_held/heap_inuse":
+		return ratio(ps.HeapHeldBytes, ps.HeapInuseBytes)
+	}
+	return 0, fmt.Errorf("unknown figure %q", name)
+}
+
+// findPhase finds a phase by name; a repeated phase ("grow#1", "grow#2")
+// is found by its base name as its last repetition.
+func findPhase(ps []report.PhaseSummary, name string) *report.PhaseSummary {
+	var found *report.PhaseSummary
+	for i := range ps {
+		if ps[i].Name == name || strings.HasPrefix(ps[i].Name, name+"#") {
+			found = &ps[i]
+		}
+	}
+	return found
+}
+
+func formatFigure(name string, v float64) string {
+	if strings.Contains(name, "/") {
+		return strconv.FormatFloat(v, 'f', 2, 64)
+	}
+	return FormatBytes(int64(v))
+}

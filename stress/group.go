@@ -1,0 +1,122 @@
+package stress
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/memstorm/memstorm/cgroup"
+	"github.com/memstorm/memstorm/report"
+)
+
+// memoryGroup is what a run needs of its memory cgroup.
+type memoryGroup interface {
+	Path() string
+	Version() int
+	Mode() string // "child" or "current"
+	FD() int      // v2 directory fd for clone into the cgroup; -1 on v1
+	AddProc(pid int) error
+	UsageFile() *os.File
+	Stats() (cgroup.Stats, error)
+	Delete() error
+}
+
+// Cgroup modes a run may ask for.
+const (
+	CgroupAuto    = "auto"
+	CgroupChild   = "child"
+	CgroupCurrent = "current"
+	CgroupNone    = "none"
+)
+
+// effectiveLimit lays the command line's settings over the scenario's.
+func effectiveLimit(file, flags *Limit) Limit {
+	var l Limit
+	if file != nil {
+		l = *file
+	}
+	if flags != nil {
+		if flags.Max > 0 {
+			l.Max = flags.Max
+		}
+		if flags.High > 0 {
+			l.High = flags.High
+		}
+		if flags.Swap > 0 {
+			l.Swap = flags.Swap
+		}
+		l.OOMGroup = l.OOMGroup || flags.OOMGroup
+	}
+	return l
+}
+
+func settingsFor(l Limit) cgroup.Settings {
+	s := cgroup.Settings{Max: -1, High: -1, Swap: -1, OOMGroup: l.OOMGroup}
+	if l.Max > 0 {
+		s.Max = int64(l.Max)
+	}
+	if l.High > 0 {
+		s.High = int64(l.High)
+	}
+	if l.Swap > 0 {
+		s.Swap = int64(l.Swap)
+	} else if l.Max > 0 {
+		s.Swap = 0 // a limit with swap left open would let a run swap past it
+	}
+	return s
+}
+
+var groupSeq int
+
+// openGroup gives the run its memory cgroup as mode asks. In "auto" mode a
+// host where no child can be created (not root, a container without cgroup
+// delegation) falls back to memstorm's own cgroup; a host without a memory
+// controller runs without one. The reason for a fallback is returned as a
+// note for the report.
+func openGroup(mode string, l Limit) (g memoryGroup, note string, err error) {
+	if mode == "" {
+		mode = CgroupAuto
+	}
+	if mode == CgroupNone {
+		return nil, "run without a memory cgroup (--cgroup none)", nil
+	}
+	host, err := cgroup.Detect(cgroup.DefaultRoots())
+	if err != nil {
+		if mode == CgroupAuto && l.Max <= 0 {
+			return nil, fmt.Sprintf("no memory cgroup: %v", err), nil
+		}
+		return nil, "", fmt.Errorf("finding the memory cgroup controller: %w", err)
+	}
+	if mode == CgroupAuto || mode == CgroupChild {
+		_, _ = host.CleanupStale()
+		groupSeq++
+		name := fmt.Sprintf("memstorm-%d-%d", os.Getpid(), groupSeq)
+		child, cerr := host.NewChild(name, settingsFor(l))
+		if cerr == nil {
+			return child, "", nil
+		}
+		if mode == CgroupChild {
+			return nil, "", fmt.Errorf("creating child memory cgroup %s: %w", name, cerr)
+		}
+		note = fmt.Sprintf("could not create a child cgroup (%v); using memstorm's own cgroup, and relying on the worker's oom_score_adj of 1000 so that an OOM kill hits the worker", cerr)
+	}
+	cur, err := host.Current()
+	if err != nil {
+		return nil, "", fmt.Errorf("opening memstorm's own memory cgroup: %w", err)
+	}
+	if note == "" {
+		note = "in-container mode (--cgroup current): the worker shares memstorm's own cgroup and its limit; the worker's oom_score_adj of 1000 makes it the OOM killer's choice"
+	}
+	return cur, note, nil
+}
+
+// cgroupSummary describes the run's cgroup as it is before the worker runs.
+func cgroupSummary(g memoryGroup, st cgroup.Stats) *report.CgroupSummary {
+	if g == nil {
+		return nil
+	}
+	return &report.CgroupSummary{
+		Version: g.Version(), Path: g.Path(), Mode: g.Mode(),
+		LimitBytes: st.Limit, HighBytes: st.High, SwapBytes: st.Swap,
+		PeakUsageBytes: 0, PeakSource: "sampled",
+	}
+}

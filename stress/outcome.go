@@ -1,0 +1,139 @@
+package stress
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"syscall"
+
+	"github.com/memstorm/memstorm/report"
+)
+
+// exitFacts is everything the outcome of a run is decided from. Keeping it
+// plain data makes the decision testable without killing anything.
+type exitFacts struct {
+	Interrupted string             // why memstorm was interrupted, "" if not
+	Status      syscall.WaitStatus // the worker's wait status
+	Started     bool               // the worker ran (false: it could not be started)
+	Done        bool               // the worker said every step ran
+	OOMKills    int64              // memcg OOM kills counted in the run's cgroup during the run (-1 unknown)
+	ENOMEM      bool
+	AtLimit     bool
+	WorkerErr   string // the worker's own error message, if it sent one
+	StderrTail  string
+}
+
+// classify decides the outcome. An OOM kill is claimed only when the worker
+// died of SIGKILL AND the cgroup's own counter says its OOM killer killed
+// during the run: a SIGKILL from anyone else is never reported as an OOM
+// kill, and an OOM kill is never reported as a success.
+func classify(f exitFacts) (report.Outcome, string) {
+	ws := f.Status
+	switch {
+	case f.Interrupted != "":
+		return report.OutcomeInterrupted, f.Interrupted + ": the worker was stopped"
+	case ws.Signaled() && ws.Signal() == syscall.SIGKILL && f.OOMKills > 0:
+		return report.OutcomeOOMKilled, fmt.Sprintf("the kernel's memory cgroup OOM killer killed the worker (%d oom_kill counted)", f.OOMKills)
+	case ws.Signaled():
+		why := fmt.Sprintf("the worker was killed by signal %v", ws.Signal())
+		if ws.Signal() == syscall.SIGKILL {
+			if f.OOMKills == 0 {
+				why += ", and the cgroup counted no OOM kill: someone else sent it"
+			} else {
+				why += "; whether the OOM killer sent it is unknown (no cgroup counter)"
+			}
+		}
+		if ws.CoreDump() {
+			why += " (core dumped)"
+		}
+		return report.OutcomeFailed, withDetail(why, f)
+	case ws.Exited() && ws.ExitStatus() != 0:
+		return report.OutcomeFailed, withDetail(fmt.Sprintf("the worker exited with status %d", ws.ExitStatus()), f)
+	case !f.Done:
+		return report.OutcomeFailed, withDetail("the worker exited before it finished its phases", f)
+	case f.ENOMEM:
+		return report.OutcomeENOMEM, "an allocation failed with ENOMEM; allocation stopped and the remaining phases ran"
+	case f.AtLimit:
+		return report.OutcomeStoppedAtLimit, "allocation stopped at the requested share of the cgroup limit; the remaining phases ran"
+	}
+	return report.OutcomeCompleted, ""
+}
+
+func withDetail(why string, f exitFacts) string {
+	if f.WorkerErr != "" {
+		return why + ": " + f.WorkerErr
+	}
+	if t := strings.TrimSpace(f.StderrTail); t != "" {
+		if i := strings.LastIndexByte(t, '\n'); i >= 0 {
+			t = t[i+1:]
+		}
+		return why + ": " + t
+	}
+	return why
+}
+
+// describeWait says a wait status in words for summary.json.
+func describeWait(ws syscall.WaitStatus) string {
+	switch {
+	case ws.Exited():
+		return fmt.Sprintf("exited %d", ws.ExitStatus())
+	case ws.Signaled():
+		return fmt.Sprintf("killed by %v", ws.Signal())
+	}
+	return fmt.Sprintf("wait status %#x", uint32(ws))
+}
+
+// decide fills the outcome fields of the summary once the worker is gone.
+func (s *supervisor) decide(ps *os.ProcessState, waitErr error, interrupted string) {
+	f := exitFacts{Interrupted: interrupted, Started: ps != nil, Done: s.done, ENOMEM: s.enomem,
+		AtLimit: s.atLimit, WorkerErr: s.workerErr, OOMKills: -1}
+	if s.stderr != nil {
+		f.StderrTail = s.stderr.Tail()
+	}
+	if ps != nil {
+		f.Status, _ = ps.Sys().(syscall.WaitStatus)
+		s.sum.ExitStatus = describeWait(f.Status)
+		if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
+			// ru_maxrss is the kernel's own high-water RSS of the worker in
+			// KiB: the exact peak, even between two samples.
+			s.sum.PeakRSSBytes = max(s.sum.PeakRSSBytes, ru.Maxrss*1024)
+		}
+	} else if waitErr != nil {
+		f.WorkerErr = waitErr.Error()
+	}
+	if s.cg != nil {
+		if st, err := s.cg.Stats(); err == nil && st.OOMKills >= 0 && s.oomBase >= 0 {
+			f.OOMKills = st.OOMKills - s.oomBase
+		}
+	}
+	s.sum.Outcome, s.sum.Reason = classify(f)
+	if s.sum.Outcome == report.OutcomeOOMKilled {
+		s.event(report.Event{Kind: report.EventOOMKill, Phase: s.lastSmp.Phase, Detail: s.sum.Reason, Bytes: s.lastSmp.Live})
+	}
+	s.event(report.Event{Kind: report.EventExit, Detail: s.sum.ExitStatus})
+}
+
+// finishCgroup records the cgroup's final counters and removes a child
+// cgroup created for the run.
+func (s *supervisor) finishCgroup() error {
+	cs := s.sum.Cgroup
+	st, err := s.cg.Stats()
+	if err == nil && cs != nil {
+		if st.OOMKills >= 0 && s.oomBase >= 0 {
+			cs.OOMKills = st.OOMKills - s.oomBase
+		}
+		if st.Peak >= 0 && s.cg.Mode() == CgroupChild {
+			cs.PeakUsageBytes = st.Peak
+			cs.PeakSource = st.PeakSource
+		}
+		cs.Failcnt = st.Failcnt
+		cs.Events = st.Events
+	}
+	if s.cg.Mode() != CgroupChild {
+		return nil
+	}
+	if derr := s.cg.Delete(); derr != nil {
+		return fmt.Errorf("removing the run's cgroup %s: %w", s.cg.Path(), derr)
+	}
+	return nil
+}
