@@ -29,9 +29,9 @@ const pageMagic = 0x6d656d73746f726d // "memstorm"
 
 // Header words of the status page.
 const (
-	hdrMagic = iota
-	hdrStep         // index of the running step, -1 before the first
-	hdrHeapInuse    // allocator figures, refreshed by the worker's reporter
+	hdrMagic     = iota
+	hdrStep      // index of the running step, -1 before the first
+	hdrHeapInuse // allocator figures, refreshed by the worker's reporter
 	hdrHeapHeld
 	hdrHeapRetained
 	hdrHeapArenas

@@ -44,8 +44,8 @@ type Progress struct {
 	Elapsed     time.Duration
 	Phase       string
 	RSS, Live   int64
-	CgroupUsage int64 // report.Absent without a cgroup
-	Limit       int64 // -1 unlimited
+	CgroupUsage int64   // report.Absent without a cgroup
+	Limit       int64   // -1 unlimited
 	AllocRate   float64 // bytes/s over the last interval
 }
 
@@ -56,26 +56,26 @@ type supervisor struct {
 	steps []Step
 	dir   string
 
-	cg       memoryGroup
-	limit    Limit
-	cmd      *exec.Cmd
-	page     *statusPage
-	stderr   *tailBuffer
-	samples  *report.SampleWriter
-	events   *report.EventWriter
-	files    []io.Closer
-	start    time.Time
-	sum      report.Summary
-	lastProg time.Time
-	lastSmp  report.Sample
-	enomem   bool
-	atLimit  bool
-	done     bool
-	workerErr string
-	cgNote    string
-	oomBase   int64
+	cg            memoryGroup
+	limit         Limit
+	cmd           *exec.Cmd
+	page          *statusPage
+	stderr        *tailBuffer
+	samples       *report.SampleWriter
+	events        *report.EventWriter
+	files         []io.Closer
+	start         time.Time
+	sum           report.Summary
+	lastProg      time.Time
+	lastSmp       report.Sample
+	enomem        bool
+	atLimit       bool
+	done          bool
+	workerErr     string
+	cgNote        string
+	oomBase       int64
 	lastSmpAtProg report.Sample
-	phaseIdx map[int]int // step index -> index in sum.Phases
+	phaseIdx      map[int]int // step index -> index in sum.Phases
 }
 
 // Run runs sc as opt says, writes the run directory and returns its
