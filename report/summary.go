@@ -56,6 +56,7 @@ type PhaseSummary struct {
 	EndS   float64 `json:"end_s"`
 	// Figures at the phase's end (the first sample taken after it ended).
 	RSSBytes         int64 `json:"rss_bytes"`
+	AnonBytes        int64 `json:"anon_bytes"` // RssAnon: what the allocator holds, without the worker binary's file pages
 	LiveBytes        int64 `json:"live_bytes"`
 	HeapInuseBytes   int64 `json:"heap_inuse_bytes"`
 	HeapHeldBytes    int64 `json:"heap_held_bytes"`

@@ -19,8 +19,10 @@ import (
 //	  free: rss < 50% of fill.rss and live == 0
 //
 // A condition is METRIC OP VALUE, or METRIC LO..HI; conditions join with
-// "and". METRIC at a phase end is rss, live, heap_inuse, heap_held,
-// cgroup_usage, or the ratios rss/live and heap_held/heap_inuse. VALUE is a
+// "and". METRIC at a phase end is rss, anon, live, heap_inuse, heap_held,
+// cgroup_usage, or the ratios rss/live, anon/live and heap_held/heap_inuse.
+// anon (RssAnon) is what the allocator holds; rss adds the file pages of the
+// worker binary itself (about 16 MiB), which matters at small sizes. VALUE is a
 // number, a size (64MiB), or P% of REF where REF is limit, peak_rss,
 // peak_live, peak_usage, a metric of the same phase, or PHASE.METRIC.
 
@@ -39,8 +41,8 @@ type operand struct {
 }
 
 var phaseMetrics = map[string]bool{
-	"rss": true, "live": true, "heap_inuse": true, "heap_held": true, "cgroup_usage": true,
-	"rss/live": true, "heap_held/heap_inuse": true,
+	"rss": true, "anon": true, "live": true, "heap_inuse": true, "heap_held": true, "cgroup_usage": true,
+	"rss/live": true, "anon/live": true, "heap_held/heap_inuse": true,
 }
 
 var runRefs = map[string]bool{"limit": true, "peak_rss": true, "peak_live": true, "peak_usage": true}
@@ -200,7 +202,7 @@ func Evaluate(sc *Scenario, sum *report.Summary) []report.Expectation {
 		ok = ok || w == string(sum.Outcome)
 	}
 	out = append(out, report.Expectation{Expr: "outcome is " + strings.Join(want, " or "), Passed: ok, Observed: string(sum.Outcome)})
-	if sc.Expect == nil {
+	if sc.Expect == nil || !appliesTo(sc.Expect.Allocators, sum.Allocator.Name) {
 		return out
 	}
 	if sc.Expect.PeakUsage != "" {
@@ -212,9 +214,42 @@ func Evaluate(sc *Scenario, sum *report.Summary) []report.Expectation {
 	}
 	sort.Strings(phases)
 	for _, p := range phases {
-		out = append(out, evalAll(sc.Expect.Phases[p], "", p, sum)...)
+		// A repeated phase is checked at every repetition ("shrink#1",
+		// "shrink#2", ...); a phase that never ran fails its expectation.
+		runs := phaseRuns(sum.Phases, p)
+		if len(runs) == 0 {
+			runs = []string{p}
+		}
+		for _, r := range runs {
+			out = append(out, evalAll(sc.Expect.Phases[p], "", r, sum)...)
+		}
 	}
 	return out
+}
+
+// phaseRuns lists the names under which phase name ran.
+func phaseRuns(ps []report.PhaseSummary, name string) []string {
+	var out []string
+	for _, p := range ps {
+		if p.Name == name || strings.HasPrefix(p.Name, name+"#") {
+			out = append(out, p.Name)
+		}
+	}
+	return out
+}
+
+// appliesTo reports whether expectations scoped to allocators hold for a
+// run under allocator a (no scope: every allocator).
+func appliesTo(allocators []string, a string) bool {
+	if len(allocators) == 0 {
+		return true
+	}
+	for _, x := range allocators {
+		if x == a {
+			return true
+		}
+	}
+	return false
 }
 
 func impliedOutcomes(sc *Scenario) []string {
@@ -330,9 +365,18 @@ func figure(name, phase string, sum *report.Summary) (float64, error) {
 		return float64(cg.PeakUsageBytes), nil
 	}
 	if p, m, ok := strings.Cut(name, "."); ok {
-		phase, name = p, m
+		// PHASE.METRIC from a repetition refers to the same repetition of
+		// PHASE where it has one ("grow.anon" from "shrink#2" is grow#2's).
+		ref := p
+		if _, k, rep := strings.Cut(phase, "#"); rep && findExact(sum.Phases, p+"#"+k) != nil {
+			ref = p + "#" + k
+		}
+		phase, name = ref, m
 	}
-	ps := findPhase(sum.Phases, phase)
+	ps := findExact(sum.Phases, phase)
+	if ps == nil {
+		ps = findPhase(sum.Phases, phase)
+	}
 	if ps == nil {
 		return 0, fmt.Errorf("phase %q did not run", phase)
 	}
@@ -345,6 +389,8 @@ func figure(name, phase string, sum *report.Summary) (float64, error) {
 	switch name {
 	case "rss":
 		return float64(ps.RSSBytes), nil
+	case "anon":
+		return float64(ps.AnonBytes), nil
 	case "live":
 		return float64(ps.LiveBytes), nil
 	case "heap_inuse":
@@ -355,10 +401,21 @@ func figure(name, phase string, sum *report.Summary) (float64, error) {
 		return float64(ps.CgroupUsageBytes), nil
 	case "rss/live":
 		return ratio(ps.RSSBytes, ps.LiveBytes)
+	case "anon/live":
+		return ratio(ps.AnonBytes, ps.LiveBytes)
 	case "heap_held/heap_inuse":
 		return ratio(ps.HeapHeldBytes, ps.HeapInuseBytes)
 	}
 	return 0, fmt.Errorf("unknown figure %q", name)
+}
+
+func findExact(ps []report.PhaseSummary, name string) *report.PhaseSummary {
+	for i := range ps {
+		if ps[i].Name == name {
+			return &ps[i]
+		}
+	}
+	return nil
 }
 
 // findPhase finds a phase by name; a repeated phase ("grow#1", "grow#2")

@@ -168,5 +168,9 @@ type Rlimits struct {
 type Expect struct {
 	Outcome   string            `yaml:"outcome"`
 	PeakUsage string            `yaml:"peak_usage"` // "90%..100% of limit"
-	Phases    map[string]string `yaml:"phases"`     // phase name -> "rss < 2 * live", ...
+	Phases    map[string]string `yaml:"phases"`     // phase name -> "anon/live >= 1.6", ...
+	// Allocators, when set, limits the peak_usage and phase expectations to
+	// runs under these allocators: a fragmentation shape is a property of an
+	// allocator. The outcome is checked under every allocator.
+	Allocators []string `yaml:"allocators"`
 }

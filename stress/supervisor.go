@@ -380,6 +380,7 @@ func (s *supervisor) handle(m message, smp *sampler, ctl io.Writer) {
 			p := &s.sum.Phases[i]
 			p.EndS = t
 			p.RSSBytes = s.lastSmp.RSS
+			p.AnonBytes = s.lastSmp.Anon
 			p.LiveBytes = m.Live
 			p.HeapInuseBytes = m.HeapInuse
 			p.HeapHeldBytes = m.HeapHeld

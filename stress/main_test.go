@@ -1,0 +1,116 @@
+package stress
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/memstorm/memstorm/report"
+)
+
+// The tests start real runs: the supervisor re-executes this test binary as
+// the worker, which TestMain hands over to WorkerMain.
+func init() {
+	if IsWorker() {
+		runtime.LockOSThread()
+	}
+}
+
+func TestMain(m *testing.M) {
+	if IsWorker() {
+		os.Exit(WorkerMain())
+	}
+	os.Exit(m.Run())
+}
+
+// inCI reports whether skips for a missing environment must fail instead.
+func inCI() bool { return os.Getenv("MEMSTORM_CI") == "1" }
+
+// requireMemcg skips (or, in CI, fails) a test that needs root and a cgroup
+// memory controller where child cgroups can be created.
+func requireMemcg(t *testing.T) {
+	t.Helper()
+	why := ""
+	if os.Geteuid() != 0 {
+		why = "needs root to create memory cgroups"
+	} else if _, err := os.Stat("/sys/fs/cgroup/memory"); err != nil {
+		if _, err2 := os.Stat("/sys/fs/cgroup/cgroup.controllers"); err2 != nil {
+			why = "no cgroup memory controller mounted"
+		}
+	}
+	if why == "" {
+		return
+	}
+	if inCI() {
+		t.Fatalf("%s, and MEMSTORM_CI=1 demands it", why)
+	}
+	t.Skip(why)
+}
+
+// runScenario checks and runs sc into a temporary run directory and
+// returns its summary; a harness error fails the test.
+func runScenario(t *testing.T, sc *Scenario, opt Options) *report.Summary {
+	t.Helper()
+	if opt.Dir == "" {
+		opt.Dir = filepath.Join(t.TempDir(), "run")
+	}
+	if err := Check(sc, opt); err != nil {
+		t.Fatalf("Check(%s): %v", sc.Name, err)
+	}
+	sum, err := Run(context.Background(), sc, opt)
+	if err != nil {
+		t.Fatalf("Run(%s): %v", sc.Name, err)
+	}
+	assertNoCgroupLeft(t)
+	return sum
+}
+
+// loadScaled loads a built-in and scales its byte targets by f.
+func loadScaled(t *testing.T, name string, f float64) *Scenario {
+	t.Helper()
+	sc, err := Load(name)
+	if err != nil {
+		t.Fatalf("Load(%s): %v", name, err)
+	}
+	sc.Scale(f)
+	return sc
+}
+
+// assertNoCgroupLeft fails when a cgroup of this process is still there.
+func assertNoCgroupLeft(t *testing.T) {
+	t.Helper()
+	prefix := "memstorm-" + strconv.Itoa(os.Getpid()) + "-"
+	for _, root := range []string{"/sys/fs/cgroup/memory", "/sys/fs/cgroup"} {
+		_ = filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+			if err != nil || !d.IsDir() {
+				return nil
+			}
+			if strings.HasPrefix(d.Name(), prefix) {
+				t.Errorf("cgroup left behind: %s", p)
+				return filepath.SkipDir
+			}
+			if strings.Count(strings.TrimPrefix(p, root), "/") > 6 {
+				return filepath.SkipDir
+			}
+			return nil
+		})
+	}
+}
+
+// logExpectations prints what a run observed, for the test log.
+func logExpectations(t *testing.T, s *report.Summary) {
+	t.Helper()
+	t.Logf("%s: outcome %s (%s), peak RSS %s, peak live %s", s.Scenario, s.Outcome, s.Reason,
+		FormatBytes(s.PeakRSSBytes), FormatBytes(s.PeakLiveBytes))
+	for _, p := range s.Phases {
+		t.Logf("  %-28s rss %10s anon %10s live %10s held %10s", p.Name, FormatBytes(p.RSSBytes),
+			FormatBytes(p.AnonBytes), FormatBytes(p.LiveBytes), FormatBytes(p.HeapHeldBytes))
+	}
+	for _, e := range s.Expectations {
+		t.Logf("  passed=%v  %s  (%s)", e.Passed, e.Expr, e.Observed)
+	}
+}
