@@ -61,6 +61,7 @@ typedef struct ms_selection {
 	double fraction;
 	uint64_t seed;
 	int64_t size;
+	int64_t last; /* > 0: only the newest `last` objects are candidates; older ones are kept */
 } ms_selection;
 
 /* Streaming chooser: feed it exactly `total` objects in allocation order. */
@@ -87,6 +88,8 @@ int64_t ms_sample(uint64_t s[4], const ms_dist *d);
 
 int ms_selector_init(ms_selector *s, const ms_selection *sel, int64_t total);
 int ms_selector_pick(ms_selector *s, uint64_t addr, int64_t size);
+/* Index of the first candidate among n objects under sel->last (0 when unset). */
+int64_t ms_window_start(const ms_selection *sel, int64_t n);
 void ms_selector_fini(ms_selector *s);
 /* Runs a selector over arrays (for objects kept outside the engine); out[i] = 1 to free. */
 int ms_select_batch(const ms_selection *sel, int64_t n, const uint64_t *addr, const int64_t *size, uint8_t *out);

@@ -257,12 +257,13 @@ int ms_fill(ms_engine *e, const ms_fill_spec *spec, const int64_t *sizes, const 
 int ms_free(ms_engine *e, const ms_selection *sel, ms_counters *pub, int64_t *bytes, int64_t *count)
 {
 	ms_selector s;
-	int err = ms_selector_init(&s, sel, e->len);
+	int64_t n = e->len, from = ms_window_start(sel, n);
+	int err = ms_selector_init(&s, sel, n - from);
 	*bytes = *count = 0;
 	if (err)
 		return err;
-	int64_t w = 0, n = e->len;
-	for (int64_t i = 0; i < n; i++) {
+	int64_t w = from;
+	for (int64_t i = from; i < n; i++) {
 		uint64_t addr;
 		int tag;
 		int64_t size = ms_slot(e, i, &addr, &tag);

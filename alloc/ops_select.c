@@ -108,13 +108,23 @@ void ms_selector_fini(ms_selector *s)
 	s->set = NULL;
 }
 
+int64_t ms_window_start(const ms_selection *sel, int64_t n)
+{
+	if (sel->last > 0 && sel->last < n)
+		return n - sel->last;
+	return 0;
+}
+
 int ms_select_batch(const ms_selection *sel, int64_t n, const uint64_t *addr, const int64_t *size, uint8_t *out)
 {
 	ms_selector s;
-	int err = ms_selector_init(&s, sel, n);
+	int64_t from = ms_window_start(sel, n);
+	int err = ms_selector_init(&s, sel, n - from);
 	if (err)
 		return err;
-	for (int64_t i = 0; i < n; i++)
+	for (int64_t i = 0; i < from; i++)
+		out[i] = 0;
+	for (int64_t i = from; i < n; i++)
 		out[i] = (uint8_t)ms_selector_pick(&s, addr[i], size[i]);
 	ms_selector_fini(&s);
 	return 0;

@@ -71,11 +71,19 @@ type Selection struct {
 	Fraction float64 // Random, Oldest, Newest: 0..1
 	Seed     uint64  // Random
 	Size     int64   // LargerThan, SmallerThan: bytes
+	// Last, when above 0, narrows the candidates to the newest Last objects
+	// of each sequence (C-side and Go-heap counted apart); older objects are
+	// kept whatever the pattern, and fractions count within the window. It is
+	// how "every other object of the last fill" is said.
+	Last int64
 }
 
 func (s Selection) compile() (C.ms_selection, error) {
 	cs := C.ms_selection{pattern: C.int(s.Pattern), n: C.int64_t(s.N), fraction: C.double(s.Fraction),
-		seed: C.uint64_t(s.Seed), size: C.int64_t(s.Size)}
+		seed: C.uint64_t(s.Seed), size: C.int64_t(s.Size), last: C.int64_t(s.Last)}
+	if s.Last < 0 {
+		return cs, fmt.Errorf("alloc: selection %v: Last %d < 0", s.Pattern, s.Last)
+	}
 	switch s.Pattern {
 	case All, KeepOnePerPage:
 	case EveryNth:

@@ -35,6 +35,9 @@ func TestFreePatterns(t *testing.T) {
 		{"newest-25%", Selection{Pattern: Newest, Fraction: 0.25}, func(i int, _ object) bool { return i >= 750 }},
 		{"larger-than-256", Selection{Pattern: LargerThan, Size: 256}, func(_ int, o object) bool { return o.size > 256 }},
 		{"smaller-than-100", Selection{Pattern: SmallerThan, Size: 100}, func(_ int, o object) bool { return o.size < 100 }},
+		{"every-other-of-last-300", Selection{Pattern: EveryNth, N: 2, Last: 300}, func(i int, _ object) bool { return i >= 700 && (i-700)%2 == 1 }},
+		{"oldest-half-of-last-200", Selection{Pattern: Oldest, Fraction: 0.5, Last: 200}, func(i int, _ object) bool { return i >= 800 && i < 900 }},
+		{"all-of-last-beyond-n", Selection{Pattern: All, Last: 5000}, func(int, object) bool { return true }},
 		{"random-40%", Selection{Pattern: Random, Fraction: 0.4, Seed: 9}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,9 +1,6 @@
 package report
 
 import (
-	"bufio"
-	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -43,12 +40,19 @@ var intColumns = map[string]func(*Sample) *int64{
 // AbsentSample returns a Sample at t with every figure Absent, the starting
 // point for a sampler that fills in what it can read.
 func AbsentSample(t float64) Sample {
-	s := Sample{T: t, PSISomeAvg10: Absent}
+	s := absentSample
+	s.T = t
+	return s
+}
+
+// absentSample is a Sample with every figure Absent.
+var absentSample = func() Sample {
+	s := Sample{PSISomeAvg10: Absent}
 	for _, f := range intColumns {
 		*f(&s) = Absent
 	}
 	return s
-}
+}()
 
 // SampleWriter streams samples.csv. Each Write reaches the underlying
 // writer before it returns, so a run killed mid-way loses no sample.
@@ -113,93 +117,4 @@ func appendPhase(b []byte, p string) []byte {
 		b = append(b, p[i])
 	}
 	return append(b, '"')
-}
-
-// ReadSamples reads samples.csv. Columns are found by the header, so files
-// with fewer or more columns than this version writes still read; a column
-// it does not know is ignored and one it lacks reads as Absent. An empty
-// cell is Absent. Errors name the line.
-func ReadSamples(r io.Reader) ([]Sample, error) {
-	cr := csv.NewReader(bufio.NewReaderSize(r, 1<<16))
-	cr.ReuseRecord = true
-	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
-	if errors.Is(err, io.EOF) {
-		return nil, errors.New("samples.csv line 1: no header")
-	}
-	if err != nil {
-		return nil, fmt.Errorf("samples.csv line 1: %w", err)
-	}
-	type col struct {
-		name string
-		set  func(*Sample, string) error
-	}
-	cols := make([]col, len(header))
-	seenT := false
-	for i, h := range header {
-		h = strings.TrimSpace(h)
-		cols[i].name = h
-		switch {
-		case h == "t_s":
-			seenT = true
-			cols[i].set = func(s *Sample, v string) error {
-				f, err := strconv.ParseFloat(v, 64)
-				s.T = f
-				return err
-			}
-		case h == "phase":
-			cols[i].set = func(s *Sample, v string) error { s.Phase = v; return nil }
-		case h == "psi_some_avg10":
-			cols[i].set = func(s *Sample, v string) error {
-				if v == "" {
-					s.PSISomeAvg10 = Absent
-					return nil
-				}
-				f, err := strconv.ParseFloat(v, 64)
-				s.PSISomeAvg10 = f
-				return err
-			}
-		case intColumns[h] != nil:
-			field := intColumns[h]
-			cols[i].set = func(s *Sample, v string) error {
-				if v == "" {
-					*field(s) = Absent
-					return nil
-				}
-				n, err := strconv.ParseInt(v, 10, 64)
-				*field(s) = n
-				return err
-			}
-		}
-	}
-	if !seenT {
-		return nil, fmt.Errorf("samples.csv line 1: header %q has no t_s column", strings.Join(header, ","))
-	}
-	var out []Sample
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return out, fmt.Errorf("samples.csv: %w", err) // csv.ParseError names the line
-		}
-		line, _ := cr.FieldPos(0)
-		if len(rec) == 1 && rec[0] == "" {
-			continue
-		}
-		if len(rec) != len(header) {
-			return out, fmt.Errorf("samples.csv line %d: %d fields, header has %d", line, len(rec), len(header))
-		}
-		s := AbsentSample(0)
-		for i, v := range rec {
-			if cols[i].set == nil {
-				continue
-			}
-			if err := cols[i].set(&s, v); err != nil {
-				return out, fmt.Errorf("samples.csv line %d column %s: %w", line, cols[i].name, err)
-			}
-		}
-		out = append(out, s)
-	}
 }

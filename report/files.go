@@ -87,7 +87,11 @@ func LoadRun(dir string) (*Run, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loading run: %w", err)
 	}
-	r.Samples, err = ReadSamples(f)
+	var size int64
+	if st, err := f.Stat(); err == nil {
+		size = st.Size()
+	}
+	r.Samples, err = readSamples(f, size)
 	f.Close()
 	if err != nil {
 		return nil, fmt.Errorf("loading run %s: %w", dir, err)

@@ -101,8 +101,34 @@ func (l *envLine) Plot(c draw.Canvas, plt *plot.Plot) {
 		if len(ln) == 1 { // an isolated point: draw a dot-sized segment
 			ln = append(ln, vg.Point{X: ln[0].X + l.style.Width, Y: ln[0].Y})
 		}
-		c.StrokeLines(l.style, c.ClipLinesXY(ln)...)
+		clipped := c.ClipLinesXY(ln)
+		if len(l.style.Dashes) == 0 {
+			clipped = strokeChunks(clipped)
+		}
+		c.StrokeLines(l.style, clipped...)
 	}
+}
+
+// strokeChunk is the most points one stroked path gets. The PNG rasteriser
+// (freetype's) keeps a sorted list of cells per pixel row and searches it
+// linearly, so one long jagged path costs quadratic time: a million-sample
+// envelope took over a second a figure. Paths of a few dozen points, each
+// sharing its first point with the previous one's last, look the same
+// and draw in linear time. Dashed lines stay whole so the dash pattern runs
+// on.
+const strokeChunk = 48
+
+// strokeChunks splits lines into paths of at most strokeChunk points.
+func strokeChunks(lines [][]vg.Point) [][]vg.Point {
+	var out [][]vg.Point
+	for _, ln := range lines {
+		for len(ln) > strokeChunk {
+			out = append(out, ln[:strokeChunk])
+			ln = ln[strokeChunk-1:]
+		}
+		out = append(out, ln)
+	}
+	return out
 }
 
 // DataRange implements plot.DataRanger.

@@ -433,7 +433,7 @@ func (f *Free) decodeNode(d *decoder, n ast.Node, path string) error {
 	if err != nil {
 		return err
 	}
-	*f = Free{Selection{Pattern: Pattern(text)}}
+	*f = Free{Selection: Selection{Pattern: Pattern(text)}}
 	d.nodes[childPath(path, "pattern")] = n
 	return nil
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"syscall"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/memstorm/memstorm/report"
 )
 
@@ -78,7 +80,7 @@ func describeWait(ws syscall.WaitStatus) string {
 	case ws.Exited():
 		return fmt.Sprintf("exited %d", ws.ExitStatus())
 	case ws.Signaled():
-		return fmt.Sprintf("killed by %v", ws.Signal())
+		return fmt.Sprintf("killed by %s", unix.SignalName(ws.Signal()))
 	}
 	return fmt.Sprintf("wait status %#x", uint32(ws))
 }
@@ -107,10 +109,39 @@ func (s *supervisor) decide(ps *os.ProcessState, waitErr error, interrupted stri
 		}
 	}
 	s.sum.Outcome, s.sum.Reason = classify(f)
+	s.closeOpenPhase()
 	if s.sum.Outcome == report.OutcomeOOMKilled {
-		s.event(report.Event{Kind: report.EventOOMKill, Phase: s.lastSmp.Phase, Detail: s.sum.Reason, Bytes: s.lastSmp.Live})
+		// The status page outlives the worker: its counters are the live
+		// bytes at the instant of the kill, even between two samples.
+		live := s.lastSmp.Live
+		if s.page != nil {
+			live = s.page.totals().Live
+			s.sum.PeakLiveBytes = max(s.sum.PeakLiveBytes, live)
+		}
+		s.event(report.Event{Kind: report.EventOOMKill, Phase: s.lastSmp.Phase, Detail: s.sum.Reason, Bytes: live})
 	}
 	s.event(report.Event{Kind: report.EventExit, Detail: s.sum.ExitStatus})
+}
+
+// closeOpenPhase ends a phase the worker never finished (killed, crashed,
+// interrupted) at the moment it died, with the last figures recorded: the
+// sampled RSS and the live bytes from the status page, which outlives the
+// worker and so holds the count at the instant of death.
+func (s *supervisor) closeOpenPhase() {
+	n := len(s.sum.Phases)
+	if n == 0 || s.sum.Phases[n-1].EndS != 0 {
+		return
+	}
+	p := &s.sum.Phases[n-1]
+	p.EndS = s.now()
+	p.RSSBytes, p.AnonBytes = s.lastSmp.RSS, s.lastSmp.Anon
+	p.CgroupUsageBytes = max(s.lastSmp.CgroupUsage, 0)
+	p.LiveBytes = s.lastSmp.Live
+	if s.page != nil {
+		p.LiveBytes = s.page.totals().Live
+		h := s.page.heap()
+		p.HeapInuseBytes, p.HeapHeldBytes = h.InUse, h.Held
+	}
 }
 
 // finishCgroup records the cgroup's final counters and removes a child

@@ -2,18 +2,22 @@ package stress
 
 import (
 	"os"
+	"time"
 
 	"github.com/memstorm/memstorm/procfs"
 	"github.com/memstorm/memstorm/report"
 )
 
 // sampler takes one report.Sample of the worker: /proc/<pid>/status and
-// stat every time (cheap counters), smaps_rollup only every smapsEvery-th
-// sample (it walks the page tables, so its cost grows with RSS: at 1 GiB of
-// 4 KiB pages it costs more than everything else together), memory PSI every
-// psiEvery-th (its avg10 is a 10-second average: reading it faster tells
-// nothing new), the worker's counters from the status page and the cgroup
-// usage with one pread. Buffers are reused: sampling allocates nothing.
+// stat every time (cheap counters: about 8 and 4 µs), the worker's counters
+// from the status page, the cgroup usage with one pread, memory PSI every
+// psiEvery-th sample (its avg10 is a 10-second average: reading it faster
+// tells nothing new), and smaps_rollup (AnonHugePages, LazyFree) only as
+// often as its cost allows: it walks the page tables, about 16 µs per MiB
+// resident here, so at 1 GiB it costs 16 ms. Its interval adapts so that it
+// takes at most smapsBudget of a core; between reads the last values are
+// carried, and phase ends always read it. Buffers are reused: sampling
+// allocates nothing.
 type sampler struct {
 	proc  *procfs.ProcessReader
 	page  *statusPage
@@ -21,8 +25,9 @@ type sampler struct {
 	usage *os.File // cgroup usage file, nil without a cgroup
 	psi   func() (float64, bool)
 
-	smapsEvery, psiEvery int
-	n                    int
+	psiEvery  int
+	n         int
+	nextSmaps time.Time
 
 	status procfs.Status
 	stat   procfs.Stat
@@ -32,23 +37,27 @@ type sampler struct {
 }
 
 const (
-	defaultSmapsEvery = 10
-	defaultPSIEvery   = 25
+	defaultPSIEvery = 25
+	// smapsBudget is the share of one core smaps_rollup may take.
+	smapsBudget = 0.002
 )
 
-// take reads everything for time t. A read error of the worker's /proc
-// files means the worker is gone; the caller stops sampling.
-func (s *sampler) take(t float64) (report.Sample, error) {
+// take reads everything for time t; force reads smaps_rollup whatever its
+// budget says. A read error of the worker's /proc files means the worker is
+// gone; the caller stops sampling.
+func (s *sampler) take(t float64, force bool) (report.Sample, error) {
 	if err := s.proc.Status(&s.status); err != nil {
 		return report.Sample{}, err
 	}
 	if err := s.proc.Stat(&s.stat); err != nil {
 		return report.Sample{}, err
 	}
-	if s.n%s.smapsEvery == 0 {
+	if now := time.Now(); force || !now.Before(s.nextSmaps) {
 		if err := s.proc.SmapsRollup(&s.smaps); err != nil {
 			return report.Sample{}, err
 		}
+		cost := time.Since(now)
+		s.nextSmaps = now.Add(time.Duration(float64(cost) / smapsBudget))
 	}
 	if s.psi != nil && s.n%s.psiEvery == 0 {
 		if v, ok := s.psi(); ok {

@@ -35,6 +35,11 @@ type Phase struct {
 	// Repeat runs Phases Repeat times (a group): sawtooth and growth-over-cycles.
 	Repeat int     `yaml:"repeat"`
 	Phases []Phase `yaml:"phases"`
+	// Turns makes a group run on one thread at a time: thread 0 runs all
+	// its phases alone, then thread 1, and so on, Repeat times over. Jobs
+	// that come and go at different times are what make per-thread arenas
+	// keep memory another thread could have reused.
+	Turns bool `yaml:"turns"`
 }
 
 // Via names the allocation backend.
@@ -130,7 +135,33 @@ type Selection struct {
 // Free releases the selected objects (free(), munmap, or dropping Go references).
 type Free struct {
 	Selection `yaml:",inline"`
+	// Among narrows the candidates: AmongLastAllocate runs the pattern over
+	// the objects the allocate phase just before this one allocated (per
+	// thread), leaving older objects alone. Empty: every live object.
+	Among Among `yaml:"among"`
+	// By says which thread calls free(): ByNext makes thread i free the
+	// objects of thread (i+1) mod workers, so that memory allocated in one
+	// thread's arena or cache is released from another. Empty: the owner.
+	By By `yaml:"by"`
 }
+
+// Among names the objects a free pattern chooses from.
+type Among string
+
+// Candidate sets of a free.
+const (
+	AmongAll          Among = ""
+	AmongLastAllocate Among = "last-allocate" // the objects of the allocate phase just before
+)
+
+// By names the thread that frees an object.
+type By string
+
+// Freeing threads.
+const (
+	BySelf By = "self" // the thread that allocated it (the default)
+	ByNext By = "next" // thread (i+1) mod workers's objects are freed by thread i
+)
 
 // Advice is a madvise(2) advice.
 type Advice string

@@ -11,6 +11,9 @@ type Step struct {
 	Index int    // 0-based position in the run
 	Name  string // the phase name; "name#k" (k from 1) when the phase runs more than once
 	Phase *Phase // the leaf phase, never a group; shared by all its repetitions
+	// Turn is 0 when every thread runs the step; k > 0 when only thread
+	// k-1 runs it (a step of a turns group).
+	Turn int
 }
 
 // Steps flattens the scenario's phases into the order the worker runs them:
@@ -24,7 +27,7 @@ func (s *Scenario) Steps() []Step {
 	count = func(ps []Phase, times int) {
 		for i := range ps {
 			if ps[i].Phases != nil {
-				count(ps[i].Phases, times*max(ps[i].Repeat, 1))
+				count(ps[i].Phases, times*max(ps[i].Repeat, 1)*s.turns(&ps[i]))
 				continue
 			}
 			runs[&ps[i]] += times
@@ -34,13 +37,19 @@ func (s *Scenario) Steps() []Step {
 
 	var out []Step
 	seen := map[*Phase]int{}
-	var walk func(ps []Phase)
-	walk = func(ps []Phase) {
+	var walk func(ps []Phase, turn int)
+	walk = func(ps []Phase, turn int) {
 		for i := range ps {
 			ph := &ps[i]
 			if ph.Phases != nil {
 				for range max(ph.Repeat, 1) {
-					walk(ph.Phases)
+					if !ph.Turns {
+						walk(ph.Phases, turn)
+						continue
+					}
+					for k := range s.turns(ph) {
+						walk(ph.Phases, k+1)
+					}
 				}
 				continue
 			}
@@ -49,11 +58,20 @@ func (s *Scenario) Steps() []Step {
 			if runs[ph] > 1 {
 				name = fmt.Sprintf("%s#%d", ph.Name, seen[ph])
 			}
-			out = append(out, Step{Index: len(out), Name: name, Phase: ph})
+			out = append(out, Step{Index: len(out), Name: name, Phase: ph, Turn: turn})
 		}
 	}
-	walk(s.Phases)
+	walk(s.Phases, 0)
 	return out
+}
+
+// turns is how many times a group runs per repeat: once, or once per
+// thread for a turns group.
+func (s *Scenario) turns(g *Phase) int {
+	if g.Turns {
+		return max(s.Workers, 1)
+	}
+	return 1
 }
 
 // countSteps is len(Steps()) without building the list, saturating at

@@ -232,7 +232,7 @@ func (s *supervisor) supervise(ctx context.Context) error {
 		return fmt.Errorf("opening /proc/%d of the worker: %w", pid, err)
 	}
 	defer proc.Close()
-	smp := &sampler{proc: proc, page: s.page, steps: s.steps, smapsEvery: defaultSmapsEvery,
+	smp := &sampler{proc: proc, page: s.page, steps: s.steps,
 		psiEvery: defaultPSIEvery, buf: make([]byte, 32), psi: s.psiReader()}
 	if s.cg != nil {
 		smp.usage = s.cg.UsageFile()
@@ -247,7 +247,7 @@ func (s *supervisor) supervise(ctx context.Context) error {
 		<-exited
 		return fmt.Errorf("releasing the worker: %w", err)
 	}
-	s.sample(smp)
+	s.sample(smp, true)
 	tick := time.NewTicker(s.sc.SampleEvery.D())
 	defer tick.Stop()
 
@@ -257,7 +257,7 @@ func (s *supervisor) supervise(ctx context.Context) error {
 	for running := true; running; {
 		select {
 		case <-tick.C:
-			s.sample(smp)
+			s.sample(smp, false)
 		case m, ok := <-live:
 			if !ok {
 				live = nil
@@ -304,8 +304,8 @@ func (s *supervisor) now() float64 { return time.Since(s.start).Seconds() }
 
 // sample takes and writes one sample; a failed read means the worker is
 // exiting, which the wait reports.
-func (s *supervisor) sample(smp *sampler) {
-	v, err := smp.take(s.now())
+func (s *supervisor) sample(smp *sampler, force bool) {
+	v, err := smp.take(s.now(), force)
 	if err != nil {
 		return
 	}
@@ -374,7 +374,7 @@ func (s *supervisor) handle(m message, smp *sampler, ctl io.Writer) {
 		s.event(report.Event{T: t, Kind: report.EventPhaseStart, Phase: m.Name})
 	case msgPhaseEnd:
 		if smp != nil {
-			s.sample(smp)
+			s.sample(smp, true)
 		}
 		if i, ok := s.phaseIdx[m.Step]; ok {
 			p := &s.sum.Phases[i]

@@ -46,6 +46,8 @@ type checker struct {
 	nodes map[string]ast.Node
 	names map[string]string // phase name -> path of its first use
 	count int               // phases seen, for default names
+	prev  *Phase            // the sibling before the phase being checked, nil for the first
+	turns bool              // inside a turns group
 }
 
 // has reports whether the file wrote the key at path.
@@ -152,7 +154,7 @@ func (c *checker) validate(s *Scenario, name string) error {
 	if err := c.phases(s.Phases, "phases"); err != nil {
 		return err
 	}
-	if n := countSteps(s.Phases); n > MaxSteps {
+	if n := countTurnSteps(s.Phases, s.Workers); n > MaxSteps {
 		return c.errf("phases", "the repeats come to %d steps, want at most %d", n, MaxSteps)
 	}
 	return nil
@@ -191,6 +193,10 @@ func (c *checker) limits(s *Scenario) error {
 // phases checks one level of phases and recurses into groups.
 func (c *checker) phases(ps []Phase, path string) error {
 	for i := range ps {
+		c.prev = nil
+		if i > 0 {
+			c.prev = &ps[i-1]
+		}
 		if err := c.phase(&ps[i], fmt.Sprintf("%s[%d]", path, i)); err != nil {
 			return err
 		}
@@ -214,6 +220,9 @@ func (c *checker) phase(ph *Phase, p string) error {
 	default:
 		return c.errKey(childPath(p, actions[1]), "%s; got %s", want, strings.Join(actions, " and "))
 	}
+	if c.has(childPath(p, "turns")) && actions[0] != "repeat" && actions[0] != "phases" {
+		return c.errKey(childPath(p, "turns"), "turns applies to a group (a phase with phases), not to %s", actions[0])
+	}
 	if !c.has(childPath(p, "name")) {
 		ph.Name = fmt.Sprintf("%s-%d", actions[0], c.count)
 	}
@@ -233,7 +242,11 @@ func (c *checker) phase(ph *Phase, p string) error {
 	case "allocate":
 		return c.allocate(ph.Allocate, childPath(p, "allocate"))
 	case "free":
-		return c.selection(&ph.Free.Selection, childPath(p, "free"))
+		fp := childPath(p, "free")
+		if err := c.selection(&ph.Free.Selection, fp); err != nil {
+			return err
+		}
+		return c.freeBy(ph.Free, c.prev, fp)
 	case "madvise":
 		mp := childPath(p, "madvise")
 		switch ph.Madvise.Advice {
@@ -259,7 +272,14 @@ func (c *checker) phase(ph *Phase, p string) error {
 		if len(ph.Phases) == 0 {
 			return c.errf(childPath(p, "phases"), "want at least one phase")
 		}
-		return c.phases(ph.Phases, childPath(p, "phases"))
+		if ph.Turns && c.turns {
+			return c.errKey(childPath(p, "turns"), "turns groups do not nest: the outer group already runs one thread at a time")
+		}
+		outer := c.turns
+		c.turns = c.turns || ph.Turns
+		err := c.phases(ph.Phases, childPath(p, "phases"))
+		c.turns = outer
+		return err
 	}
 	return nil
 }

@@ -180,11 +180,13 @@ type workerPool struct {
 	usage   *os.File
 	limit   int64
 	threads []*thread
+	turn    int // the running step's Turn: 0 all threads, k only thread k-1
 }
 
 type thread struct {
-	idx  int
-	eng  *alloc.Engine
+	idx       int
+	lastAlloc int64 // objects the latest allocate step added on this thread
+	eng       *alloc.Engine
 	cmds chan func(*alloc.Engine)
 	done chan struct{}
 }
@@ -232,6 +234,10 @@ func (t *thread) loop(seed uint64, c *alloc.Counters, errc chan<- error) {
 // each runs f on every thread at once (thread 0 on the caller) and waits
 // for all of them.
 func (p *workerPool) each(f func(t *thread, e *alloc.Engine)) {
+	if p.turn > 0 {
+		p.alone(p.threads[p.turn-1], f)
+		return
+	}
 	for _, t := range p.threads[1:] {
 		t := t
 		t.cmds <- func(e *alloc.Engine) { f(t, e) }
@@ -249,11 +255,12 @@ type stepResult struct {
 
 func (p *workerPool) run(st Step, a alloc.Allocator) (stepResult, error) {
 	ph := st.Phase
+	p.turn = st.Turn
 	switch {
 	case ph.Allocate != nil:
 		return p.allocate(ph.Allocate)
 	case ph.Free != nil:
-		return p.free(ph.Free.Selection)
+		return p.free(ph.Free)
 	case ph.Madvise != nil:
 		return p.madvise(ph.Madvise)
 	case ph.Trim:
@@ -268,24 +275,6 @@ func (p *workerPool) run(st Step, a alloc.Allocator) (stepResult, error) {
 		return stepResult{}, nil
 	}
 	return stepResult{}, fmt.Errorf("phase %q has no action", st.Name)
-}
-
-func (p *workerPool) free(s Selection) (stepResult, error) {
-	sel := toSelection(s, p.sc.Seed)
-	var mu sync.Mutex
-	var firstErr error
-	p.each(func(t *thread, e *alloc.Engine) {
-		sel := sel
-		sel.Seed += uint64(t.idx)
-		if _, _, err := e.Free(sel); err != nil {
-			mu.Lock()
-			if firstErr == nil {
-				firstErr = fmt.Errorf("thread %d: %w", t.idx, err)
-			}
-			mu.Unlock()
-		}
-	})
-	return stepResult{}, firstErr
 }
 
 func (p *workerPool) madvise(m *Madvise) (stepResult, error) {
@@ -318,7 +307,7 @@ func (p *workerPool) allocate(a *Allocate) (stepResult, error) {
 	if err != nil {
 		return stepResult{}, err
 	}
-	n := int64(len(p.threads))
+	n := p.sharing()
 	var deadline time.Time
 	if d := a.Until.Duration.D(); d > 0 {
 		deadline = time.Now().Add(d)
@@ -342,8 +331,9 @@ func (p *workerPool) allocate(a *Allocate) (stepResult, error) {
 	p.each(func(t *thread, e *alloc.Engine) {
 		buf := make([]byte, 32)
 		share := spec
-		share.MaxBytes = splitShare(int64(a.Until.Bytes), n, int64(t.idx))
-		share.MaxCount = splitShare(a.Until.Count, n, int64(t.idx))
+		share.MaxBytes = splitShare(int64(a.Until.Bytes), n, p.shareIndex(t))
+		share.MaxCount = splitShare(a.Until.Count, n, p.shareIndex(t))
+		t.lastAlloc = 0
 		for !stop.Load() {
 			if (a.Until.Bytes > 0 && share.MaxBytes <= 0) || (a.Until.Count > 0 && share.MaxCount <= 0) {
 				return
@@ -379,6 +369,7 @@ func (p *workerPool) allocate(a *Allocate) (stepResult, error) {
 				stop.Store(true)
 				return
 			}
+			t.lastAlloc += r.Count
 			if a.Until.Bytes > 0 {
 				share.MaxBytes -= r.Bytes
 			}

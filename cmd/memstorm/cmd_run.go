@@ -189,12 +189,15 @@ func printSummary(w io.Writer, dir string, s *report.Summary) {
 	if s.Reason != "" {
 		fmt.Fprintf(w, " (%s)", s.Reason)
 	}
-	fmt.Fprintf(w, "\n  allocator %s %s, %.1fs, peak RSS %s, peak live %s",
-		s.Allocator.Name, s.Allocator.Version, s.DurationS, stress.FormatBytes(s.PeakRSSBytes), stress.FormatBytes(s.PeakLiveBytes))
-	if c := s.Cgroup; c != nil && c.LimitBytes > 0 {
-		fmt.Fprintf(w, ", cgroup v%d limit %s peak %s (%.0f%%), OOM kills %d",
-			c.Version, stress.FormatBytes(c.LimitBytes), stress.FormatBytes(c.PeakUsageBytes),
-			100*float64(c.PeakUsageBytes)/float64(c.LimitBytes), c.OOMKills)
+	fmt.Fprintf(w, "\n  allocator %s %s, %v, peak RSS %s, peak live %s",
+		s.Allocator.Name, s.Allocator.Version, time.Duration(s.DurationS*float64(time.Second)).Round(time.Millisecond), stress.FormatBytes(s.PeakRSSBytes), stress.FormatBytes(s.PeakLiveBytes))
+	if c := s.Cgroup; c != nil {
+		fmt.Fprintf(w, "\n  cgroup v%d (%s) peak usage %s", c.Version, c.Mode, stress.FormatBytes(c.PeakUsageBytes))
+		if c.LimitBytes > 0 {
+			fmt.Fprintf(w, " of limit %s (%.0f%%)", stress.FormatBytes(c.LimitBytes),
+				100*float64(c.PeakUsageBytes)/float64(c.LimitBytes))
+		}
+		fmt.Fprintf(w, ", OOM kills %d", c.OOMKills)
 	}
 	fmt.Fprintln(w)
 	if n := len(s.Phases); n > 0 {

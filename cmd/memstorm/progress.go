@@ -27,7 +27,9 @@ type progressPrinter struct {
 const plainEvery = 5 * time.Second
 
 func newProgressPrinter(w io.Writer, quiet bool, label string) *progressPrinter {
-	return &progressPrinter{w: w, quiet: quiet, label: label, tty: isTerminal(w)}
+	// The first plain line comes after plainEvery: a short run prints only
+	// its summary.
+	return &progressPrinter{w: w, quiet: quiet, label: label, tty: isTerminal(w), last: time.Now()}
 }
 
 func isTerminal(w io.Writer) bool {
@@ -40,7 +42,7 @@ func isTerminal(w io.Writer) bool {
 }
 
 func (p *progressPrinter) update(pr stress.Progress) {
-	if p.quiet {
+	if p.quiet || pr.Phase == "" {
 		return
 	}
 	if !p.tty && time.Since(p.last) < plainEvery {

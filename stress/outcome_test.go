@@ -1,0 +1,88 @@
+package stress
+
+import (
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/memstorm/memstorm/report"
+)
+
+// Wait statuses as the kernel encodes them.
+func exited(code int) syscall.WaitStatus           { return syscall.WaitStatus(code << 8) }
+func signaled(s syscall.Signal) syscall.WaitStatus { return syscall.WaitStatus(s) }
+
+func TestClassify(t *testing.T) {
+	cases := []struct {
+		name   string
+		f      exitFacts
+		want   report.Outcome
+		reason string
+	}{
+		{"completed", exitFacts{Status: exited(0), Done: true, OOMKills: 0}, report.OutcomeCompleted, ""},
+		{"oom kill counted", exitFacts{Status: signaled(syscall.SIGKILL), OOMKills: 1}, report.OutcomeOOMKilled, "OOM killer"},
+		{"sigkill without a counted kill", exitFacts{Status: signaled(syscall.SIGKILL), OOMKills: 0}, report.OutcomeFailed, "no OOM kill"},
+		{"sigkill without a cgroup", exitFacts{Status: signaled(syscall.SIGKILL), OOMKills: -1}, report.OutcomeFailed, "unknown"},
+		{"oom counted but exited 0", exitFacts{Status: exited(0), Done: true, OOMKills: 1}, report.OutcomeCompleted, ""},
+		{"segfault", exitFacts{Status: signaled(syscall.SIGSEGV), OOMKills: 0}, report.OutcomeFailed, "segmentation"},
+		{"worker error", exitFacts{Status: exited(1), WorkerErr: "phase x: boom"}, report.OutcomeFailed, "boom"},
+		{"stderr tail", exitFacts{Status: exited(2), StderrTail: "a\nfatal error: runtime: out of memory\n"}, report.OutcomeFailed, "out of memory"},
+		{"exited early", exitFacts{Status: exited(0), Done: false}, report.OutcomeFailed, "before it finished"},
+		{"enomem", exitFacts{Status: exited(0), Done: true, ENOMEM: true}, report.OutcomeENOMEM, "ENOMEM"},
+		{"at limit", exitFacts{Status: exited(0), Done: true, AtLimit: true}, report.OutcomeStoppedAtLimit, "limit"},
+		{"interrupted wins", exitFacts{Interrupted: "interrupt", Status: signaled(syscall.SIGKILL), OOMKills: 0}, report.OutcomeInterrupted, "interrupt"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, reason := classify(tc.f)
+			if got != tc.want {
+				t.Errorf("outcome = %s, want %s (reason %q)", got, tc.want, reason)
+			}
+			if !strings.Contains(reason, tc.reason) {
+				t.Errorf("reason %q does not contain %q", reason, tc.reason)
+			}
+		})
+	}
+}
+
+func TestEvaluateExpectations(t *testing.T) {
+	sum := &report.Summary{
+		Outcome:       report.OutcomeCompleted,
+		PeakRSSBytes:  300 << 20,
+		PeakLiveBytes: 256 << 20,
+		Allocator:     report.AllocatorInfo{Name: "glibc"},
+		Cgroup:        &report.CgroupSummary{LimitBytes: 512 << 20, PeakUsageBytes: 480 << 20},
+		Phases: []report.PhaseSummary{
+			{Name: "fill", RSSBytes: 280 << 20, AnonBytes: 264 << 20, LiveBytes: 256 << 20},
+			{Name: "punch", RSSBytes: 276 << 20, AnonBytes: 260 << 20, LiveBytes: 128 << 20},
+			{Name: "grow#1", AnonBytes: 100 << 20},
+			{Name: "grow#2", AnonBytes: 130 << 20},
+		},
+	}
+	cases := []struct {
+		expect Expect
+		passed []bool
+	}{
+		{Expect{Phases: map[string]string{"punch": "anon/live >= 1.6 and rss > 90% of fill.rss"}}, []bool{true, true, true}},
+		{Expect{Phases: map[string]string{"punch": "anon/live >= 2.1"}}, []bool{true, false}},
+		{Expect{PeakUsage: "90%..100% of limit"}, []bool{true, true}},
+		{Expect{PeakUsage: "95%..100% of limit"}, []bool{true, false}},
+		{Expect{Outcome: "oom-killed"}, []bool{false}},
+		{Expect{Phases: map[string]string{"grow": "anon < 120% of grow#1.anon"}}, []bool{true, true, false}},
+		{Expect{Phases: map[string]string{"missing": "rss < 1MiB"}}, []bool{true, false}},
+		{Expect{Allocators: []string{"jemalloc"}, Phases: map[string]string{"punch": "anon/live >= 9"}}, []bool{true}},
+	}
+	for _, tc := range cases {
+		sc := &Scenario{Expect: &tc.expect}
+		got := Evaluate(sc, sum)
+		if len(got) != len(tc.passed) {
+			t.Errorf("%+v: got %d expectations %+v, want %d", tc.expect, len(got), got, len(tc.passed))
+			continue
+		}
+		for i, e := range got {
+			if e.Passed != tc.passed[i] {
+				t.Errorf("%+v: %q passed=%v (observed %s), want %v", tc.expect, e.Expr, e.Passed, e.Observed, tc.passed[i])
+			}
+		}
+	}
+}

@@ -1,0 +1,310 @@
+package stress
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/memstorm/memstorm/report"
+)
+
+func parseText(t *testing.T, text string) *Scenario {
+	t.Helper()
+	sc, err := Parse("test.yaml", []byte(text))
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	return sc
+}
+
+func readRun(t *testing.T, dir string) *report.Run {
+	t.Helper()
+	r, err := report.LoadRun(dir)
+	if err != nil {
+		t.Fatalf("LoadRun(%s): %v", dir, err)
+	}
+	return r
+}
+
+func hasEvent(evs []report.Event, kind string) bool {
+	for _, e := range evs {
+		if e.Kind == kind {
+			return true
+		}
+	}
+	return false
+}
+
+// TestOOMKillIsDetected fills a 32 MiB cgroup until the kernel kills the
+// worker: the outcome must be oom-killed from the cgroup's own counter,
+// the peak usage at the limit (the kernel charges no page past it and kills
+// only after reclaim at the limit failed), and the samples up to the kill
+// kept.
+func TestOOMKillIsDetected(t *testing.T) {
+	requireMemcg(t)
+	sc := loadScaled(t, "oom-at-limit", 0.125) // 32 MiB limit
+	// At this size the fill reaches the limit in about 15 ms: sample fast
+	// enough to draw the curve up to the kill.
+	sc.SampleEvery = Duration(2 * time.Millisecond)
+	dir := filepath.Join(t.TempDir(), "run")
+	sum := runScenario(t, sc, Options{Dir: dir})
+	logExpectations(t, sum)
+	if sum.Outcome != report.OutcomeOOMKilled {
+		t.Fatalf("outcome = %s (%s), want oom-killed", sum.Outcome, sum.Reason)
+	}
+	cg := sum.Cgroup
+	if cg == nil || cg.OOMKills != 1 {
+		t.Fatalf("cgroup summary %+v: want exactly 1 OOM kill", cg)
+	}
+	limit := int64(32 << 20)
+	if cg.LimitBytes != limit {
+		t.Errorf("limit = %d, want %d", cg.LimitBytes, limit)
+	}
+	if cg.PeakUsageBytes < limit*9/10 || cg.PeakUsageBytes > limit {
+		t.Errorf("peak usage %d outside 90..100%% of the %d limit", cg.PeakUsageBytes, limit)
+	}
+	if !sum.Passed {
+		t.Errorf("expectations failed: %+v", sum.Expectations)
+	}
+	if !strings.Contains(sum.ExitStatus, "killed") {
+		t.Errorf("exit status %q does not say killed", sum.ExitStatus)
+	}
+	run := readRun(t, dir)
+	if !hasEvent(run.Events, report.EventOOMKill) {
+		t.Errorf("events.jsonl has no %s event", report.EventOOMKill)
+	}
+	var maxUsage int64
+	for _, s := range run.Samples {
+		maxUsage = max(maxUsage, s.CgroupUsage)
+	}
+	if maxUsage < limit/2 {
+		t.Errorf("the samples before the kill reach only %d of usage: the curve up to the kill was lost", maxUsage)
+	}
+}
+
+// TestUnexpectedOOMKillFails: a scenario that expects to complete but is
+// killed must fail its expectation, with the observed outcome shown.
+func TestUnexpectedOOMKillFails(t *testing.T) {
+	requireMemcg(t)
+	sc := parseText(t, `
+name: surprise
+limit: {max: 24MiB}
+phases:
+  - name: fill
+    allocate:
+      size: 4KiB
+      until: {bytes: 64MiB}
+expect:
+  outcome: completed
+`)
+	sum := runScenario(t, sc, Options{})
+	if sum.Outcome != report.OutcomeOOMKilled {
+		t.Fatalf("outcome = %s (%s), want oom-killed", sum.Outcome, sum.Reason)
+	}
+	if sum.Passed {
+		t.Fatal("Passed = true for a run expected to complete that was OOM-killed")
+	}
+	e := sum.Expectations[0]
+	if e.Passed || e.Observed != "oom-killed" {
+		t.Errorf("outcome expectation = %+v, want failed with observed oom-killed", e)
+	}
+}
+
+// TestWorkerRunsInsideItsCgroup: the cgroup's usage must account for the
+// worker's allocations, which it only does if the worker is inside.
+func TestWorkerRunsInsideItsCgroup(t *testing.T) {
+	requireMemcg(t)
+	sc := parseText(t, `
+name: inside
+limit: {max: 128MiB}
+phases:
+  - name: fill
+    allocate: {size: 4KiB, until: {bytes: 32MiB}}
+  - name: hold
+    hold: 100ms
+`)
+	sum := runScenario(t, sc, Options{})
+	if sum.Outcome != report.OutcomeCompleted {
+		t.Fatalf("outcome %s: %s", sum.Outcome, sum.Reason)
+	}
+	fill := sum.Phases[0]
+	if fill.CgroupUsageBytes < fill.LiveBytes {
+		t.Errorf("cgroup usage %d < live %d at the end of fill: the worker's memory is charged elsewhere", fill.CgroupUsageBytes, fill.LiveBytes)
+	}
+	if sum.Cgroup.Mode != CgroupChild || sum.Cgroup.Version == 0 {
+		t.Errorf("cgroup = %+v, want a child cgroup", sum.Cgroup)
+	}
+}
+
+// TestForeignSIGKILLIsNotOOM: a worker killed by someone else's SIGKILL is
+// a failed run, never an OOM kill.
+func TestForeignSIGKILLIsNotOOM(t *testing.T) {
+	requireMemcg(t)
+	sc := parseText(t, `
+name: victim
+limit: {max: 64MiB}
+phases:
+  - name: fill
+    allocate: {size: 4KiB, until: {bytes: 4MiB}}
+  - name: hold
+    hold: 10s
+`)
+	opt := Options{Dir: filepath.Join(t.TempDir(), "run")}
+	killed := false
+	opt.Progress = func(p Progress) {
+		if killed || p.Phase != "hold" {
+			return
+		}
+		if pid := childPID(t); pid > 0 {
+			killed = true
+			if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+				t.Errorf("kill %d: %v", pid, err)
+			}
+		}
+	}
+	sum := runScenario(t, sc, opt)
+	if !killed {
+		t.Fatal("the test never found the worker to kill")
+	}
+	if sum.Outcome != report.OutcomeFailed {
+		t.Fatalf("outcome = %s (%s), want failed", sum.Outcome, sum.Reason)
+	}
+	if !strings.Contains(sum.Reason, "no OOM kill") {
+		t.Errorf("reason %q does not say the cgroup counted no OOM kill", sum.Reason)
+	}
+}
+
+// childPID finds this process's child (the worker).
+func childPID(t *testing.T) int {
+	t.Helper()
+	ents, _ := os.ReadDir("/proc")
+	me := strconv.Itoa(os.Getpid())
+	for _, e := range ents {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		f, err := os.Open(filepath.Join("/proc", e.Name(), "status"))
+		if err != nil {
+			continue
+		}
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			if v, ok := strings.CutPrefix(sc.Text(), "PPid:"); ok && strings.TrimSpace(v) == me {
+				f.Close()
+				pid, _ := strconv.Atoi(e.Name())
+				return pid
+			}
+		}
+		f.Close()
+	}
+	return 0
+}
+
+// TestInterruptedRunIsRecorded: cancelling the run (SIGINT in the CLI)
+// stops the worker, removes the cgroup and still writes the report.
+func TestInterruptedRunIsRecorded(t *testing.T) {
+	sc := parseText(t, `
+name: long
+limit: {max: 64MiB}
+phases:
+  - name: fill
+    allocate: {size: 4KiB, until: {bytes: 4MiB}}
+  - name: hold
+    hold: 30s
+`)
+	dir := filepath.Join(t.TempDir(), "run")
+	ctx, cancel := context.WithCancelCause(context.Background())
+	opt := Options{Dir: dir, Progress: func(p Progress) {
+		if p.Phase == "hold" {
+			cancel(errors.New("interrupt"))
+		}
+	}}
+	start := time.Now()
+	sum, err := Run(ctx, sc, opt)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("an interrupted run took %v: the worker was not stopped", d)
+	}
+	if sum.Outcome != report.OutcomeInterrupted || sum.Passed {
+		t.Errorf("outcome %s passed=%v, want interrupted and not passed", sum.Outcome, sum.Passed)
+	}
+	for _, f := range []string{"summary.json", "samples.csv", "events.jsonl", "report.html"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("interrupted run lacks %s: %v", f, err)
+		}
+	}
+	if pid := childPID(t); pid > 0 {
+		t.Errorf("worker %d still running after the interrupted run", pid)
+	}
+	assertNoCgroupLeft(t)
+}
+
+// TestCheckRefusesDangerousRuns: nothing unbounded runs without a limit,
+// and an unlimited run may not plan for more than 80% of MemAvailable.
+func TestCheckRefusesDangerousRuns(t *testing.T) {
+	cases := []struct{ name, text, want string }{
+		{"oom without a limit", `
+name: a
+phases:
+  - allocate: {size: 4KiB, until: oom}`, "no limit is set"},
+		{"limit share without a limit", `
+name: b
+phases:
+  - allocate: {size: 4KiB, until: {limit: 90%}}`, "no limit is set"},
+		{"more than MemAvailable", `
+name: c
+phases:
+  - allocate: {size: 4KiB, until: {bytes: 64TiB}}`, "MemAvailable"},
+		{"bad expectation", `
+name: d
+phases:
+  - name: fill
+    allocate: {size: 4KiB, until: {bytes: 1MiB}}
+expect:
+  phases: {fill: "rss >> 3"}`, "expect.phases.fill"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sc := parseText(t, tc.text)
+			dir := filepath.Join(t.TempDir(), "run")
+			err := Check(sc, Options{Dir: dir})
+			if err == nil || !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Check = %v, want a usage error mentioning %q", err, tc.want)
+			}
+			if _, err := os.Stat(dir); !os.IsNotExist(err) {
+				t.Errorf("Check created %s", dir)
+			}
+		})
+	}
+}
+
+// TestCurrentCgroupMode runs in memstorm's own cgroup without creating one,
+// as it must inside a container, and says so.
+func TestCurrentCgroupMode(t *testing.T) {
+	if _, err := os.Stat("/sys/fs/cgroup/memory"); err != nil {
+		if _, err := os.Stat("/sys/fs/cgroup/memory.current"); err != nil {
+			t.Skip("no memory cgroup to run in")
+		}
+	}
+	sc := parseText(t, `
+name: here
+phases:
+  - allocate: {size: 4KiB, until: {bytes: 8MiB}}
+`)
+	sum := runScenario(t, sc, Options{Cgroup: CgroupCurrent})
+	if sum.Outcome != report.OutcomeCompleted {
+		t.Fatalf("outcome %s: %s", sum.Outcome, sum.Reason)
+	}
+	if sum.Cgroup == nil || sum.Cgroup.Mode != CgroupCurrent || !strings.Contains(sum.Cgroup.Note, "oom_score_adj") {
+		t.Errorf("cgroup = %+v, want mode current with a note about oom_score_adj", sum.Cgroup)
+	}
+}
