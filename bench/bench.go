@@ -50,20 +50,18 @@ type Result struct {
 
 // Detail holds the absolute figures behind the ratios.
 type Detail struct {
-	EngineNsPerPair     float64 `json:"engine_ns_per_pair"`
-	CNsPerPair          float64 `json:"c_ns_per_pair"`
-	FillGBps            float64 `json:"fill_gb_per_s"`
-	CFillGBps           float64 `json:"c_fill_gb_per_s"`
-	MmapFillGBps        float64 `json:"mmap_fill_gb_per_s"`
-	PopulateGBps        float64 `json:"populate_gb_per_s"`
-	Threads             int     `json:"threads"`
-	SmapsRollupMs       float64 `json:"smaps_rollup_ms_at_1gib"`
-	StatusStatUs        float64 `json:"status_and_stat_us"`
-	StressNGSeconds     float64 `json:"stress_ng_seconds"`
-	MemstormSeconds     float64 `json:"memstorm_seconds_to_limit"`
-	ReportSamples       int     `json:"report_samples"`
-	FillBytes           int64   `json:"fill_bytes"`
-	Reps                int     `json:"reps"`
+	EngineNsPerPair float64 `json:"engine_ns_per_pair"`
+	CNsPerPair      float64 `json:"c_ns_per_pair"`
+	FillGBps        float64 `json:"fill_gb_per_s"`
+	CFillGBps       float64 `json:"c_fill_gb_per_s"`
+	MmapFillGBps    float64 `json:"mmap_fill_gb_per_s"`
+	PopulateGBps    float64 `json:"populate_gb_per_s"`
+	Threads         int     `json:"threads"`
+	StressNGSeconds float64 `json:"stress_ng_seconds"`
+	MemstormSeconds float64 `json:"memstorm_seconds_to_limit"`
+	ReportSamples   int     `json:"report_samples"`
+	FillBytes       int64   `json:"fill_bytes"`
+	Reps            int     `json:"reps"`
 }
 
 // Goal is the target of one figure.
@@ -100,9 +98,10 @@ func (r *Result) Values() map[string]float64 {
 
 // bench is one benchmark invocation's state.
 type bench struct {
-	cfg  Config
-	cref string
-	lim  *limiter
+	cfg    Config
+	cref   string
+	lim    *limiter
+	seqRun int
 }
 
 func (b *bench) logf(format string, a ...any) {

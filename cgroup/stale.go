@@ -47,6 +47,63 @@ func alive(pid int) bool {
 	return err == nil || errors.Is(err, unix.EPERM)
 }
 
+// aliveSince reports whether the supervisor pid that named dir is still
+// running: alive, and started before dir was made (a process that started
+// later only reuses the number of a dead supervisor). When the start time
+// cannot be read, the process counts as alive: a live run's cgroup is never
+// removed on a guess.
+func aliveSince(pid int, dir string) bool {
+	if !alive(pid) {
+		return false
+	}
+	started, ok := processStart(pid)
+	if !ok {
+		return true
+	}
+	var ds unix.Stat_t
+	if err := unix.Stat(dir, &ds); err != nil {
+		return true
+	}
+	return started <= ds.Ctim.Sec+1
+}
+
+// processStart is when pid started, in seconds since the epoch: boot time
+// (/proc/stat btime) plus the start time in /proc/<pid>/stat (field 22,
+// clock ticks after boot; USER_HZ is 100 on Linux).
+func processStart(pid int) (int64, bool) {
+	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return 0, false
+	}
+	// Fields after the command, which may contain spaces and ')'.
+	i := strings.LastIndexByte(string(stat), ')')
+	if i < 0 {
+		return 0, false
+	}
+	f := strings.Fields(string(stat[i+1:]))
+	if len(f) < 20 { // field 22 is the 20th after "pid (comm)"
+		return 0, false
+	}
+	ticks, err := strconv.ParseInt(f[19], 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	ps, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(ps), "\n") {
+		if v, ok := strings.CutPrefix(line, "btime "); ok {
+			bt, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			if err != nil {
+				return 0, false
+			}
+			return bt + ticks/100, true
+		}
+	}
+	return 0, false
+}
+
 // CleanupStale removes the memstorm-<pid>-* children of the own cgroup whose
 // supervisor <pid> is no longer alive (left by a crashed run): processes in
 // them are SIGKILLed by PID first, as in Group.Delete. It returns how many it
@@ -63,7 +120,7 @@ func (h *Host) CleanupStale() (int, error) {
 			continue
 		}
 		pid, ok := stalePID(e.Name())
-		if !ok || alive(pid) {
+		if !ok || aliveSince(pid, filepath.Join(h.Dir(), e.Name())) {
 			continue
 		}
 		g, err := h.loadChild(e.Name())

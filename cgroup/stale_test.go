@@ -67,3 +67,19 @@ func TestCleanupStale(t *testing.T) {
 		t.Errorf("child of the live test process removed: %v", err)
 	}
 }
+
+// TestProcessStartOfSelf: this process started before now and after boot,
+// and a directory made now is younger than it, so it counts as alive.
+func TestProcessStartOfSelf(t *testing.T) {
+	start, ok := processStart(os.Getpid())
+	if !ok {
+		t.Fatal("cannot read this process's start time")
+	}
+	now := time.Now().Unix()
+	if start > now || start < now-24*3600*365 {
+		t.Fatalf("start %d not within a year before now %d", start, now)
+	}
+	if !aliveSince(os.Getpid(), t.TempDir()) {
+		t.Error("this process does not count as alive for a directory made after it started")
+	}
+}

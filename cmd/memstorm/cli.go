@@ -28,6 +28,7 @@ Usage:
   memstorm compare [flags] RUNDIR...  compare recorded runs side by side
   memstorm sysinfo                    describe this machine as reports do
   memstorm cleanup                    remove cgroups left behind by killed memstorm processes
+  memstorm bench [--json]             measure memstorm against plain C, the kernel and stress-ng
 
 Run 'memstorm COMMAND -h' for the flags of a command.
 Exit codes: 0 success, 1 an expectation failed, 2 bad usage or scenario, 3 harness failure.
@@ -54,6 +55,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		"compare":  cmdCompare,
 		"sysinfo":  cmdSysinfo,
 		"cleanup":  cmdCleanup,
+		"bench":    cmdBench,
 	}
 	name := args[0]
 	switch name {

@@ -1,0 +1,71 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+)
+
+// stressNG: stress-ng --bigheap's seconds / memstorm's seconds to bring a
+// 1 GiB cgroup to 95% of its limit. Both are started the same way: as a
+// process tree inside a fresh child cgroup with that limit, timed from the
+// start of the process until a 1 ms poll of the cgroup's usage crosses 95%,
+// then killed with the group. memstorm runs `memstorm run --cgroup none` on
+// a scenario that allocates 64 KiB chunks (stress-ng's default growth step),
+// touched, without a byte bound it could reach.
+func (b *bench) stressNG(ctx context.Context, r *Result) error {
+	sng, err := exec.LookPath("stress-ng")
+	if err != nil || b.cfg.Executable == "" {
+		r.VsStressNG = -1
+		return nil
+	}
+	limit := b.bytes(gib)
+	yamlPath := filepath.Join(b.cfg.Dir, "bench-to-limit.yaml")
+	yaml := fmt.Sprintf(`name: bench-to-limit
+phases:
+  - name: eat
+    allocate: {via: malloc, size: {dist: fixed, value: 64KiB}, touch: true, until: {bytes: %d}}
+`, 4*limit)
+	if err := os.WriteFile(yamlPath, []byte(yaml), 0o644); err != nil {
+		return err
+	}
+	bound := 60 * time.Second
+	toLimit := func(argv ...string) (float64, error) {
+		t0 := time.Now()
+		p, err := b.lim.start(limit, argv...)
+		if err != nil {
+			return 0, err
+		}
+		defer p.stop()
+		buf := make([]byte, 32)
+		for {
+			u, err := p.usage(buf)
+			if err != nil {
+				return 0, err
+			}
+			if u >= limit*95/100 {
+				return time.Since(t0).Seconds(), nil
+			}
+			if time.Since(t0) > bound || ctx.Err() != nil {
+				return 0, fmt.Errorf("%v did not reach 95%% of %d bytes in %v (usage %d)", argv, limit, bound, u)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	ref := func() (float64, error) {
+		return toLimit(sng, "--bigheap", "1", "--timeout", "120s", "--quiet")
+	}
+	n := 0
+	ours := func() (float64, error) {
+		n++
+		out := filepath.Join(b.cfg.Dir, fmt.Sprintf("to-limit-%d", n))
+		defer os.RemoveAll(out)
+		return toLimit(b.cfg.Executable, "run", "--cgroup", "none", "--out", out, yamlPath)
+	}
+	ratio, s, m, err := sideBySide(b.cfg.Reps, ref, ours, func(s, m float64) float64 { return s / m })
+	r.VsStressNG, r.Detail.StressNGSeconds, r.Detail.MemstormSeconds = ratio, s, m
+	return err
+}
