@@ -127,7 +127,8 @@ func (b *bench) threadScaling(_ context.Context, r *Result) error {
 // its counters between two fills of 2^20 objects (the slope, so the fixed
 // 4 KiB control page is not spread over the objects).
 func (b *bench) bookkeeping(_ context.Context, r *Result) error {
-	n := max(int64(float64(1<<20)*b.cfg.Scale), 1<<14)
+	// A multiple of 512 objects fills whole 4 KiB pages of 8-byte slots.
+	n := (max(int64(float64(1<<20)*b.cfg.Scale), 1<<14) + 511) &^ 511
 	c := new(alloc.Counters)
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()

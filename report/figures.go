@@ -35,34 +35,13 @@ func (r *Run) timeSpan() (float64, float64) {
 	if n := len(r.Samples); n > 0 {
 		end = max(end, r.Samples[n-1].T)
 	}
+	for _, e := range r.Events { // an OOM kill lands after the last sample
+		end = max(end, e.T)
+	}
 	if end <= 0 {
 		end = 1
 	}
 	return 0, end
-}
-
-// Phases returns the run's phases: from the summary, else from the phase
-// column of the samples.
-func (r *Run) Phases() []PhaseSpan {
-	var out []PhaseSpan
-	for _, p := range r.Summary.Phases {
-		out = append(out, PhaseSpan{Name: p.Name, Start: p.StartS, End: p.EndS})
-	}
-	if len(out) > 0 {
-		return out
-	}
-	for i := range r.Samples {
-		s := &r.Samples[i]
-		if s.Phase == "" {
-			continue
-		}
-		if n := len(out); n > 0 && out[n-1].Name == s.Phase {
-			out[n-1].End = s.T
-			continue
-		}
-		out = append(out, PhaseSpan{Name: s.Phase, Start: s.T, End: s.T})
-	}
-	return out
 }
 
 // Figures builds the run's figures: memory, fragmentation and activity.
@@ -70,25 +49,39 @@ func (r *Run) Figures() []*Figure {
 	return []*Figure{r.MemoryFigure(), r.FragmentationFigure(), r.ActivityFigure()}
 }
 
-// memoryMetrics are the metrics of the memory figure, drawn in this order.
-var memoryMetrics = []Metric{MetricFile, MetricAnon, MetricCgroupUsage, MetricHeapInuse, MetricHeapHeld, MetricRSS, MetricLive}
+// memoryMetrics are the metrics of the memory figure, drawn in this order
+// (the legend goes most important first). Heap in-use and file pages are
+// left to the tables: in-use tracks live within a few percent, and file
+// pages (the worker binary) are the constant gap between RSS and anon; drawn,
+// they only bury the four lines that tell the story.
+var memoryMetrics = []Metric{MetricCgroupUsage, MetricHeapHeld, MetricAnon, MetricRSS, MetricLive}
 
-// memoryLegend is the order of the memory figure's legend: most important first.
-var memoryLegend = []Metric{MetricRSS, MetricLive, MetricHeapHeld, MetricHeapInuse, MetricAnon, MetricFile, MetricCgroupUsage}
+var memoryLegend = []Metric{MetricRSS, MetricAnon, MetricHeapHeld, MetricLive, MetricCgroupUsage}
 
-// MemoryFigure is memory over time: every recorded memory series, the
-// cgroup limits, the phases and the notable events.
+// heldFill shades what the process holds beyond what is live.
+var heldFill = color.NRGBA{220, 50, 32, 46}
+
+// MemoryFigure is memory over time: RSS, anon, the allocator's heap and
+// the live bytes, the gap between anon and live shaded, the cgroup's usage
+// and limits where the run had a limit, the phases and the notable events.
 func (r *Run) MemoryFigure() *Figure {
 	xmin, xmax := r.timeSpan()
 	ta := TimeAxisFor(xmax - xmin)
 	p := newPanel("memory", ByteTicks{}, ta, xmin, xmax)
 	p.Add(phaseBands{spans: r.Phases(), label: true}, grid{})
 	f := &Figure{Name: "memory", Title: r.title("memory over time"), Width: FigureWidth, Height: 5 * vg.Inch, Panels: []*plot.Plot{p}}
+	cg := r.Summary.Cgroup
+	limited := cg != nil && (cg.LimitBytes > 0 || cg.HighBytes > 0)
 	ymax := 0.0
 	lines := map[Metric]*envLine{}
+	gap := gapBand{samples: r.Samples, upper: MetricAnon, lower: MetricLive, fill: heldFill}
+	hasGap := (Series{Samples: r.Samples, Metric: MetricAnon}).HasData() && (Series{Samples: r.Samples, Metric: MetricLive}).HasData()
+	if hasGap {
+		p.Add(gap)
+	}
 	for _, m := range memoryMetrics {
 		s := Series{Samples: r.Samples, Metric: m}
-		if !s.HasData() {
+		if (m == MetricCgroupUsage && !limited) || !s.HasData() {
 			continue
 		}
 		l := newEnvLine(s, seriesStyle[m], false)
@@ -98,10 +91,13 @@ func (r *Run) MemoryFigure() *Figure {
 	}
 	for _, m := range memoryLegend {
 		if l, ok := lines[m]; ok {
-			f.Legend = append(f.Legend, LegendItem{Label: m.Label(), Thumb: l})
+			f.Legend = append(f.Legend, LegendItem{Label: memoryLabel[m], Thumb: l})
 		}
 	}
-	if cg := r.Summary.Cgroup; cg != nil {
+	if hasGap {
+		f.Legend = append(f.Legend, LegendItem{Label: "held but not live (anon − live)", Thumb: gap})
+	}
+	if cg != nil {
 		for _, lim := range []struct {
 			v     int64
 			name  string
@@ -113,7 +109,7 @@ func (r *Run) MemoryFigure() *Figure {
 			if lim.v <= 0 {
 				continue
 			}
-			label := lim.name + " " + FormatBytes(lim.v)
+			label := "cgroup " + lim.name + " " + FormatBytes(lim.v)
 			if float64(lim.v) > 2*ymax && ymax > 0 {
 				// Far above the data: drawing it would flatten every curve.
 				f.Legend = append(f.Legend, LegendItem{Label: label + " (off scale)", Thumb: hLine{style: lim.style}})
@@ -124,9 +120,23 @@ func (r *Run) MemoryFigure() *Figure {
 			f.Legend = append(f.Legend, LegendItem{Label: label, Thumb: hLine{style: lim.style}})
 		}
 	}
+	if pk, ok := r.peakMark(); ok {
+		p.Add(pk)
+	}
 	p.Add(eventMarkers{events: r.Events})
+	f.Legend = append(f.Legend, eventLegend(r.Events)...)
 	p.Y.Min, p.Y.Max = 0, headroom(ymax)
 	return f
+}
+
+// memoryLabel is each metric's name in the memory figure's legend, which
+// says where the figure comes from.
+var memoryLabel = map[Metric]string{
+	MetricRSS:         "RSS",
+	MetricAnon:        "anon (RssAnon)",
+	MetricHeapHeld:    "heap held (allocator's count)",
+	MetricLive:        "live (requested)",
+	MetricCgroupUsage: "cgroup usage",
 }
 
 func highName(v int) string {

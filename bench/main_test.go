@@ -1,0 +1,41 @@
+package bench
+
+import (
+	"os"
+	"runtime"
+	"testing"
+
+	"github.com/memstorm/memstorm/stress"
+)
+
+// Runs re-execute this test binary as the worker.
+func init() {
+	if stress.IsWorker() {
+		runtime.LockOSThread()
+	}
+}
+
+func TestMain(m *testing.M) {
+	if stress.IsWorker() {
+		os.Exit(stress.WorkerMain())
+	}
+	os.Exit(m.Run())
+}
+
+// requireRoot skips (or, with MEMSTORM_CI=1, fails) tests that create cgroups.
+func requireRoot(t *testing.T) {
+	t.Helper()
+	why := ""
+	if os.Geteuid() != 0 {
+		why = "needs root to create memory cgroups"
+	} else if _, err := newLimiter(); err != nil {
+		why = err.Error()
+	}
+	if why == "" {
+		return
+	}
+	if os.Getenv("MEMSTORM_CI") == "1" {
+		t.Fatalf("%s, and MEMSTORM_CI=1 demands it", why)
+	}
+	t.Skip(why)
+}
