@@ -41,7 +41,9 @@ func (r *Run) timeSpan() (float64, float64) {
 	if end <= 0 {
 		end = 1
 	}
-	return 0, end
+	// A little room on the right, so that a marker at the last instant (an
+	// OOM kill, the exit) is not drawn on the frame.
+	return 0, end * 1.015
 }
 
 // Figures builds the run's figures: memory, fragmentation and activity.

@@ -51,16 +51,22 @@ func TestMemoryFigureStructure(t *testing.T) {
 	r := loadSynthetic(t, 2000, 30)
 	f := r.MemoryFigure()
 	texts, strokes := record(f)
-	for _, want := range []string{"RSS", "live (requested)", "heap held", "heap in-use", "anon", "file", "cgroup usage",
-		"hard limit 320 MiB", "soft limit 288 MiB", "fill", "punch-holes", "trim", "free-all", "enomem", "memory", "time (s)"} {
+	for _, want := range []string{"RSS", "live (requested)", "heap held (allocator's count)", "anon (RssAnon)", "cgroup usage",
+		"held but not live (anon − live)", "cgroup hard limit 320 MiB", "cgroup soft limit 288 MiB", "fill", "punch-holes",
+		"trim", "free-all", "ENOMEM", "allocation failed (ENOMEM)", "trim (allocator asked to give memory back)",
+		"memory", "time (s)"} {
 		if _, ok := texts[want]; !ok {
 			t.Errorf("no text %q in the memory figure", want)
 		}
 	}
 	p := f.Panels[0]
-	maxRSS := 0.0
+	maxRSS, peak := 0.0, int64(0)
 	for _, s := range r.Samples {
 		maxRSS = max(maxRSS, float64(s.RSS), float64(s.CgroupUsage))
+		peak = max(peak, s.RSS)
+	}
+	if _, ok := texts["peak RSS "+FormatBytes(peak)]; !ok {
+		t.Errorf("no peak label %q", "peak RSS "+FormatBytes(peak))
 	}
 	if p.Y.Min > 0 || p.Y.Max < maxRSS || p.Y.Max < 320<<20 || p.X.Min > 0 || p.X.Max < r.Samples[len(r.Samples)-1].T {
 		t.Errorf("axes x [%g, %g] y [%g, %g] do not cover the data (max %g, limit %d)", p.X.Min, p.X.Max, p.Y.Min, p.Y.Max, maxRSS, 320<<20)
@@ -88,7 +94,7 @@ func TestMemoryFigureStructure(t *testing.T) {
 		}
 		want := trX(e.T)
 		found := false
-		for _, path := range strokes[col] {
+		for _, path := range strokes[col.color] {
 			if len(path) >= 2 && path[0].Pos.X == path[len(path)-1].Pos.X && math.Abs(float64(path[0].Pos.X-want)) < 0.5 {
 				found = true
 			}
@@ -116,7 +122,7 @@ func TestFigureSVGHasLabels(t *testing.T) {
 		}
 		svg := buf.String()
 		want := map[string][]string{
-			"memory":        {">RSS<", ">live (requested)<", ">fill<", ">enomem<", ">time (min)<", " MiB<"},
+			"memory":        {">RSS<", ">live (requested)<", ">fill<", ">ENOMEM<", ">time (min)<", " MiB<"},
 			"fragmentation": {">RSS / live requested<", ">heap held / heap in-use<", "x<", ">punch-holes<"},
 			"activity":      {">allocated/s<", ">freed/s<", ">minor faults/s<", ">memory PSI some avg10 (%)<", "iB/s<"},
 		}[f.Name]

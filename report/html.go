@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"fmt"
 	"html/template"
+	"math"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -22,9 +23,25 @@ var funcs = template.FuncMap{
 	"bytes":   FormatBytes,
 	"ratio":   FormatRatio,
 	"frag":    func(rss, live int64) string { return FormatRatio(Frag(rss, live)) },
-	"seconds": func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) + " s" },
+	"seconds": formatSeconds,
 	"css":     func() template.CSS { return template.CSS(reportCSS) },
 	"int64":   func(v int) int64 { return int64(v) },
+}
+
+// formatSeconds writes a time in seconds with the precision its size
+// needs: a 10 ms phase of a 1 s run reads "0.012 s", an hour "3600 s (1.0 h)".
+func formatSeconds(v float64) string {
+	switch a := math.Abs(v); {
+	case a < 10:
+		return strconv.FormatFloat(v, 'f', 3, 64) + " s"
+	case a < 100:
+		return strconv.FormatFloat(v, 'f', 2, 64) + " s"
+	case a < 1000:
+		return strconv.FormatFloat(v, 'f', 1, 64) + " s"
+	case a < 3*3600:
+		return strconv.FormatFloat(v, 'f', 0, 64) + " s (" + strconv.FormatFloat(v/60, 'f', 1, 64) + " min)"
+	}
+	return strconv.FormatFloat(v, 'f', 0, 64) + " s (" + strconv.FormatFloat(v/3600, 'f', 1, 64) + " h)"
 }
 
 var reportTmpl = template.Must(template.New("report").Funcs(funcs).Parse(reportTemplate))
@@ -53,10 +70,17 @@ type reportPage struct {
 	Story   string
 	Banner  string // CSS class of the outcome banner
 	Figures []namedSVG
-	Phases  []PhaseSummary
+	Phases  []phaseRow
+	Events  []Event // the events worth a row: all but phase start and end
 	PeakRSS int64
 	Env     []kv
 	Mallopt []kv
+}
+
+// phaseRow is one row of the phase table.
+type phaseRow struct {
+	PhaseSummary
+	Unfinished bool
 }
 
 type namedSVG struct {
@@ -102,7 +126,16 @@ func (r *Run) Render() error {
 	if err != nil {
 		return err
 	}
-	page := reportPage{Run: r, S: &r.Summary, Story: r.Story(), Banner: bannerClass(&r.Summary), Phases: r.PhaseEnds(), PeakRSS: r.Summary.PeakRSSBytes}
+	page := reportPage{Run: r, S: &r.Summary, Story: r.Story(), Banner: bannerClass(&r.Summary), PeakRSS: r.Summary.PeakRSSBytes}
+	spans := r.Phases()
+	for i, p := range r.PhaseEnds() {
+		page.Phases = append(page.Phases, phaseRow{PhaseSummary: p, Unfinished: i < len(spans) && spans[i].Unfinished})
+	}
+	for _, e := range r.Events {
+		if e.Kind != EventPhaseStart && e.Kind != EventPhaseEnd {
+			page.Events = append(page.Events, e)
+		}
+	}
 	for i := range r.Samples {
 		page.PeakRSS = max(page.PeakRSS, r.Samples[i].RSS)
 	}

@@ -24,7 +24,7 @@ var eventKinds = map[string]eventKind{
 	EventOOMKill: {color.NRGBA{200, 0, 0, 255}, "OOM kill", "OOM kill"},
 	EventENOMEM:  {color.NRGBA{230, 110, 0, 255}, "ENOMEM", "allocation failed (ENOMEM)"},
 	EventLimit:   {color.NRGBA{150, 0, 150, 255}, "stopped at limit", "stopped at the cgroup limit"},
-	EventTrim:    {color.NRGBA{0, 130, 130, 255}, "", "trim (memory given back asked for)"},
+	EventTrim:    {color.NRGBA{0, 130, 130, 255}, "", "trim (allocator asked to give memory back)"},
 	EventSignal:  {color.NRGBA{90, 90, 90, 255}, "signal", "signal"},
 	EventError:   {color.NRGBA{200, 0, 0, 255}, "error", "harness error"},
 }

@@ -12,7 +12,19 @@ import (
 // each phase.
 func (r *Run) PhaseEnds() []PhaseSummary {
 	if len(r.Summary.Phases) > 0 {
-		return r.Summary.Phases
+		out := append([]PhaseSummary(nil), r.Summary.Phases...)
+		for i := range out {
+			// A phase the run never finished has no end figures in the
+			// summary: its row shows the last sample taken.
+			if p := &out[i]; p.EndS < p.StartS && len(r.Samples) > 0 {
+				s := &r.Samples[len(r.Samples)-1]
+				end := PhaseSummary{Name: p.Name, StartS: p.StartS, EndS: s.T,
+					RSSBytes: s.RSS, AnonBytes: s.Anon, LiveBytes: s.Live, HeapInuseBytes: s.HeapInuse, HeapHeldBytes: s.HeapHeld,
+					CgroupUsageBytes: max(s.CgroupUsage, 0)}
+				*p = end
+			}
+		}
+		return out
 	}
 	var out []PhaseSummary
 	for _, sp := range r.Phases() {
@@ -21,7 +33,7 @@ func (r *Run) PhaseEnds() []PhaseSummary {
 			continue
 		}
 		out = append(out, PhaseSummary{Name: sp.Name, StartS: sp.Start, EndS: sp.End,
-			RSSBytes: s.RSS, LiveBytes: s.Live, HeapInuseBytes: s.HeapInuse, HeapHeldBytes: s.HeapHeld,
+			RSSBytes: s.RSS, AnonBytes: s.Anon, LiveBytes: s.Live, HeapInuseBytes: s.HeapInuse, HeapHeldBytes: s.HeapHeld,
 			CgroupUsageBytes: max(s.CgroupUsage, 0)})
 	}
 	return out

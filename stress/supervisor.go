@@ -399,8 +399,7 @@ func (s *supervisor) handle(m message, smp *sampler, ctl io.Writer) {
 		s.atLimit = true
 		s.event(report.Event{T: t, Kind: report.EventLimit, Phase: m.Name, Detail: m.Detail, Bytes: m.Bytes})
 	case msgTrim:
-		s.event(report.Event{T: t, Kind: report.EventTrim, Phase: m.Name,
-			Detail: fmt.Sprintf("allocator heap held shrank by %s", FormatBytes(m.Bytes)), Bytes: m.Live})
+		s.event(report.Event{T: t, Kind: report.EventTrim, Phase: m.Name, Detail: m.Detail, Bytes: m.Bytes})
 	case msgDone:
 		s.done = true
 		s.sum.BookkeepingBytes = max(s.sum.BookkeepingBytes, m.Bookkeeping)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/memstorm/memstorm/alloc"
+	"github.com/memstorm/memstorm/procfs"
 )
 
 // workerEnv is the environment variable that turns a re-executed memstorm
@@ -264,12 +265,7 @@ func (p *workerPool) run(st Step, a alloc.Allocator) (stepResult, error) {
 	case ph.Madvise != nil:
 		return p.madvise(ph.Madvise)
 	case ph.Trim:
-		before := alloc.Heap(a)
-		if err := alloc.Trim(a); err != nil {
-			return stepResult{}, fmt.Errorf("trim with %s: %w", a.Name, err)
-		}
-		after := alloc.Heap(a)
-		return stepResult{notes: []message{{Kind: msgTrim, Bytes: before.Held - after.Held}}}, nil
+		return trim(a)
 	case ph.Hold.D() > 0:
 		time.Sleep(ph.Hold.D())
 		return stepResult{}, nil
@@ -389,6 +385,30 @@ func (p *workerPool) allocate(a *Allocate) (stepResult, error) {
 		}
 	})
 	return stepResult{notes: notes}, firstErr
+}
+
+// trim runs the allocator's own release and says what it returned: the
+// drop of the worker's anonymous RSS (what the kernel got back) and of the
+// allocator's heap held (glibc's malloc_trim returns pages inside free
+// chunks with madvise, which shrinks RSS but not the heap it reports).
+func trim(a alloc.Allocator) (stepResult, error) {
+	self := procfs.DefaultFS.Self()
+	before, errB := self.Status()
+	hb := alloc.Heap(a)
+	if err := alloc.Trim(a); err != nil {
+		return stepResult{}, fmt.Errorf("trim with %s: %w", a.Name, err)
+	}
+	after, errA := self.Status()
+	ha := alloc.Heap(a)
+	m := message{Kind: msgTrim}
+	if errB == nil && errA == nil {
+		m.Bytes = before.RssAnon - after.RssAnon
+		m.Detail = fmt.Sprintf("%s's release returned %s of anonymous RSS", a.Name, FormatBytes(m.Bytes))
+	}
+	if hb.Held >= 0 && ha.Held >= 0 {
+		m.Detail += fmt.Sprintf("; heap held %s to %s", FormatBytes(hb.Held), FormatBytes(ha.Held))
+	}
+	return stepResult{notes: []message{m}}, nil
 }
 
 // splitShare gives thread i of n its part of total.
