@@ -185,12 +185,12 @@ func median(xs []float64) float64 {
 }
 
 // sideBySide runs ref and ours reps times, alternating which goes first,
-// and returns the median of ratio(ref, ours) and the medians of each side.
+// after one discarded warm-up pair, and returns the median of ratio(ref, ours) and the medians of each side.
 func sideBySide(reps int, ref, ours func() (float64, error), ratio func(ref, ours float64) float64) (r, mref, mours float64, err error) {
 	var rs, as, bs []float64
-	for i := 0; i < reps; i++ {
+	for i := -1; i < reps; i++ { // i == -1: one discarded warm-up pair
 		var a, o float64
-		if i%2 == 0 {
+		if i%2 == 0 || i < 0 {
 			if a, err = ref(); err == nil {
 				o, err = ours()
 			}
@@ -202,7 +202,9 @@ func sideBySide(reps int, ref, ours func() (float64, error), ratio func(ref, our
 		if err != nil {
 			return 0, 0, 0, err
 		}
-		rs, as, bs = append(rs, ratio(a, o)), append(as, a), append(bs, o)
+		if i >= 0 {
+			rs, as, bs = append(rs, ratio(a, o)), append(as, a), append(bs, o)
+		}
 	}
 	return median(rs), median(as), median(bs), nil
 }

@@ -28,7 +28,7 @@ func TestSideBySideAlternates(t *testing.T) {
 	if err != nil || r != 0.5 || a != 2 || b != 4 {
 		t.Fatalf("sideBySide = %v %v %v %v, want 0.5 2 4 nil", r, a, b, err)
 	}
-	if got := strings.Join(order, ","); got != "ref,ours,ours,ref,ref,ours" {
+	if got := strings.Join(order, ","); got != "ref,ours,ref,ours,ours,ref,ref,ours" {
 		t.Errorf("order %s, want alternating firsts", got)
 	}
 }

@@ -152,3 +152,58 @@ func TestFragmentationGapWhereNothingLive(t *testing.T) {
 		}
 	}
 }
+
+// TestFiguresShortAndLongRuns draws a 2-second and a 2-hour run: the time
+// axis switches unit, every phase of the short run, however brief, is still
+// shaded, and the long run's lines stay bounded by the envelope (a few
+// points per column, not one per sample).
+func TestFiguresShortAndLongRuns(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		n    int
+		dur  float64
+		unit string
+	}{
+		{"2 s", 100, 2, "time (s)"},
+		{"2 h", 200000, 7200, "time (min)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := loadSynthetic(t, tc.n, tc.dur)
+			// A 10 ms phase between two long ones.
+			r.Summary.Phases = append(r.Summary.Phases, PhaseSummary{Name: "blip", StartS: 0.7 * tc.dur, EndS: 0.7*tc.dur + 0.01})
+			f := r.MemoryFigure()
+			texts, strokes := record(f)
+			if _, ok := texts[tc.unit]; !ok {
+				t.Errorf("no axis label %q", tc.unit)
+			}
+			// Every line's points: at most ~2 per point of plot width.
+			width := float64(f.dataAreas[0].Max.X - f.dataAreas[0].Min.X)
+			for col, paths := range strokes {
+				pts := 0
+				for _, p := range paths {
+					pts += len(p)
+				}
+				if float64(pts) > 6*width+200 {
+					t.Errorf("colour %v: %d stroke points for %.0f pt of width", col, pts, width)
+				}
+			}
+			// The blip is shaded: a fill polygon at least minBand wide at its time.
+			rc := &recorder.Canvas{}
+			f.Draw(draw.NewCanvas(rc, f.Width, f.Height))
+			trX, _ := f.Panels[0].Transforms(&f.dataAreas[0])
+			x := trX(0.7*tc.dur + 0.005)
+			found := false
+			for _, a := range rc.Actions {
+				if fl, ok := a.(*recorder.Fill); ok && len(fl.Path) >= 4 {
+					x0, x1 := fl.Path[0].Pos.X, fl.Path[1].Pos.X
+					if x0 <= x && x <= x1 && x1-x0 >= minBand-0.01 && x1-x0 < 20 {
+						found = true
+					}
+				}
+			}
+			if !found {
+				t.Errorf("no band of at least %v pt for the 10 ms phase at x=%v", minBand, x)
+			}
+		})
+	}
+}

@@ -53,7 +53,9 @@ func (m peakMark) Plot(c draw.Canvas, plt *plot.Plot) {
 	sty.YAlign = draw.YBottom
 	sty.XAlign = draw.XLeft
 	w, h := sty.Width(m.label), sty.Height(m.label)
-	left := pt.X + 5
+	// Clear of the dot and of an upright phase name beside it (a short
+	// phase often starts where memory peaks).
+	left := pt.X + 16
 	if left+w > c.Max.X { // no room on the right: write it on the left
 		left = pt.X - 5 - w
 	}

@@ -98,7 +98,10 @@ func (r *Run) Story() string {
 	for i := range r.Samples {
 		peakRSS = max(peakRSS, r.Samples[i].RSS)
 	}
-	if s.PeakLiveBytes > 0 && peakAt >= 0 {
+	spans := r.Phases()
+	if s.PeakLiveBytes > 0 && peakAt >= 0 && peakAt < len(spans) && spans[peakAt].Unfinished {
+		fmt.Fprintf(&b, "Allocated up to %s live during '%s', which never finished (peak RSS %s).", FormatBytes(s.PeakLiveBytes), ends[peakAt].Name, FormatBytes(peakRSS))
+	} else if s.PeakLiveBytes > 0 && peakAt >= 0 {
 		fmt.Fprintf(&b, "Allocated up to %s live by the end of '%s' (peak RSS %s).", FormatBytes(s.PeakLiveBytes), ends[peakAt].Name, FormatBytes(peakRSS))
 	} else if peakRSS > 0 {
 		fmt.Fprintf(&b, "Peak RSS was %s.", FormatBytes(peakRSS))
@@ -181,7 +184,7 @@ func (r *Run) outcomeSentence() string {
 	case OutcomeCompleted:
 		return fmt.Sprintf("Every phase ran; the run took %s.", ta.Format(s.DurationS))
 	case OutcomeOOMKilled:
-		return fmt.Sprintf("The kernel's OOM killer killed the worker%s%s%s.", at(EventOOMKill), limit, reason)
+		return fmt.Sprintf("The kernel's OOM killer killed the worker%s%s.", at(EventOOMKill), limit)
 	case OutcomeENOMEM:
 		return fmt.Sprintf("An allocation failed with ENOMEM%s%s; the remaining phases ran.", at(EventENOMEM), limit)
 	case OutcomeStoppedAtLimit:

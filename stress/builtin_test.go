@@ -14,15 +14,23 @@ var builtinScale = map[string]struct {
 	scale float64
 	memcg bool
 }{
-	"eat-and-return":          {0.125, false},
-	"every-other":             {0.125, false},
-	"keep-one-per-page":       {0.125, false},
-	"top-chunk-pin":           {0.125, false},
-	"sawtooth":                {0.25, false},
-	"mmap-direct":             {0.125, false},
-	"oom-at-limit":            {0.125, true},
-	"fill-to-limit-then-free": {0.25, true},
-	"eat-until-enomem":        {0.125, false},
+	"eat-and-return":            {0.125, false},
+	"every-other":               {0.125, false},
+	"keep-one-per-page":         {0.125, false},
+	"top-chunk-pin":             {0.125, false},
+	"sawtooth":                  {0.25, false},
+	"mmap-direct":               {0.125, false},
+	"oom-at-limit":              {0.125, true},
+	"fill-to-limit-then-free":   {0.25, true},
+	"eat-until-enomem":          {0.125, false},
+	"mesh-fragmenter":           {0.25, false},
+	"mmap-threshold-creep":      {0.25, false},
+	"mmap-threshold-fixed":      {0.25, false},
+	"thread-arenas":             {0.25, false},
+	"thread-arenas-max2":        {0.25, false},
+	"jemalloc-decay":            {0.25, false},
+	"jemalloc-decay-background": {0.25, false},
+	"madv-free-lazy":            {0.25, true},
 }
 
 // TestBuiltinShapes runs every built-in scenario small and holds it to the

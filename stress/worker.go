@@ -88,7 +88,10 @@ func runWorker() error {
 		_ = out.send(message{Kind: msgError, Detail: err.Error()})
 		return err
 	}
-	rep := startHeapReporter(page, a, sc.SampleEvery.D())
+	// Twice per sample interval: a sample's heap figures are then at most
+	// half an interval old (mallinfo2 walks glibc's free lists, so it is
+	// not free: about 0.3 ms with 65k free chunks).
+	rep := startHeapReporter(page, a, max(sc.SampleEvery.D()/2, 2*time.Millisecond))
 	defer rep.stop()
 
 	for _, st := range sc.Steps() {
@@ -188,8 +191,8 @@ type thread struct {
 	idx       int
 	lastAlloc int64 // objects the latest allocate step added on this thread
 	eng       *alloc.Engine
-	cmds chan func(*alloc.Engine)
-	done chan struct{}
+	cmds      chan func(*alloc.Engine)
+	done      chan struct{}
 }
 
 func newWorkerPool(sc *Scenario, page *statusPage, usage *os.File, limit int64) (*workerPool, error) {
