@@ -1,7 +1,6 @@
 package stress
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -165,17 +164,16 @@ func (s *supervisor) supervise(ctx context.Context) error {
 	if s.page, err = newStatusPage(s.sc.Workers); err != nil {
 		return err
 	}
-	evR, evW, err := os.Pipe()
+	ev, evW, err := newEventPipe()
 	if err != nil {
-		return fmt.Errorf("creating the event pipe: %w", err)
+		return err
 	}
+	defer ev.close()
 	ctlR, ctlW, err := os.Pipe()
 	if err != nil {
-		evR.Close()
 		evW.Close()
 		return fmt.Errorf("creating the control pipe: %w", err)
 	}
-	defer evR.Close()
 	defer ctlW.Close()
 
 	spec := workerSpec{Scenario: s.sc, LimitBytes: int64(s.limit.Max), HasUsage: s.cg != nil}
@@ -218,17 +216,15 @@ func (s *supervisor) supervise(ctx context.Context) error {
 	ctlR.Close()
 	pid := cmd.Process.Pid
 
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
 	if err := s.admit(pid); err != nil {
 		s.kill()
-		<-exited
+		_ = cmd.Wait()
 		return err
 	}
 	proc, err := procfs.DefaultFS.NewProcessReader(pid)
 	if err != nil {
 		s.kill()
-		<-exited
+		_ = cmd.Wait()
 		return fmt.Errorf("opening /proc/%d of the worker: %w", pid, err)
 	}
 	defer proc.Close()
@@ -238,48 +234,52 @@ func (s *supervisor) supervise(ctx context.Context) error {
 		smp.usage = s.cg.UsageFile()
 	}
 
-	msgs := make(chan message, 64)
-	go readMessages(evR, msgs)
-
 	s.start = time.Now()
 	if _, err := ctlW.Write([]byte{ctlGo}); err != nil {
 		s.kill()
-		<-exited
+		_ = cmd.Wait()
 		return fmt.Errorf("releasing the worker: %w", err)
 	}
-	s.sample(smp, true)
-	tick := time.NewTicker(s.sc.SampleEvery.D())
-	defer tick.Stop()
-
-	var waitErr error
-	interrupted := ""
-	live := msgs // nil once the worker closed its end of the event pipe
-	for running := true; running; {
-		select {
-		case <-tick.C:
-			s.sample(smp, false)
-		case m, ok := <-live:
-			if !ok {
-				live = nil
-				continue
-			}
-			s.handle(m, smp, ctlW)
-		case waitErr = <-exited:
-			running = false
-		case <-ctx.Done():
-			if interrupted == "" {
-				interrupted = context.Cause(ctx).Error()
-				s.event(report.Event{Kind: report.EventSignal, Detail: interrupted})
-				s.kill()
-			}
-		}
+	interrupted, err := s.watch(ctx, ev, smp, ctlW)
+	if err != nil {
+		s.kill()
 	}
-	for m := range msgs { // what the worker said before it exited
-		s.handle(m, nil, nil)
+	waitErr := cmd.Wait()
+	if err != nil {
+		return err
 	}
 	s.sum.DurationS = time.Since(s.start).Seconds()
 	s.decide(cmd.ProcessState, waitErr, interrupted)
 	return nil
+}
+
+// watch samples the worker every sample interval and records its messages
+// until it exits (the end of its event pipe). It returns why the run was
+// interrupted, if it was.
+func (s *supervisor) watch(ctx context.Context, ev *eventPipe, smp *sampler, ctl io.Writer) (interrupted string, err error) {
+	every := s.sc.SampleEvery.D()
+	handle := func(m message) { s.handle(m, smp, ctl) }
+	s.sample(smp, true)
+	next := s.start.Add(every)
+	for {
+		if err := ev.read(next, handle); err != nil {
+			return interrupted, err
+		}
+		if ev.eof {
+			return interrupted, nil
+		}
+		if ctx.Err() != nil && interrupted == "" {
+			interrupted = context.Cause(ctx).Error()
+			s.event(report.Event{Kind: report.EventSignal, Detail: interrupted})
+			s.kill()
+		}
+		if now := time.Now(); !now.Before(next) {
+			s.sample(smp, false)
+			if next = next.Add(every); !next.After(now) {
+				next = now.Add(every) // fell behind: skip, never burst
+			}
+		}
+	}
 }
 
 // admit puts the worker, still blocked before its first allocation, into
@@ -406,20 +406,6 @@ func (s *supervisor) handle(m message, smp *sampler, ctl io.Writer) {
 	case msgError:
 		s.workerErr = m.Detail
 		s.event(report.Event{T: t, Kind: report.EventError, Phase: m.Name, Detail: m.Detail})
-	}
-}
-
-func readMessages(r io.Reader, out chan<- message) {
-	defer close(out)
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		var m message
-		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
-			out <- message{Kind: msgError, Detail: fmt.Sprintf("unreadable worker message %q: %v", sc.Text(), err)}
-			continue
-		}
-		out <- m
 	}
 }
 
