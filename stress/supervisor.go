@@ -14,8 +14,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/memstorm/memstorm/procfs"
 	"github.com/memstorm/memstorm/report"
+	"github.com/memstorm/memstorm/sample"
 )
 
 // Options say how to run a scenario.
@@ -63,7 +63,7 @@ type supervisor struct {
 	samples       *report.SampleWriter
 	events        *report.EventWriter
 	files         []io.Closer
-	start         time.Time
+	startNs       int64 // sample.Now() when the worker was released
 	sum           report.Summary
 	lastProg      time.Time
 	lastSmp       report.Sample
@@ -221,20 +221,22 @@ func (s *supervisor) supervise(ctx context.Context) error {
 		_ = cmd.Wait()
 		return err
 	}
-	proc, err := procfs.DefaultFS.NewProcessReader(pid)
+	var usage *os.File
+	if s.cg != nil {
+		usage = s.cg.UsageFile()
+	}
+	s.startNs = sample.Now()
+	smp, err := newSampler(pid, s.page, usage, s.steps, s.startNs, s.sc.SampleEvery.D(), s.psiReader())
 	if err != nil {
 		s.kill()
 		_ = cmd.Wait()
-		return fmt.Errorf("opening /proc/%d of the worker: %w", pid, err)
+		return err
 	}
-	defer proc.Close()
-	smp := &sampler{proc: proc, page: s.page, steps: s.steps,
-		psiEvery: defaultPSIEvery, buf: make([]byte, 32), psi: s.psiReader()}
-	if s.cg != nil {
-		smp.usage = s.cg.UsageFile()
+	if err := smp.start(); err != nil {
+		s.kill()
+		_ = cmd.Wait()
+		return err
 	}
-
-	s.start = time.Now()
 	if _, err := ctlW.Write([]byte{ctlGo}); err != nil {
 		s.kill()
 		_ = cmd.Wait()
@@ -245,10 +247,11 @@ func (s *supervisor) supervise(ctx context.Context) error {
 		s.kill()
 	}
 	waitErr := cmd.Wait()
+	smp.stop(s.record)
 	if err != nil {
 		return err
 	}
-	s.sum.DurationS = time.Since(s.start).Seconds()
+	s.sum.DurationS = s.now()
 	s.decide(cmd.ProcessState, waitErr, interrupted)
 	return nil
 }
@@ -257,10 +260,9 @@ func (s *supervisor) supervise(ctx context.Context) error {
 // until it exits (the end of its event pipe). It returns why the run was
 // interrupted, if it was.
 func (s *supervisor) watch(ctx context.Context, ev *eventPipe, smp *sampler, ctl io.Writer) (interrupted string, err error) {
-	every := s.sc.SampleEvery.D()
 	handle := func(m message) { s.handle(m, smp, ctl) }
-	s.sample(smp, true)
-	next := s.start.Add(every)
+	smp.collect(true, s.record)
+	next := time.Now().Add(drainEvery)
 	for {
 		if err := ev.read(next, handle); err != nil {
 			return interrupted, err
@@ -274,10 +276,8 @@ func (s *supervisor) watch(ctx context.Context, ev *eventPipe, smp *sampler, ctl
 			s.kill()
 		}
 		if now := time.Now(); !now.Before(next) {
-			s.sample(smp, false)
-			if next = next.Add(every); !next.After(now) {
-				next = now.Add(every) // fell behind: skip, never burst
-			}
+			smp.collect(false, s.record)
+			next = now.Add(drainEvery)
 		}
 	}
 }
@@ -300,17 +300,9 @@ func (s *supervisor) kill() {
 	}
 }
 
-func (s *supervisor) now() float64 { return time.Since(s.start).Seconds() }
-
-// sample takes and writes one sample; a failed read means the worker is
-// exiting, which the wait reports.
-func (s *supervisor) sample(smp *sampler, force bool) {
-	v, err := smp.take(s.now(), force)
-	if err != nil {
-		return
-	}
-	s.record(v)
-}
+// now is the run's clock: seconds since the worker was released, on the
+// sampling thread's clock.
+func (s *supervisor) now() float64 { return float64(sample.Now()-s.startNs) / 1e9 }
 
 func (s *supervisor) record(v report.Sample) {
 	if err := s.samples.Write(&v); err != nil && s.workerErr == "" {
@@ -349,7 +341,7 @@ func (s *supervisor) event(e report.Event) {
 	if s.events == nil {
 		return
 	}
-	if e.T == 0 && !s.start.IsZero() {
+	if e.T == 0 && s.startNs != 0 {
 		e.T = s.now()
 	}
 	_ = s.events.Write(&e)
@@ -374,7 +366,7 @@ func (s *supervisor) handle(m message, smp *sampler, ctl io.Writer) {
 		s.event(report.Event{T: t, Kind: report.EventPhaseStart, Phase: m.Name})
 	case msgPhaseEnd:
 		if smp != nil {
-			s.sample(smp, true)
+			smp.collect(true, s.record)
 		}
 		if i, ok := s.phaseIdx[m.Step]; ok {
 			p := &s.sum.Phases[i]

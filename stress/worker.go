@@ -152,19 +152,27 @@ func startHeapReporter(page *statusPage, a alloc.Allocator, every time.Duration)
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
-		t := time.NewTicker(every)
-		defer t.Stop()
 		for {
+			// glibc's mallinfo2 walks every free chunk holding the arena
+			// lock that the allocating threads need: with a heap of 100k
+			// holes it takes milliseconds, and refreshing it every 10 ms
+			// slowed a free phase tenfold. Its duty cycle is therefore kept
+			// under heapBudget; phase ends refresh it anyway.
+			t0 := time.Now()
+			r.refresh()
+			wait := max(every, time.Duration(float64(time.Since(t0))/heapBudget))
 			select {
 			case <-r.done:
 				return
-			case <-t.C:
-				r.refresh()
+			case <-time.After(wait):
 			}
 		}
 	}()
 	return r
 }
+
+// heapBudget is the share of time the heap reporter may hold the allocator.
+const heapBudget = 0.01
 
 func (r *heapReporter) refresh() alloc.HeapStats {
 	r.mu.Lock()

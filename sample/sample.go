@@ -1,0 +1,148 @@
+package sample
+
+/*
+#cgo CFLAGS: -O2 -Wall
+#cgo LDFLAGS: -lpthread
+#include <stdlib.h>
+#include "sampler.h"
+*/
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// Words is the number of int64 words of the page header, and of each
+// per-thread block, that a record carries.
+const Words = C.MS_WORDS
+
+// Source is what the sampling thread reads.
+type Source struct {
+	Status, Stat *os.File // /proc/<pid>/status and /proc/<pid>/stat, open
+	Usage        *os.File // the cgroup's usage file, nil without a cgroup
+	// Page is shared memory that is not the Go heap (an mmap): Words header
+	// words, then Blocks blocks of Words words, read with relaxed atomics.
+	Page   []byte
+	Blocks int
+}
+
+// Raw is one record: what the thread read at one instant.
+type Raw struct {
+	T                                            time.Duration // since the start given to Start
+	RSS, Anon, File, Shmem, Swap, MinFlt, MajFlt int64         // bytes (faults: counts)
+	Usage                                        int64         // -1 without a cgroup
+	Header, Sums                                 [Words]int64  // the page's header and its blocks summed
+}
+
+// Thread is a running sampling thread.
+type Thread struct {
+	c       *C.ms_sampler
+	src     Source // keeps the files open while C reads their descriptors
+	buf     []C.ms_raw
+	dropped uint64 // after Stop
+}
+
+// Now is the monotonic clock the records are timed by, in nanoseconds.
+func Now() int64 {
+	var ts unix.Timespec
+	_ = unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
+	return ts.Nano()
+}
+
+// New prepares a thread reading src; records are timed from startNs (a
+// value of Now). It takes no sample until Start.
+func New(src Source, startNs int64, every time.Duration) (*Thread, error) {
+	if src.Status == nil || src.Stat == nil {
+		return nil, errors.New("sample: a source needs open status and stat files")
+	}
+	need := (1 + src.Blocks) * Words * 8
+	if len(src.Page) < need {
+		return nil, fmt.Errorf("sample: the page holds %d bytes, %d blocks need %d", len(src.Page), src.Blocks, need)
+	}
+	if every <= 0 {
+		return nil, fmt.Errorf("sample: interval %v is not positive", every)
+	}
+	c := (*C.ms_sampler)(C.calloc(1, C.size_t(unsafe.Sizeof(C.ms_sampler{}))))
+	if c == nil {
+		return nil, errors.New("sample: out of memory for the sampler")
+	}
+	c.status_fd = C.int(src.Status.Fd())
+	c.stat_fd = C.int(src.Stat.Fd())
+	c.usage_fd = -1
+	if src.Usage != nil {
+		c.usage_fd = C.int(src.Usage.Fd())
+	}
+	c.page = (*C.int64_t)(unsafe.Pointer(&src.Page[0]))
+	c.blocks = C.int(src.Blocks)
+	c.start_ns = C.int64_t(startNs)
+	c.interval_ns = C.int64_t(every.Nanoseconds())
+	return &Thread{c: c, src: src, buf: make([]C.ms_raw, 256)}, nil
+}
+
+// Start starts the thread.
+func (t *Thread) Start() error {
+	if rc := C.ms_sampler_start(t.c); rc != 0 {
+		return fmt.Errorf("sample: starting the sampling thread: %w", unix.Errno(rc))
+	}
+	return nil
+}
+
+// Once takes one record now, on the calling thread (a sample at a phase
+// boundary). ok is false when the process is gone.
+func (t *Thread) Once() (r Raw, ok bool) {
+	var c C.ms_raw
+	if C.ms_sample_once(t.c, &c) != 0 {
+		return Raw{}, false
+	}
+	return fromC(&c), true
+}
+
+// Drain appends the records taken since the last drain to dst.
+func (t *Thread) Drain(dst []Raw) []Raw {
+	for {
+		n := int(C.ms_sampler_drain(t.c, &t.buf[0], C.int(len(t.buf))))
+		for i := 0; i < n; i++ {
+			dst = append(dst, fromC(&t.buf[i]))
+		}
+		if n < len(t.buf) {
+			return dst
+		}
+	}
+}
+
+// Dropped is how many records were lost to a full ring (the drainer fell
+// more than 4096 records behind).
+func (t *Thread) Dropped() uint64 {
+	if t.c == nil {
+		return t.dropped
+	}
+	return uint64(t.c.dropped)
+}
+
+// Stop stops the thread (within 50 ms) and frees it; records not drained
+// are lost, so drain first.
+func (t *Thread) Stop() {
+	C.ms_sampler_stop(t.c)
+	t.dropped = uint64(t.c.dropped)
+	C.free(unsafe.Pointer(t.c))
+	t.c = nil
+}
+
+func fromC(c *C.ms_raw) Raw {
+	r := Raw{
+		T:   time.Duration(c.t_ns),
+		RSS: int64(c.rss), Anon: int64(c.anon), File: int64(c.file), Shmem: int64(c.shmem), Swap: int64(c.swap),
+		MinFlt: int64(c.minflt), MajFlt: int64(c.majflt), Usage: int64(c.usage),
+	}
+	for i := 0; i < Words; i++ {
+		r.Header[i] = int64(c.header[i])
+		r.Sums[i] = int64(c.sums[i])
+	}
+	return r
+}

@@ -1,0 +1,153 @@
+package sample
+
+import (
+	"os"
+	"os/exec"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/memstorm/memstorm/procfs"
+)
+
+func sharedPage(t *testing.T, _ int) []byte {
+	t.Helper()
+	mem, err := unix.Mmap(-1, 0, 4096, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_ANON|unix.MAP_SHARED)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Munmap(mem) })
+	return mem
+}
+
+func word(mem []byte, i int) *int64 { return (*int64)(unsafe.Pointer(&mem[i*8])) }
+
+func openProc(t *testing.T, pid string) (status, stat *os.File) {
+	t.Helper()
+	var err error
+	if status, err = os.Open("/proc/" + pid + "/status"); err != nil {
+		t.Fatal(err)
+	}
+	if stat, err = os.Open("/proc/" + pid + "/stat"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { status.Close(); stat.Close() })
+	return status, stat
+}
+
+// TestRecordsMatchProc: the C parser reads the same figures as the Go
+// parsers of package procfs, and sums the page's blocks.
+func TestRecordsMatchProc(t *testing.T) {
+	status, stat := openProc(t, "self")
+	page := sharedPage(t, 3)
+	atomic.StoreInt64(word(page, 1), 7) // header word 1
+	for b := 0; b < 3; b++ {
+		atomic.StoreInt64(word(page, Words*(1+b)), int64(100*(b+1))) // word 0 of each block
+		atomic.StoreInt64(word(page, Words*(1+b)+2), 1)
+	}
+	th, err := New(Source{Status: status, Stat: stat, Page: page, Blocks: 3}, Now(), 10*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer th.Stop()
+	r, ok := th.Once()
+	if !ok {
+		t.Fatal("Once on this live process returned not ok")
+	}
+	want, err := procfs.DefaultFS.Self().Status()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Both reads are of this process, a moment apart: RSS may move a little.
+	if d := r.RSS - want.VmRSS; d < -4<<20 || d > 4<<20 {
+		t.Errorf("RSS %d, procfs says %d", r.RSS, want.VmRSS)
+	}
+	if r.Anon <= 0 || r.File <= 0 || r.Anon+r.File+r.Shmem != r.RSS {
+		t.Errorf("anon %d + file %d + shmem %d != RSS %d", r.Anon, r.File, r.Shmem, r.RSS)
+	}
+	st, _ := procfs.DefaultFS.Self().Stat()
+	if r.MinFlt <= 0 || r.MinFlt > int64(st.MinFlt) {
+		t.Errorf("minflt %d, procfs later says %d", r.MinFlt, st.MinFlt)
+	}
+	if r.Usage != -1 {
+		t.Errorf("usage without a cgroup file = %d, want -1", r.Usage)
+	}
+	if r.Header[1] != 7 || r.Sums[0] != 600 || r.Sums[2] != 3 {
+		t.Errorf("header %v sums %v: want header[1]=7, sums[0]=600, sums[2]=3", r.Header, r.Sums)
+	}
+}
+
+// TestThreadRecordsInOrder: the thread's records come in time order, one
+// interval apart at least (a late wake-up skips, never bursts), and page
+// faults taken between records show.
+func TestThreadRecordsInOrder(t *testing.T) {
+	status, stat := openProc(t, "self")
+	page := sharedPage(t, 1)
+	every := 5 * time.Millisecond
+	th, err := New(Source{Status: status, Stat: stat, Page: page, Blocks: 1}, Now(), every)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := th.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var recs []Raw
+	for len(recs) < 6 {
+		// Fresh pages each round: 4096 first-touch faults.
+		mem, err := unix.Mmap(-1, 0, 16<<20, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_ANON|unix.MAP_PRIVATE)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < len(mem); i += 4096 {
+			mem[i] = 1
+		}
+		unix.Munmap(mem)
+		time.Sleep(20 * time.Millisecond)
+		recs = th.Drain(recs)
+	}
+	th.Stop()
+	for i := 1; i < len(recs); i++ {
+		if gap := recs[i].T - recs[i-1].T; gap < every*9/10 {
+			t.Errorf("records %d and %d are %v apart, less than the %v interval", i-1, i, gap, every)
+		}
+		if recs[i].MinFlt < recs[i-1].MinFlt {
+			t.Errorf("minflt went back from %d to %d", recs[i-1].MinFlt, recs[i].MinFlt)
+		}
+	}
+	// At least one round of 4096 faults falls between the first and the
+	// last record (a round ends with a 20 ms sleep, several intervals).
+	if recs[len(recs)-1].MinFlt-recs[0].MinFlt < 4096 {
+		t.Errorf("minflt grew by %d while 16 MiB were touched per round", recs[len(recs)-1].MinFlt-recs[0].MinFlt)
+	}
+	if th.Dropped() != 0 {
+		t.Errorf("%d records dropped", th.Dropped())
+	}
+}
+
+// TestGoneProcess: a reaped process gives no record.
+func TestGoneProcess(t *testing.T) {
+	cmd := exec.Command("sleep", "60")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pid := strconv.Itoa(cmd.Process.Pid)
+	status, stat := openProc(t, pid)
+	page := sharedPage(t, 1)
+	th, err := New(Source{Status: status, Stat: stat, Page: page, Blocks: 1}, Now(), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer th.Stop()
+	if _, ok := th.Once(); !ok {
+		t.Fatal("no record of a live sleep")
+	}
+	_ = cmd.Process.Kill()
+	_ = cmd.Wait()
+	if r, ok := th.Once(); ok {
+		t.Errorf("a record of a reaped process: %+v", r)
+	}
+}

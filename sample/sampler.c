@@ -1,0 +1,134 @@
+#include "sampler.h"
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static int64_t mono_ns(void) {
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/* read_all preads a whole small file into buf, NUL-terminated. */
+static int read_all(int fd, char *buf, int size) {
+	ssize_t n = pread(fd, buf, size - 1, 0);
+	if (n <= 0) return -1;
+	buf[n] = 0;
+	return (int)n;
+}
+
+/* kb_field finds "Key:   1234 kB" and returns bytes, or -1. */
+static int64_t kb_field(const char *buf, const char *key) {
+	const char *p = strstr(buf, key);
+	if (!p) return -1;
+	p += strlen(key);
+	while (*p == ' ' || *p == '\t') p++;
+	int64_t v = 0;
+	int digits = 0;
+	while (*p >= '0' && *p <= '9') { v = v * 10 + (*p++ - '0'); digits++; }
+	return digits ? v * 1024 : -1;
+}
+
+/* stat_fields reads minflt and majflt (fields 10 and 12) after the ')'
+ * that ends the command, which may itself hold spaces and parentheses. */
+static int stat_fields(const char *buf, int64_t *minflt, int64_t *majflt) {
+	const char *p = strrchr(buf, ')');
+	if (!p) return -1;
+	p++;
+	/* after ')' come fields 3 (state), 4, ...: minflt is the 8th, majflt the 10th */
+	for (int field = 3; field <= 12; field++) {
+		while (*p == ' ') p++;
+		if (!*p) return -1;
+		if (field == 10 || field == 12) {
+			int64_t v = 0;
+			while (*p >= '0' && *p <= '9') v = v * 10 + (*p++ - '0');
+			if (field == 10) *minflt = v; else *majflt = v;
+		}
+		while (*p && *p != ' ') p++;
+	}
+	return 0;
+}
+
+static int64_t read_usage(int fd) {
+	char buf[32];
+	if (fd < 0) return -1;
+	if (read_all(fd, buf, sizeof buf) < 0) return -1;
+	int64_t v = 0;
+	for (char *p = buf; *p >= '0' && *p <= '9'; p++) v = v * 10 + (*p - '0');
+	return v;
+}
+
+int ms_sample_once(ms_sampler *s, ms_raw *r) {
+	char buf[4096];
+	memset(r, 0, sizeof *r);
+	r->t_ns = mono_ns() - s->start_ns;
+	if (read_all(s->status_fd, buf, sizeof buf) < 0) return -1;
+	r->rss = kb_field(buf, "VmRSS:");
+	r->anon = kb_field(buf, "RssAnon:");
+	r->file = kb_field(buf, "RssFile:");
+	r->shmem = kb_field(buf, "RssShmem:");
+	r->swap = kb_field(buf, "VmSwap:");
+	if (r->rss < 0) return -1; /* a zombie's status has no VmRSS */
+	if (read_all(s->stat_fd, buf, sizeof buf) < 0) return -1;
+	if (stat_fields(buf, &r->minflt, &r->majflt) < 0) return -1;
+	r->usage = read_usage(s->usage_fd);
+	for (int w = 0; w < MS_WORDS; w++) r->header[w] = __atomic_load_n(&s->page[w], __ATOMIC_RELAXED);
+	for (int b = 0; b < s->blocks; b++)
+		for (int w = 0; w < MS_WORDS; w++)
+			r->sums[w] += __atomic_load_n(&s->page[MS_WORDS * (1 + b) + w], __ATOMIC_RELAXED);
+	r->ok = 1;
+	return 0;
+}
+
+static void *loop(void *arg) {
+	ms_sampler *s = arg;
+	struct timespec next;
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	while (!__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE)) {
+		next.tv_nsec += s->interval_ns;
+		while (next.tv_nsec >= 1000000000) { next.tv_nsec -= 1000000000; next.tv_sec++; }
+		/* sleep in steps of at most 50 ms, so that stop is prompt even at a
+		 * long interval */
+		for (;;) {
+			struct timespec step;
+			clock_gettime(CLOCK_MONOTONIC, &step);
+			step.tv_nsec += 50000000;
+			while (step.tv_nsec >= 1000000000) { step.tv_nsec -= 1000000000; step.tv_sec++; }
+			int last = step.tv_sec > next.tv_sec || (step.tv_sec == next.tv_sec && step.tv_nsec >= next.tv_nsec);
+			while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, last ? &next : &step, NULL) == EINTR) {}
+			if (last || __atomic_load_n(&s->stop, __ATOMIC_ACQUIRE)) break;
+		}
+		if (__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE)) break;
+		/* fell behind (the host was busy): skip, never burst */
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((int64_t)(now.tv_sec - next.tv_sec) * 1000000000 + (now.tv_nsec - next.tv_nsec) > s->interval_ns) next = now;
+		uint64_t head = s->head, tail = __atomic_load_n(&s->tail, __ATOMIC_ACQUIRE);
+		if (head - tail >= MS_RING) { s->dropped++; continue; }
+		ms_raw *r = &s->ring[head % MS_RING];
+		if (ms_sample_once(s, r) < 0) continue;
+		__atomic_store_n(&s->head, head + 1, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+int ms_sampler_start(ms_sampler *s) {
+	s->head = s->tail = s->dropped = 0;
+	s->stop = 0;
+	return pthread_create(&s->thread, NULL, loop, s);
+}
+
+void ms_sampler_stop(ms_sampler *s) {
+	__atomic_store_n(&s->stop, 1, __ATOMIC_RELEASE);
+	pthread_join(s->thread, NULL);
+}
+
+int ms_sampler_drain(ms_sampler *s, ms_raw *dst, int max) {
+	uint64_t head = __atomic_load_n(&s->head, __ATOMIC_ACQUIRE), tail = s->tail;
+	int n = 0;
+	while (tail < head && n < max) dst[n++] = s->ring[tail++ % MS_RING];
+	__atomic_store_n(&s->tail, tail, __ATOMIC_RELEASE);
+	return n;
+}
