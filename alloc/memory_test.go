@@ -96,7 +96,11 @@ func TestENOMEMLeaksNothing(t *testing.T) {
 			}
 			// Realloc grows 16 B -> 1 PiB through terabyte mappings before failing;
 			// all of them must be gone.
-			if grew := statusBytes(t, "VmSize") - vmBefore; grew > rssSlack {
+			// A leak here would be terabytes (the chain's last mappings);
+			// the bound tolerates what this process may map meanwhile for
+			// other reasons: a new glibc arena (64 MiB) and a thread stack
+			// (8 MiB) when the goroutine lands on another thread.
+			if grew := statusBytes(t, "VmSize") - vmBefore; grew > 256<<20 {
 				t.Fatalf("address space grew by %d KiB after a failed fill", grew>>10)
 			}
 			if h := Heap(Detect()); h.InUse-heapBefore.InUse > 64<<10 {
