@@ -38,8 +38,15 @@ func docExampleScenarios(block string) []string {
 	switch {
 	case strings.HasPrefix(block, "name:"), strings.HasPrefix(block, "phases:"):
 		return []string{block}
-	case strings.HasPrefix(block, "limit:"), strings.HasPrefix(block, "expect:"):
+	case strings.HasPrefix(block, "limit:"):
 		return []string{block + "phases: [{hold: 1s}]\n"}
+	case strings.HasPrefix(block, "expect:"):
+		// Expectations name phases: give them the phases they name.
+		return []string{block + `phases:
+  - {name: fill, allocate: {size: 64, until: {bytes: 1MiB}}}
+  - {name: punch-holes, free: every-other}
+  - {name: free-all, free: all}
+`}
 	}
 	// A list of alternatives: split at unindented lines.
 	var chunks []string

@@ -150,30 +150,6 @@ func sortedKeys(m map[string]bool) []string {
 	return k
 }
 
-// CheckExpectations parses a scenario's expect: block, so that a typo is a
-// usage error before the run rather than a failed expectation after it.
-func CheckExpectations(e *Expect) error {
-	if e == nil {
-		return nil
-	}
-	for _, o := range strings.Split(e.Outcome, "|") {
-		if o = strings.TrimSpace(o); o != "" && !knownOutcome(o) {
-			return fmt.Errorf("expect.outcome: unknown outcome %q", o)
-		}
-	}
-	if e.PeakUsage != "" {
-		if _, err := parseConditions(e.PeakUsage, "peak_usage"); err != nil {
-			return fmt.Errorf("expect.peak_usage: %w", err)
-		}
-	}
-	for ph, s := range e.Phases {
-		if _, err := parseConditions(s, ""); err != nil {
-			return fmt.Errorf("expect.phases.%s: %w", ph, err)
-		}
-	}
-	return nil
-}
-
 func knownOutcome(o string) bool {
 	switch report.Outcome(o) {
 	case report.OutcomeCompleted, report.OutcomeOOMKilled, report.OutcomeENOMEM,

@@ -86,3 +86,23 @@ func TestEvaluateExpectations(t *testing.T) {
 		}
 	}
 }
+
+// TestExpectationErrorsPointAtTheLine: a typo in an expectation is a
+// scenario error at its line, before anything runs.
+func TestExpectationErrorsPointAtTheLine(t *testing.T) {
+	base := "name: x\nphases:\n  - name: fill\n    allocate: {size: 4KiB, until: {bytes: 1MiB}}\nexpect:\n"
+	cases := []struct{ text, want string }{
+		{"  phases:\n    fill: rss >> 3\n", "test.yaml:7:11: expect.phases.fill: \"rss >> 3\": want an operator"},
+		{"  phases:\n    fil: rss < 1MiB\n", "test.yaml:7:5: expect.phases.fil: no phase is named \"fil\""},
+		{"  phases:\n    fill: rsz < 1MiB\n", "unknown metric \"rsz\""},
+		{"  outcome: oom-kiled\n", "test.yaml:6:12: expect.outcome: unknown outcome \"oom-kiled\""},
+		{"  peak_usage: 90%..100% of limt\n", "unknown reference \"limt\""},
+		{"  allocators: [hoard]\n", "expect.allocators[0]: want one of glibc"},
+	}
+	for _, tc := range cases {
+		_, err := Parse("test.yaml", []byte(base+tc.text))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Parse(%q) = %v, want an error containing %q", tc.text, err, tc.want)
+		}
+	}
+}

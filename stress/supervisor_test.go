@@ -264,13 +264,6 @@ phases:
 name: c
 phases:
   - allocate: {size: 4KiB, until: {bytes: 64TiB}}`, "MemAvailable"},
-		{"bad expectation", `
-name: d
-phases:
-  - name: fill
-    allocate: {size: 4KiB, until: {bytes: 1MiB}}
-expect:
-  phases: {fill: "rss >> 3"}`, "expect.phases.fill"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -157,7 +157,7 @@ func (c *checker) validate(s *Scenario, name string) error {
 	if n := countTurnSteps(s.Phases, s.Workers); n > MaxSteps {
 		return c.errf("phases", "the repeats come to %d steps, want at most %d", n, MaxSteps)
 	}
-	return nil
+	return c.expect(s.Expect)
 }
 
 // limits checks the shape of the limit and rlimits blocks.
@@ -185,6 +185,39 @@ func (c *checker) limits(s *Scenario) error {
 		}
 		if c.has("rlimits.data") && r.Data <= 0 {
 			return c.errf("rlimits.data", "want a positive size, got %v", r.Data)
+		}
+	}
+	return nil
+}
+
+// expect checks the expectations' grammar and names, so that a typo is an
+// error at its line rather than a failed expectation after the run.
+func (c *checker) expect(e *Expect) error {
+	if e == nil {
+		return nil
+	}
+	for _, o := range strings.Split(e.Outcome, "|") {
+		if o = strings.TrimSpace(o); e.Outcome != "" && !knownOutcome(o) {
+			return c.errf("expect.outcome", "unknown outcome %q: want completed, oom-killed, enomem, stopped-at-limit, interrupted or failed, or several joined by |", o)
+		}
+	}
+	if e.PeakUsage != "" {
+		if _, err := parseConditions(e.PeakUsage, "peak_usage"); err != nil {
+			return c.errf("expect.peak_usage", "%v", err)
+		}
+	}
+	for name, text := range e.Phases {
+		p := childPath("expect.phases", name)
+		if _, ok := c.names[name]; !ok {
+			return c.errKey(p, "no phase is named %q", name)
+		}
+		if _, err := parseConditions(text, ""); err != nil {
+			return c.errf(p, "%v", err)
+		}
+	}
+	for i, a := range e.Allocators {
+		if expectedAllocator(a) != a {
+			return c.errf(fmt.Sprintf("expect.allocators[%d]", i), "want one of %s, got %q", strings.Join(AllocatorNames(), ", "), a)
 		}
 	}
 	return nil
