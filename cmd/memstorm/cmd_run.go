@@ -35,6 +35,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	quiet := fs.Bool("quiet", false, "print only the final summary")
 	junit := fs.String("junit", "", "write the expectations as JUnit XML to this file")
 	align := fs.String("align", "", "with several runs: align the comparison at the start of this phase (default: at the start)")
+	dryRun := fs.Bool("dry-run", false, "check the scenarios, flags and output directory, print what would run, run nothing")
 	if err := parseFlags(fs, args); err != nil {
 		return exitUsage, err
 	}
@@ -87,6 +88,12 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	if ents, err := os.ReadDir(base); err == nil && len(ents) > 0 {
 		return exitUsage, usagef("output directory %s exists and is not empty", base)
+	}
+	if *dryRun {
+		for _, p := range plan {
+			fmt.Fprintf(stdout, "would run %s (%d steps) under %s into %s\n", p.sc.Name, len(p.sc.Steps()), allocatorLabel(p.allocator), p.dir)
+		}
+		return exitOK, nil
 	}
 	if err := os.MkdirAll(base, 0o755); err != nil {
 		return exitUsage, usagef("cannot create output directory %s: %v", base, unwrapPath(err))
