@@ -21,6 +21,7 @@ import (
 // A condition is METRIC OP VALUE, or METRIC LO..HI; conditions join with
 // "and". METRIC at a phase end is rss, anon, live, heap_inuse, heap_held,
 // cgroup_usage, or the ratios rss/live, anon/live and heap_held/heap_inuse.
+// VALUE is a number, a size (64MiB), P% of REF or F * REF.
 // anon (RssAnon) is what the allocator holds; rss adds the file pages of the
 // worker binary itself (about 16 MiB), which matters at small sizes. VALUE is a
 // number, a size (64MiB), or P% of REF where REF is limit, peak_rss,
@@ -66,7 +67,7 @@ func parseCondition(s, metric string) (condition, error) {
 	f := strings.Fields(s)
 	if metric == "" {
 		if len(f) < 2 {
-			return c, fmt.Errorf("%q: want METRIC OP VALUE, e.g. \"rss/live >= 1.6\"", s)
+			return c, fmt.Errorf("%q: want METRIC OP VALUE, e.g. \"anon/live >= 1.6\"", s)
 		}
 		metric, f = f[0], f[1:]
 		if !phaseMetrics[metric] {
@@ -121,6 +122,17 @@ func parseOperand(s string) (operand, error) {
 			return operand{}, err
 		}
 		return operand{num: v / 100, ref: ref}, nil
+	}
+	if f, ref, ok := strings.Cut(s, " * "); ok {
+		v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil {
+			return operand{}, fmt.Errorf("%q: %q is not a number", s, f)
+		}
+		ref = strings.TrimSpace(ref)
+		if err := checkRef(ref); err != nil {
+			return operand{}, err
+		}
+		return operand{num: v, ref: ref}, nil
 	}
 	if v, err := strconv.ParseFloat(s, 64); err == nil {
 		return operand{num: v}, nil

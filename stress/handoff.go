@@ -2,7 +2,6 @@ package stress
 
 import (
 	"fmt"
-	"sync"
 
 	"github.com/memstorm/memstorm/alloc"
 )
@@ -57,15 +56,13 @@ func (p *workerPool) owner(t *thread, by By) *thread {
 // threads at once; in a turns group the owner is idle.
 func (p *workerPool) free(f *Free) (stepResult, error) {
 	base := toSelection(f.Selection, p.sc.Seed)
-	var mu sync.Mutex
-	var firstErr error
-	p.each(func(t *thread, e *alloc.Engine) {
+	err := p.eachErr(func(t *thread, e *alloc.Engine) error {
 		src := p.owner(t, f.By)
 		sel := base
 		sel.Seed += uint64(src.idx)
 		if f.Among == AmongLastAllocate {
 			if src.lastAlloc <= 0 {
-				return // the owner allocated nothing: nothing to choose from
+				return nil // the owner allocated nothing: nothing to choose from
 			}
 			sel.Last = src.lastAlloc
 		}
@@ -74,12 +71,9 @@ func (p *workerPool) free(f *Free) (stepResult, error) {
 			src.lastAlloc -= n
 		}
 		if err != nil {
-			mu.Lock()
-			if firstErr == nil {
-				firstErr = fmt.Errorf("thread %d freeing thread %d's objects: %w", t.idx, src.idx, err)
-			}
-			mu.Unlock()
+			return fmt.Errorf("freeing thread %d's objects: %w", src.idx, err)
 		}
+		return nil
 	})
-	return stepResult{}, firstErr
+	return stepResult{}, err
 }

@@ -65,6 +65,7 @@ func TestEvaluateExpectations(t *testing.T) {
 	}{
 		{Expect{Phases: map[string]string{"punch": "anon/live >= 1.6 and rss > 90% of fill.rss"}}, []bool{true, true, true}},
 		{Expect{Phases: map[string]string{"punch": "anon/live >= 2.1"}}, []bool{true, false}},
+		{Expect{Phases: map[string]string{"punch": "rss < 2 * live and rss > 2.5 * live"}}, []bool{true, false, false}},
 		{Expect{PeakUsage: "90%..100% of limit"}, []bool{true, true}},
 		{Expect{PeakUsage: "95%..100% of limit"}, []bool{true, false}},
 		{Expect{Outcome: "oom-killed"}, []bool{false}},

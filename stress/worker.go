@@ -260,6 +260,23 @@ func (p *workerPool) each(f func(t *thread, e *alloc.Engine)) {
 	}
 }
 
+// eachErr is each for steps that can fail: it returns the first error, with
+// the thread that met it.
+func (p *workerPool) eachErr(f func(t *thread, e *alloc.Engine) error) error {
+	var mu sync.Mutex
+	var first error
+	p.each(func(t *thread, e *alloc.Engine) {
+		if err := f(t, e); err != nil {
+			mu.Lock()
+			if first == nil {
+				first = fmt.Errorf("thread %d: %w", t.idx, err)
+			}
+			mu.Unlock()
+		}
+	})
+	return first
+}
+
 // stepResult carries what a step noticed that the supervisor must record.
 type stepResult struct {
 	notes []message
@@ -290,20 +307,13 @@ func (p *workerPool) madvise(m *Madvise) (stepResult, error) {
 	if err != nil {
 		return stepResult{}, err
 	}
-	var mu sync.Mutex
-	var firstErr error
-	p.each(func(t *thread, e *alloc.Engine) {
+	err = p.eachErr(func(t *thread, e *alloc.Engine) error {
 		sel := sel
 		sel.Seed += uint64(t.idx)
-		if _, _, err := e.Madvise(sel, adv); err != nil {
-			mu.Lock()
-			if firstErr == nil {
-				firstErr = fmt.Errorf("thread %d: %w", t.idx, err)
-			}
-			mu.Unlock()
-		}
+		_, _, err := e.Madvise(sel, adv)
+		return err
 	})
-	return stepResult{}, firstErr
+	return stepResult{}, err
 }
 
 // allocate runs an allocate phase on every thread until its stop condition.
@@ -314,88 +324,98 @@ func (p *workerPool) allocate(a *Allocate) (stepResult, error) {
 	if err != nil {
 		return stepResult{}, err
 	}
-	n := p.sharing()
-	var deadline time.Time
+	f := &fill{a: a, spec: spec, n: p.sharing(), limitAt: -1, limit: p.limit, usage: p.usage}
 	if d := a.Until.Duration.D(); d > 0 {
-		deadline = time.Now().Add(d)
+		f.deadline = time.Now().Add(d)
 	}
-	var limitAt int64 = -1
 	if a.Until.Limit > 0 {
 		if p.limit <= 0 || p.usage == nil {
 			return stepResult{}, fmt.Errorf("until limit %v needs a cgroup limit, and this run has none", a.Until.Limit)
 		}
-		limitAt = int64(float64(p.limit) * float64(a.Until.Limit) / 100)
+		f.limitAt = int64(float64(p.limit) * float64(a.Until.Limit) / 100)
 	}
-	var stop atomic.Bool
-	var mu sync.Mutex
-	var notes []message
-	var firstErr error
-	note := func(m message) {
-		mu.Lock()
-		notes = append(notes, m)
-		mu.Unlock()
-	}
-	p.each(func(t *thread, e *alloc.Engine) {
-		buf := make([]byte, 32)
-		share := spec
-		share.MaxBytes = splitShare(int64(a.Until.Bytes), n, p.shareIndex(t))
-		share.MaxCount = splitShare(a.Until.Count, n, p.shareIndex(t))
-		t.lastAlloc = 0
-		for !stop.Load() {
-			if (a.Until.Bytes > 0 && share.MaxBytes <= 0) || (a.Until.Count > 0 && share.MaxCount <= 0) {
-				return
-			}
-			if !deadline.IsZero() && !time.Now().Before(deadline) {
-				return
-			}
-			if limitAt >= 0 {
-				u, err := readUsage(p.usage, buf)
-				if err != nil {
-					mu.Lock()
-					if firstErr == nil {
-						firstErr = err
-					}
-					mu.Unlock()
-					stop.Store(true)
-					return
-				}
-				if u >= limitAt {
-					if !stop.Swap(true) {
-						note(message{Kind: msgLimit, Bytes: u, Detail: fmt.Sprintf("cgroup usage %d >= %v of limit %d", u, a.Until.Limit, p.limit)})
-					}
-					return
-				}
-			}
-			r, err := e.Fill(share, time.Millisecond)
+	err = p.eachErr(func(t *thread, e *alloc.Engine) error {
+		err := f.run(t, e, p.shareIndex(t))
+		if err != nil {
+			f.stop.Store(true)
+		}
+		return err
+	})
+	return stepResult{notes: f.notes}, err
+}
+
+// fill is one allocate step shared by the threads that run it.
+type fill struct {
+	a        *Allocate
+	spec     alloc.FillSpec
+	n        int64 // threads splitting the byte and count targets
+	deadline time.Time
+	limitAt  int64 // cgroup usage that ends the step, -1 for none
+	limit    int64
+	usage    *os.File
+	stop     atomic.Bool // set by the thread that met ENOMEM, the limit or an error
+
+	mu    sync.Mutex
+	notes []message
+}
+
+func (f *fill) note(m message) {
+	f.mu.Lock()
+	f.notes = append(f.notes, m)
+	f.mu.Unlock()
+}
+
+// run fills on thread t, in batches of about a millisecond, until its share
+// of the target, the deadline, the limit share or ENOMEM.
+func (f *fill) run(t *thread, e *alloc.Engine, share int64) error {
+	a := f.a
+	buf := make([]byte, 32)
+	spec := f.spec
+	spec.MaxBytes = splitShare(int64(a.Until.Bytes), f.n, share)
+	spec.MaxCount = splitShare(a.Until.Count, f.n, share)
+	t.lastAlloc = 0
+	for !f.stop.Load() {
+		if (a.Until.Bytes > 0 && spec.MaxBytes <= 0) || (a.Until.Count > 0 && spec.MaxCount <= 0) {
+			return nil
+		}
+		if !f.deadline.IsZero() && !time.Now().Before(f.deadline) {
+			return nil
+		}
+		if f.limitAt >= 0 {
+			u, err := readUsage(f.usage, buf)
 			if err != nil {
-				mu.Lock()
-				if firstErr == nil {
-					firstErr = fmt.Errorf("thread %d: %w", t.idx, err)
+				return err
+			}
+			if u >= f.limitAt {
+				if !f.stop.Swap(true) {
+					f.note(message{Kind: msgLimit, Bytes: u, Detail: fmt.Sprintf("cgroup usage %d >= %v of limit %d", u, a.Until.Limit, f.limit)})
 				}
-				mu.Unlock()
-				stop.Store(true)
-				return
-			}
-			t.lastAlloc += r.Count
-			if a.Until.Bytes > 0 {
-				share.MaxBytes -= r.Bytes
-			}
-			if a.Until.Count > 0 {
-				share.MaxCount -= r.Count
-			}
-			switch r.Status {
-			case alloc.FillDone:
-				return
-			case alloc.FillENOMEM:
-				if !stop.Swap(true) {
-					note(message{Kind: msgENOMEM, Bytes: r.FailedSize,
-						Detail: fmt.Sprintf("%s of %d bytes failed: %v", a.Via, r.FailedSize, r.Errno)})
-				}
-				return
+				return nil
 			}
 		}
-	})
-	return stepResult{notes: notes}, firstErr
+		r, err := e.Fill(spec, time.Millisecond)
+		if err != nil {
+			return err
+		}
+		t.lastAlloc += r.Count
+		if a.Until.Bytes > 0 {
+			spec.MaxBytes -= r.Bytes
+		}
+		if a.Until.Count > 0 {
+			spec.MaxCount -= r.Count
+		}
+		switch r.Status {
+		case alloc.FillDone:
+			return nil
+		case alloc.FillENOMEM:
+			if !f.stop.Swap(true) {
+				f.note(message{Kind: msgENOMEM, Bytes: r.FailedSize,
+					Detail: fmt.Sprintf("%s of %d bytes failed: %v", a.Via, r.FailedSize, r.Errno)})
+			}
+			return nil
+		}
+	}
+	return nil
 }
 
 // trim runs the allocator's own release and says what it returned: the
