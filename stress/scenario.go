@@ -40,6 +40,14 @@ type Phase struct {
 	// that come and go at different times are what make per-thread arenas
 	// keep memory another thread could have reused.
 	Turns bool `yaml:"turns"`
+	// SizeGrowth, on a group, multiplies the object sizes of the allocate
+	// steps inside it by SizeGrowth^r on its repetition r (from 0): each
+	// cycle asks for bigger objects than the holes earlier cycles left.
+	SizeGrowth float64 `yaml:"size_growth"`
+	// RestartThreads ends the worker's threads 1..N-1 (only the running one
+	// in a turns group) while their objects stay live, and starts new OS
+	// threads that take over their objects (see threads.go).
+	RestartThreads bool `yaml:"restart_threads"`
 }
 
 // Via names the allocation backend.

@@ -14,6 +14,10 @@ type Step struct {
 	// Turn is 0 when every thread runs the step; k > 0 when only thread
 	// k-1 runs it (a step of a turns group).
 	Turn int
+	// SizeScale multiplies the object sizes of an allocate step: the
+	// product of size_growth^r over the groups around it, r counting each
+	// group's repetitions from 0 (1 without size_growth).
+	SizeScale float64
 }
 
 // Steps flattens the scenario's phases into the order the worker runs them:
@@ -37,18 +41,19 @@ func (s *Scenario) Steps() []Step {
 
 	var out []Step
 	seen := map[*Phase]int{}
-	var walk func(ps []Phase, turn int)
-	walk = func(ps []Phase, turn int) {
+	var walk func(ps []Phase, turn int, scale float64)
+	walk = func(ps []Phase, turn int, scale float64) {
 		for i := range ps {
 			ph := &ps[i]
 			if ph.Phases != nil {
-				for range max(ph.Repeat, 1) {
+				for r := range max(ph.Repeat, 1) {
+					sc := scale * repeatScale(ph, r)
 					if !ph.Turns {
-						walk(ph.Phases, turn)
+						walk(ph.Phases, turn, sc)
 						continue
 					}
 					for k := range s.turns(ph) {
-						walk(ph.Phases, k+1)
+						walk(ph.Phases, k+1, sc)
 					}
 				}
 				continue
@@ -58,10 +63,10 @@ func (s *Scenario) Steps() []Step {
 			if runs[ph] > 1 {
 				name = fmt.Sprintf("%s#%d", ph.Name, seen[ph])
 			}
-			out = append(out, Step{Index: len(out), Name: name, Phase: ph, Turn: turn})
+			out = append(out, Step{Index: len(out), Name: name, Phase: ph, Turn: turn, SizeScale: scale})
 		}
 	}
-	walk(s.Phases, 0)
+	walk(s.Phases, 0, 1)
 	return out
 }
 
@@ -164,7 +169,7 @@ func (s *Scenario) Bounded() (maxBytes int64, ok bool) {
 		ph := st.Phase
 		switch {
 		case ph.Allocate != nil:
-			b, ok := allocBound(ph.Allocate, max(s.Workers, 1))
+			b, ok := allocBound(scaledAllocate(ph.Allocate, st.SizeScale), max(s.Workers, 1))
 			if !ok {
 				return 0, false
 			}

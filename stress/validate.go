@@ -154,6 +154,9 @@ func (c *checker) validate(s *Scenario, name string) error {
 	if err := c.phases(s.Phases, "phases"); err != nil {
 		return err
 	}
+	if err := c.growth(s.Phases, "phases", 1); err != nil {
+		return err
+	}
 	if n := countTurnSteps(s.Phases, s.Workers); n > MaxSteps {
 		return c.errf("phases", "the repeats come to %d steps, want at most %d", n, MaxSteps)
 	}
@@ -240,12 +243,12 @@ func (c *checker) phases(ps []Phase, path string) error {
 func (c *checker) phase(ph *Phase, p string) error {
 	c.count++
 	var actions []string
-	for _, a := range []string{"allocate", "free", "madvise", "trim", "hold", "repeat", "phases"} {
+	for _, a := range []string{"allocate", "free", "madvise", "trim", "hold", "restart_threads", "repeat", "phases"} {
 		if c.has(childPath(p, a)) && !(a == "phases" && c.has(childPath(p, "repeat"))) {
 			actions = append(actions, a)
 		}
 	}
-	const want = "want exactly one action: allocate, free, madvise, trim, hold, or repeat with phases"
+	const want = "want exactly one action: allocate, free, madvise, trim, hold, restart_threads, or repeat with phases"
 	switch len(actions) {
 	case 0:
 		return c.errf(p, "%s; got none", want)
@@ -293,6 +296,10 @@ func (c *checker) phase(ph *Phase, p string) error {
 			return c.errf(childPath(p, "trim"), "want true (leave the phase out for no trim)")
 		}
 	case "hold": // Duration's own grammar already refused non-positive holds
+	case "restart_threads":
+		if !ph.RestartThreads {
+			return c.errf(childPath(p, "restart_threads"), "want true (leave the phase out for no restart)")
+		}
 	case "repeat", "phases":
 		if !c.has(childPath(p, "phases")) {
 			return c.errf(childPath(p, "repeat"), "repeat needs phases to repeat")
