@@ -27,6 +27,9 @@ type Comparison struct {
 	Align  string        `json:"align,omitempty"` // phase the runs are aligned at; "" for their starts
 	Phases []string      `json:"phases"`          // phases of the first run, the columns of PhaseRSS
 	Runs   []ComparedRun `json:"runs"`
+	// Matrix is the scenario x allocator table, present when the runs
+	// span several scenarios and several allocators.
+	Matrix *Matrix `json:"matrix,omitempty"`
 }
 
 // ComparedRun is one run of a Comparison.
@@ -49,9 +52,15 @@ type PhaseRSS struct {
 	Ratio    *float64 `json:"ratio"`
 }
 
+// MatrixFile is the Markdown form of a comparison's Matrix, written beside
+// compare.json when there is one.
+const MatrixFile = "matrix.md"
+
 // Compare loads the runs in runDirs and writes into outDir one figure per
 // metric (RSS, live, heap held, cgroup usage where recorded, RSS / live)
-// with one line per run, compare.html and compare.json. Runs are aligned at
+// with one line per run, compare.html and compare.json. When the runs span
+// several scenarios and allocators it adds the scenario x allocator Matrix
+// (in compare.json, a table and a bar figure in compare.html, matrix.md). Runs are aligned at
 // their start, or, when align names a phase, at that phase's start (every
 // run must have it).
 func Compare(outDir string, runDirs []string, align string) error {
@@ -81,11 +90,25 @@ func Compare(outDir string, runDirs []string, align string) error {
 		return fmt.Errorf("compare: creating %s: %w", outDir, err)
 	}
 	figs := compareFigures(runs, labels, offsets, align)
+	cmp := compareTable(runs, labels, align)
+	peaks := make([]int64, len(cmp.Runs))
+	for i := range cmp.Runs {
+		peaks[i] = cmp.Runs[i].PeakRSSBytes
+	}
+	if cmp.Matrix = buildMatrix(runs, peaks); cmp.Matrix != nil {
+		figs = append(figs, matrixFigure(cmp.Matrix))
+		var md bytes.Buffer
+		if err := cmp.Matrix.WriteMarkdown(&md); err != nil {
+			return fmt.Errorf("compare: %w", err)
+		}
+		if err := writeFileAtomic(filepath.Join(outDir, MatrixFile), md.Bytes()); err != nil {
+			return err
+		}
+	}
 	svgs, err := writeFigureFiles(outDir, figs)
 	if err != nil {
 		return fmt.Errorf("compare: %w", err)
 	}
-	cmp := compareTable(runs, labels, align)
 	js, err := json.MarshalIndent(cmp, "", "  ")
 	if err != nil {
 		return fmt.Errorf("compare: encoding compare.json: %w", err)

@@ -22,22 +22,34 @@ import (
 // per-thread block, that a record carries.
 const Words = C.MS_WORDS
 
-// Source is what the sampling thread reads.
-type Source struct {
+// MaxProcs is how many processes one thread samples together.
+const MaxProcs = C.MS_MAXPROC
+
+// Proc is one sampled process.
+type Proc struct {
 	Status, Stat *os.File // /proc/<pid>/status and /proc/<pid>/stat, open
-	Usage        *os.File // the cgroup's usage file, nil without a cgroup
 	// Page is shared memory that is not the Go heap (an mmap): Words header
 	// words, then Blocks blocks of Words words, read with relaxed atomics.
 	Page   []byte
 	Blocks int
 }
 
-// Raw is one record: what the thread read at one instant.
+// Source is what the sampling thread reads: one or more processes, whose
+// figures a record sums, and their cgroup's usage file (nil without one).
+type Source struct {
+	Procs []Proc
+	Usage *os.File
+}
+
+// Raw is one record: what the thread read at one instant, summed over the
+// processes that were alive.
 type Raw struct {
-	T                                            time.Duration // since the start given to Start
+	T                                            time.Duration // since the start given to New
 	RSS, Anon, File, Shmem, Swap, MinFlt, MajFlt int64         // bytes (faults: counts)
 	Usage                                        int64         // -1 without a cgroup
-	Header, Sums                                 [Words]int64  // the page's header and its blocks summed
+	Header                                       [Words]int64  // the first live process's page header
+	HeaderSums, Sums                             [Words]int64  // every live process's header, and blocks, summed
+	Alive                                        uint32        // bit i: process i was read
 }
 
 // Thread is a running sampling thread.
@@ -58,12 +70,16 @@ func Now() int64 {
 // New prepares a thread reading src; records are timed from startNs (a
 // value of Now). It takes no sample until Start.
 func New(src Source, startNs int64, every time.Duration) (*Thread, error) {
-	if src.Status == nil || src.Stat == nil {
-		return nil, errors.New("sample: a source needs open status and stat files")
+	if len(src.Procs) == 0 || len(src.Procs) > MaxProcs {
+		return nil, fmt.Errorf("sample: want 1 to %d processes, got %d", MaxProcs, len(src.Procs))
 	}
-	need := (1 + src.Blocks) * Words * 8
-	if len(src.Page) < need {
-		return nil, fmt.Errorf("sample: the page holds %d bytes, %d blocks need %d", len(src.Page), src.Blocks, need)
+	for i, p := range src.Procs {
+		if p.Status == nil || p.Stat == nil {
+			return nil, fmt.Errorf("sample: process %d needs open status and stat files", i)
+		}
+		if need := (1 + p.Blocks) * Words * 8; len(p.Page) < need {
+			return nil, fmt.Errorf("sample: process %d's page holds %d bytes, %d blocks need %d", i, len(p.Page), p.Blocks, need)
+		}
 	}
 	if every <= 0 {
 		return nil, fmt.Errorf("sample: interval %v is not positive", every)
@@ -72,14 +88,17 @@ func New(src Source, startNs int64, every time.Duration) (*Thread, error) {
 	if c == nil {
 		return nil, errors.New("sample: out of memory for the sampler")
 	}
-	c.status_fd = C.int(src.Status.Fd())
-	c.stat_fd = C.int(src.Stat.Fd())
+	for i, p := range src.Procs {
+		c.procs[i].status_fd = C.int(p.Status.Fd())
+		c.procs[i].stat_fd = C.int(p.Stat.Fd())
+		c.procs[i].page = (*C.int64_t)(unsafe.Pointer(&p.Page[0]))
+		c.procs[i].blocks = C.int(p.Blocks)
+	}
+	c.nproc = C.int(len(src.Procs))
 	c.usage_fd = -1
 	if src.Usage != nil {
 		c.usage_fd = C.int(src.Usage.Fd())
 	}
-	c.page = (*C.int64_t)(unsafe.Pointer(&src.Page[0]))
-	c.blocks = C.int(src.Blocks)
 	c.start_ns = C.int64_t(startNs)
 	c.interval_ns = C.int64_t(every.Nanoseconds())
 	return &Thread{c: c, src: src, buf: make([]C.ms_raw, 256)}, nil
@@ -94,7 +113,7 @@ func (t *Thread) Start() error {
 }
 
 // Once takes one record now, on the calling thread (a sample at a phase
-// boundary). ok is false when the process is gone.
+// boundary). ok is false when every process is gone.
 func (t *Thread) Once() (r Raw, ok bool) {
 	var c C.ms_raw
 	if C.ms_sample_once(t.c, &c) != 0 {
@@ -138,10 +157,11 @@ func fromC(c *C.ms_raw) Raw {
 	r := Raw{
 		T:   time.Duration(c.t_ns),
 		RSS: int64(c.rss), Anon: int64(c.anon), File: int64(c.file), Shmem: int64(c.shmem), Swap: int64(c.swap),
-		MinFlt: int64(c.minflt), MajFlt: int64(c.majflt), Usage: int64(c.usage),
+		MinFlt: int64(c.minflt), MajFlt: int64(c.majflt), Usage: int64(c.usage), Alive: uint32(c.alive),
 	}
 	for i := 0; i < Words; i++ {
 		r.Header[i] = int64(c.header[i])
+		r.HeaderSums[i] = int64(c.hsums[i])
 		r.Sums[i] = int64(c.sums[i])
 	}
 	return r

@@ -49,7 +49,7 @@ func TestRecordsMatchProc(t *testing.T) {
 		atomic.StoreInt64(word(page, Words*(1+b)), int64(100*(b+1))) // word 0 of each block
 		atomic.StoreInt64(word(page, Words*(1+b)+2), 1)
 	}
-	th, err := New(Source{Status: status, Stat: stat, Page: page, Blocks: 3}, Now(), 10*time.Millisecond)
+	th, err := New(Source{Procs: []Proc{{Status: status, Stat: stat, Page: page, Blocks: 3}}}, Now(), 10*time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestThreadRecordsInOrder(t *testing.T) {
 	status, stat := openProc(t, "self")
 	page := sharedPage(t, 1)
 	every := 5 * time.Millisecond
-	th, err := New(Source{Status: status, Stat: stat, Page: page, Blocks: 1}, Now(), every)
+	th, err := New(Source{Procs: []Proc{{Status: status, Stat: stat, Page: page, Blocks: 1}}}, Now(), every)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func TestGoneProcess(t *testing.T) {
 	pid := strconv.Itoa(cmd.Process.Pid)
 	status, stat := openProc(t, pid)
 	page := sharedPage(t, 1)
-	th, err := New(Source{Status: status, Stat: stat, Page: page, Blocks: 1}, Now(), time.Second)
+	th, err := New(Source{Procs: []Proc{{Status: status, Stat: stat, Page: page, Blocks: 1}}}, Now(), time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,5 +156,44 @@ func TestGoneProcess(t *testing.T) {
 	_ = cmd.Wait()
 	if r, ok := th.Once(); ok {
 		t.Errorf("a record of a reaped process: %+v", r)
+	}
+}
+
+// TestSeveralProcesses: a record sums the live processes, and a process
+// that is gone drops out of the sum and of the alive mask.
+func TestSeveralProcesses(t *testing.T) {
+	var procs []Proc
+	var cmds []*exec.Cmd
+	for i := 0; i < 3; i++ {
+		cmd := exec.Command("sleep", "60")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		cmds = append(cmds, cmd)
+		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+		status, stat := openProc(t, strconv.Itoa(cmd.Process.Pid))
+		page := sharedPage(t, 1)
+		atomic.StoreInt64(word(page, 0), int64(10*(i+1))) // header word 0
+		atomic.StoreInt64(word(page, Words), int64(i+1))  // block word 0
+		procs = append(procs, Proc{Status: status, Stat: stat, Page: page, Blocks: 1})
+	}
+	th, err := New(Source{Procs: procs}, Now(), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer th.Stop()
+	r, ok := th.Once()
+	if !ok || r.Alive != 0b111 || r.Header[0] != 10 || r.HeaderSums[0] != 60 || r.Sums[0] != 6 {
+		t.Fatalf("three live sleeps: ok %v alive %b header %d hsum %d sum %d", ok, r.Alive, r.Header[0], r.HeaderSums[0], r.Sums[0])
+	}
+	one, _ := th.Once()
+	_ = cmds[0].Process.Kill()
+	_ = cmds[0].Wait()
+	r, ok = th.Once()
+	if !ok || r.Alive != 0b110 || r.Header[0] != 20 || r.HeaderSums[0] != 50 || r.Sums[0] != 5 {
+		t.Fatalf("after the first is reaped: ok %v alive %b header %d hsum %d sum %d", ok, r.Alive, r.Header[0], r.HeaderSums[0], r.Sums[0])
+	}
+	if r.RSS >= one.RSS {
+		t.Errorf("RSS of two sleeps %d is not below that of three %d", r.RSS, one.RSS)
 	}
 }

@@ -60,25 +60,44 @@ static int64_t read_usage(int fd) {
 	return v;
 }
 
-int ms_sample_once(ms_sampler *s, ms_raw *r) {
+/* read_proc adds one process's figures to r; -1 when it is gone. */
+static int read_proc(const ms_proc *p, ms_raw *r, int first) {
 	char buf[4096];
+	int64_t f[5], minflt = 0, majflt = 0;
+	if (read_all(p->status_fd, buf, sizeof buf) < 0) return -1;
+	f[0] = kb_field(buf, "VmRSS:");
+	if (f[0] < 0) return -1; /* a zombie's status has no VmRSS */
+	f[1] = kb_field(buf, "RssAnon:");
+	f[2] = kb_field(buf, "RssFile:");
+	f[3] = kb_field(buf, "RssShmem:");
+	f[4] = kb_field(buf, "VmSwap:");
+	if (read_all(p->stat_fd, buf, sizeof buf) < 0) return -1;
+	if (stat_fields(buf, &minflt, &majflt) < 0) return -1;
+	r->rss += f[0];
+	r->anon += f[1];
+	r->file += f[2];
+	r->shmem += f[3];
+	r->swap += f[4];
+	r->minflt += minflt;
+	r->majflt += majflt;
+	for (int w = 0; w < MS_WORDS; w++) {
+		int64_t v = __atomic_load_n(&p->page[w], __ATOMIC_RELAXED);
+		if (first) r->header[w] = v;
+		r->hsums[w] += v;
+	}
+	for (int b = 0; b < p->blocks; b++)
+		for (int w = 0; w < MS_WORDS; w++)
+			r->sums[w] += __atomic_load_n(&p->page[MS_WORDS * (1 + b) + w], __ATOMIC_RELAXED);
+	return 0;
+}
+
+int ms_sample_once(ms_sampler *s, ms_raw *r) {
 	memset(r, 0, sizeof *r);
 	r->t_ns = mono_ns() - s->start_ns;
-	if (read_all(s->status_fd, buf, sizeof buf) < 0) return -1;
-	r->rss = kb_field(buf, "VmRSS:");
-	r->anon = kb_field(buf, "RssAnon:");
-	r->file = kb_field(buf, "RssFile:");
-	r->shmem = kb_field(buf, "RssShmem:");
-	r->swap = kb_field(buf, "VmSwap:");
-	if (r->rss < 0) return -1; /* a zombie's status has no VmRSS */
-	if (read_all(s->stat_fd, buf, sizeof buf) < 0) return -1;
-	if (stat_fields(buf, &r->minflt, &r->majflt) < 0) return -1;
+	for (int i = 0; i < s->nproc; i++)
+		if (read_proc(&s->procs[i], r, r->alive == 0) == 0) r->alive |= 1u << i;
+	if (!r->alive) return -1;
 	r->usage = read_usage(s->usage_fd);
-	for (int w = 0; w < MS_WORDS; w++) r->header[w] = __atomic_load_n(&s->page[w], __ATOMIC_RELAXED);
-	for (int b = 0; b < s->blocks; b++)
-		for (int w = 0; w < MS_WORDS; w++)
-			r->sums[w] += __atomic_load_n(&s->page[MS_WORDS * (1 + b) + w], __ATOMIC_RELAXED);
-	r->ok = 1;
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #define MS_WORDS 8      /* header words and per-block words copied from the page */
+#define MS_MAXPROC 16   /* worker processes sampled together */
 #define MS_RING 4096    /* records; at 100 Hz drained every 100 ms, 40 s of slack */
 
 typedef struct {
@@ -19,16 +20,24 @@ typedef struct {
 	int64_t rss, anon, file, shmem, swap; /* bytes, from status */
 	int64_t minflt, majflt;               /* from stat */
 	int64_t usage;                        /* cgroup usage, -1 without */
-	int64_t header[MS_WORDS];             /* the page's header words */
-	int64_t sums[MS_WORDS];               /* the page's per-thread blocks, summed word by word */
-	int32_t ok;                           /* 0: the process was gone */
+	int64_t header[MS_WORDS];             /* the first live process's page header */
+	int64_t hsums[MS_WORDS];              /* the page headers of the live processes, summed */
+	int64_t sums[MS_WORDS];               /* every live process's per-thread blocks, summed word by word */
+	uint32_t alive;                       /* bit i: process i was read */
 	int32_t pad;
 } ms_raw;
 
+/* One sampled process: the figures of all of them are summed. */
 typedef struct {
-	int status_fd, stat_fd, usage_fd; /* usage_fd -1: none */
+	int status_fd, stat_fd;
 	const volatile int64_t *page;     /* header of MS_WORDS words, then blocks */
 	int blocks;                       /* per-thread blocks of MS_WORDS words */
+} ms_proc;
+
+typedef struct {
+	ms_proc procs[MS_MAXPROC];
+	int nproc;
+	int usage_fd;                     /* -1: none */
 	int64_t start_ns, interval_ns;
 	volatile int stop;
 	uint64_t head;                    /* written by the thread */

@@ -21,6 +21,7 @@ var builtinScale = map[string]struct {
 	"sawtooth":                  {0.25, false},
 	"mmap-direct":               {0.125, false},
 	"oom-at-limit":              {0.125, true},
+	"oom-one-of-three":          {0.25, true},
 	"fill-to-limit-then-free":   {0.25, true},
 	"eat-until-enomem":          {0.125, false},
 	"mesh-fragmenter":           {0.25, false},
@@ -31,6 +32,8 @@ var builtinScale = map[string]struct {
 	"jemalloc-decay":            {0.25, false},
 	"jemalloc-decay-background": {0.25, false},
 	"madv-free-lazy":            {0.25, true},
+	"ratchet":                   {0.5, false},
+	"thread-exit-arenas":        {0.25, false},
 }
 
 // TestBuiltinShapes runs every built-in scenario small and holds it to the

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/memstorm/memstorm/cgroup"
 	"github.com/memstorm/memstorm/procfs"
 )
 
@@ -43,6 +44,11 @@ func Check(sc *Scenario, opt Options) error {
 	l := effectiveLimit(sc.Limit, opt.Limit)
 	if l.High > 0 && l.Max > 0 && l.High > l.Max {
 		return usageErr("high limit %v is above the hard limit %v", l.High, l.Max)
+	}
+	if l.OOMGroup {
+		if host, err := cgroup.Detect(cgroup.DefaultRoots()); err == nil && host.Version() != 2 {
+			return usageErr("oom_group (memory.oom.group) needs the memory controller on cgroup v2; this host's is on v%d", host.Version())
+		}
 	}
 	limited := l.Max > 0 || opt.Cgroup == CgroupCurrent
 	if r := sc.Rlimits; r != nil && (r.AddressSpace > 0 || r.Data > 0) {

@@ -73,4 +73,7 @@ func (e *eventPipe) deliver(line []byte, handle func(message)) {
 	handle(m)
 }
 
+// wake makes a read under way return now; safe from any goroutine.
+func (e *eventPipe) wake() { _ = e.f.SetReadDeadline(time.Now()) }
+
 func (e *eventPipe) close() error { return e.f.Close() }

@@ -24,20 +24,21 @@ func (p *workerPool) alone(t *thread, f func(t *thread, e *alloc.Engine)) {
 	<-t.done
 }
 
-// sharing is how many threads split a byte or count target in this step.
+// sharing is how many threads, over all worker processes, split a byte or
+// count target in this step (in a turns group, one per process).
 func (p *workerPool) sharing() int64 {
 	if p.turn > 0 {
-		return 1
+		return int64(p.procs)
 	}
-	return int64(len(p.threads))
+	return int64(len(p.threads) * p.procs)
 }
 
 // shareIndex is t's position among the threads that split the target.
 func (p *workerPool) shareIndex(t *thread) int64 {
 	if p.turn > 0 {
-		return 0
+		return int64(p.proc)
 	}
-	return int64(t.idx)
+	return int64(p.proc*len(p.threads) + t.idx)
 }
 
 // owner returns the thread whose objects t frees under by.

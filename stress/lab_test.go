@@ -39,6 +39,13 @@ func runLab(t *testing.T, name string, f float64, a string, env map[string]strin
 		}
 		sc.Env[k] = v
 	}
+	return runLabScenario(t, sc, a)
+}
+
+// runLabScenario runs sc under allocator a and checks as runLab does.
+func runLabScenario(t *testing.T, sc *Scenario, a string) *report.Summary {
+	t.Helper()
+	requireAllocator(t, a)
 	sum := runScenario(t, sc, Options{Allocator: a})
 	logExpectations(t, sum)
 	if sum.Outcome == report.OutcomeFailed {
@@ -180,10 +187,21 @@ phases:
 func TestLabMeasure(t *testing.T) {
 	name := os.Getenv("LAB")
 	if name == "" {
-		t.Skip("set LAB=scenario to measure")
+		t.Skip("set LAB=scenario (a built-in, or a .yaml file run at full size) to measure")
 	}
 	for _, a := range labAllocators {
-		t.Run(a, func(t *testing.T) { runLab(t, name, 0.25, a, nil) })
+		t.Run(a, func(t *testing.T) {
+			if !strings.HasSuffix(name, ".yaml") {
+				runLab(t, name, 0.25, a, nil)
+				return
+			}
+			requireAllocator(t, a)
+			sc, err := Load(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			logExpectations(t, runScenario(t, sc, Options{Allocator: a}))
+		})
 	}
 }
 

@@ -2,7 +2,6 @@ package stress
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"syscall"
 
@@ -35,7 +34,7 @@ func classify(f exitFacts) (report.Outcome, string) {
 	case f.Interrupted != "":
 		return report.OutcomeInterrupted, f.Interrupted + ": the worker was stopped"
 	case ws.Signaled() && ws.Signal() == syscall.SIGKILL && f.OOMKills > 0:
-		return report.OutcomeOOMKilled, fmt.Sprintf("the kernel's memory cgroup OOM killer killed the worker (%d oom_kill counted)", f.OOMKills)
+		return report.OutcomeOOMKilled, fmt.Sprintf("killed by the kernel's memory cgroup OOM killer (%d oom_kill counted in the run's cgroup)", f.OOMKills)
 	case ws.Signaled():
 		why := fmt.Sprintf("the worker was killed by signal %v", ws.Signal())
 		if ws.Signal() == syscall.SIGKILL {
@@ -85,48 +84,85 @@ func describeWait(ws syscall.WaitStatus) string {
 	return fmt.Sprintf("wait status %#x", uint32(ws))
 }
 
-// decide fills the outcome fields of the summary once the worker is gone.
-func (s *supervisor) decide(ps *os.ProcessState, waitErr error, interrupted string) {
-	f := exitFacts{Interrupted: interrupted, Started: ps != nil, Done: s.done, ENOMEM: s.enomem,
-		AtLimit: s.atLimit, WorkerErr: s.workerErr, OOMKills: -1}
-	if s.stderr != nil {
-		f.StderrTail = s.stderr.Tail()
-	}
-	if ps != nil {
-		f.Status, _ = ps.Sys().(syscall.WaitStatus)
-		s.sum.ExitStatus = describeWait(f.Status)
-		if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
-			// ru_maxrss is the kernel's own high-water RSS of the worker in
-			// KiB: the exact peak, even between two samples.
-			s.sum.PeakRSSBytes = max(s.sum.PeakRSSBytes, ru.Maxrss*1024)
-		}
-	} else if waitErr != nil {
-		f.WorkerErr = waitErr.Error()
-	}
+// decide fills the outcome fields of the summary once the workers are
+// gone. Each worker's exit is classified on its own; the run's outcome is
+// the most telling of them (interrupted, then oom-killed, failed, enomem,
+// stopped-at-limit, completed): one worker of three killed by the OOM
+// killer makes an oom-killed run, with "1 of 3" in the reason.
+func (s *supervisor) decide(interrupted string) {
+	oomKills := int64(-1)
 	if s.cg != nil {
 		if st, err := s.cg.Stats(); err == nil && st.OOMKills >= 0 && s.oomBase >= 0 {
-			f.OOMKills = st.OOMKills - s.oomBase
+			oomKills = st.OOMKills - s.oomBase
 		}
 	}
-	s.sum.Outcome, s.sum.Reason = classify(f)
+	type verdict struct {
+		outcome report.Outcome
+		reason  string
+	}
+	var verdicts []verdict
+	var statuses []string
+	for _, p := range s.procs {
+		f := exitFacts{Interrupted: interrupted, Started: p.cmd.ProcessState != nil, Done: p.done,
+			ENOMEM: s.enomem, AtLimit: s.atLimit, WorkerErr: p.err, OOMKills: oomKills,
+			StderrTail: p.stderr.Tail()}
+		if s.harnessErr != "" && f.WorkerErr == "" {
+			f.WorkerErr = s.harnessErr
+		}
+		if ps := p.cmd.ProcessState; ps != nil {
+			f.Status, _ = ps.Sys().(syscall.WaitStatus)
+			statuses = append(statuses, describeWait(f.Status))
+			if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
+				// ru_maxrss is the kernel's own high-water RSS of the worker
+				// in KiB: the exact peak of one worker, even between two
+				// samples (of several workers, a lower bound of their sum).
+				s.sum.PeakRSSBytes = max(s.sum.PeakRSSBytes, ru.Maxrss*1024)
+			}
+		} else if p.waitErr != nil {
+			f.WorkerErr = p.waitErr.Error()
+		}
+		o, r := classify(f)
+		verdicts = append(verdicts, verdict{o, r})
+	}
+	rank := map[report.Outcome]int{report.OutcomeInterrupted: 6, report.OutcomeOOMKilled: 5, report.OutcomeFailed: 4,
+		report.OutcomeENOMEM: 3, report.OutcomeStoppedAtLimit: 2, report.OutcomeCompleted: 1}
+	best, count := 0, 0
+	for i, v := range verdicts {
+		if rank[v.outcome] > rank[verdicts[best].outcome] {
+			best = i
+		}
+	}
+	for _, v := range verdicts {
+		if v.outcome == verdicts[best].outcome {
+			count++
+		}
+	}
+	s.sum.Outcome, s.sum.Reason = verdicts[best].outcome, verdicts[best].reason
+	s.sum.ExitStatus = strings.Join(statuses, ", ")
+	if n := len(s.procs); n > 1 && s.sum.Outcome != report.OutcomeCompleted {
+		s.sum.Reason = fmt.Sprintf("%d of %d worker processes %s", count, n, s.sum.Reason)
+	}
 	s.closeOpenPhase()
 	if s.sum.Outcome == report.OutcomeOOMKilled {
-		// The status page outlives the worker: its counters are the live
+		// The status pages outlive the workers: their counters are the live
 		// bytes at the instant of the kill, even between two samples.
-		live := s.lastSmp.Live
-		if s.page != nil {
-			live = s.page.totals().Live
-			s.sum.PeakLiveBytes = max(s.sum.PeakLiveBytes, live)
-		}
-		s.event(report.Event{Kind: report.EventOOMKill, Phase: s.lastSmp.Phase, Detail: s.sum.Reason, Bytes: live})
+		s.sum.PeakLiveBytes = max(s.sum.PeakLiveBytes, s.liveNow())
 	}
-	s.event(report.Event{Kind: report.EventExit, Detail: s.sum.ExitStatus})
 }
 
-// closeOpenPhase ends a phase the worker never finished (killed, crashed,
-// interrupted) at the moment it died, with the last figures recorded: the
-// sampled RSS and the live bytes from the status page, which outlives the
-// worker and so holds the count at the instant of death.
+// liveNow sums the workers' live bytes from their status pages.
+func (s *supervisor) liveNow() int64 {
+	var live int64
+	for _, p := range s.procs {
+		live += p.page.totals().Live
+	}
+	return live
+}
+
+// closeOpenPhase ends a phase the workers never finished (killed, crashed,
+// interrupted) at the moment they died, with the last figures recorded: the
+// sampled RSS and the live bytes from the status pages, which outlive the
+// workers and so hold the count at the instant of death.
 func (s *supervisor) closeOpenPhase() {
 	n := len(s.sum.Phases)
 	if n == 0 || s.sum.Phases[n-1].EndS != 0 {
@@ -136,11 +172,12 @@ func (s *supervisor) closeOpenPhase() {
 	p.EndS = s.now()
 	p.RSSBytes, p.AnonBytes = s.lastSmp.RSS, s.lastSmp.Anon
 	p.CgroupUsageBytes = max(s.lastSmp.CgroupUsage, 0)
-	p.LiveBytes = s.lastSmp.Live
-	if s.page != nil {
-		p.LiveBytes = s.page.totals().Live
-		h := s.page.heap()
-		p.HeapInuseBytes, p.HeapHeldBytes = h.InUse, h.Held
+	p.LiveBytes = s.liveNow()
+	p.HeapInuseBytes, p.HeapHeldBytes = 0, 0
+	for _, w := range s.procs {
+		h := w.page.heap()
+		p.HeapInuseBytes += max(h.InUse, 0)
+		p.HeapHeldBytes += max(h.Held, 0)
 	}
 }
 

@@ -40,6 +40,7 @@ const (
 // message is one line on the event pipe.
 type message struct {
 	Kind   string `json:"kind"`
+	Proc   int    `json:"proc"` // the sending worker process's index
 	Step   int    `json:"step"`
 	Name   string `json:"name,omitempty"`
 	Detail string `json:"detail,omitempty"`
@@ -58,9 +59,16 @@ type message struct {
 	AllocPath    string `json:"alloc_path,omitempty"`
 }
 
-type messageWriter struct{ w io.Writer }
+// messageWriter sends one worker's messages. Every worker process of a run
+// writes to the same pipe: a message is one write of less than PIPE_BUF
+// bytes, which the kernel never interleaves with another.
+type messageWriter struct {
+	w    io.Writer
+	proc int
+}
 
 func (m messageWriter) send(msg message) error {
+	msg.Proc = m.proc
 	b, err := json.Marshal(msg)
 	if err != nil {
 		return fmt.Errorf("encoding %s message: %w", msg.Kind, err)

@@ -21,9 +21,9 @@ import (
 //     the last values are carried;
 //   - memory PSI "some avg10" is a 10-second average: read every psiEvery.
 type sampler struct {
-	th           *sample.Thread
-	status, stat *os.File
-	proc  *procfs.ProcessReader // smaps_rollup only
+	th    *sample.Thread
+	files []*os.File              // the status and stat files the thread reads
+	procs []*procfs.ProcessReader // smaps_rollup only
 	steps []Step
 	psi   func() (float64, bool)
 
@@ -41,32 +41,51 @@ const (
 	drainEvery = 250 * time.Millisecond
 )
 
-// newSampler opens the worker's /proc files and starts the sampling thread.
-func newSampler(pid int, page *statusPage, usage *os.File, steps []Step, startNs int64, every time.Duration, psi func() (float64, bool)) (*sampler, error) {
-	proc, err := procfs.DefaultFS.NewProcessReader(pid)
-	if err != nil {
-		return nil, fmt.Errorf("opening /proc/%d of the worker: %w", pid, err)
+// newSampler opens the /proc files of the worker processes and prepares
+// the sampling thread, which sums their figures.
+func newSampler(procs []*workerProc, usage *os.File, steps []Step, startNs int64, every time.Duration, psi func() (float64, bool)) (*sampler, error) {
+	s := &sampler{steps: steps, psi: psi, psiVal: -1}
+	var src sample.Source
+	src.Usage = usage
+	for _, p := range procs {
+		pid := p.cmd.Process.Pid
+		dir := procfs.DefaultFS.Proc(pid)
+		status, err := os.Open(dir.Path("status"))
+		if err != nil {
+			s.closeFiles()
+			return nil, fmt.Errorf("opening the status of worker %d: %w", pid, err)
+		}
+		s.files = append(s.files, status)
+		stat, err := os.Open(dir.Path("stat"))
+		if err != nil {
+			s.closeFiles()
+			return nil, fmt.Errorf("opening the stat of worker %d: %w", pid, err)
+		}
+		s.files = append(s.files, stat)
+		reader, err := procfs.DefaultFS.NewProcessReader(pid)
+		if err != nil {
+			s.closeFiles()
+			return nil, fmt.Errorf("opening /proc/%d of the worker: %w", pid, err)
+		}
+		s.procs = append(s.procs, reader)
+		src.Procs = append(src.Procs, sample.Proc{Status: status, Stat: stat, Page: p.page.mem, Blocks: p.page.n})
 	}
-	dir := procfs.DefaultFS.Proc(pid)
-	status, err := os.Open(dir.Path("status"))
+	th, err := sample.New(src, startNs, every)
 	if err != nil {
-		proc.Close()
-		return nil, fmt.Errorf("opening the worker's status: %w", err)
-	}
-	stat, err := os.Open(dir.Path("stat"))
-	if err != nil {
-		proc.Close()
-		status.Close()
-		return nil, fmt.Errorf("opening the worker's stat: %w", err)
-	}
-	th, err := sample.New(sample.Source{Status: status, Stat: stat, Usage: usage, Page: page.mem, Blocks: page.n}, startNs, every)
-	if err != nil {
-		proc.Close()
-		status.Close()
-		stat.Close()
+		s.closeFiles()
 		return nil, err
 	}
-	return &sampler{th: th, status: status, stat: stat, proc: proc, steps: steps, psi: psi, psiVal: -1}, nil
+	s.th = th
+	return s, nil
+}
+
+func (s *sampler) closeFiles() {
+	for _, f := range s.files {
+		f.Close()
+	}
+	for _, r := range s.procs {
+		r.Close()
+	}
 }
 
 func (s *sampler) start() error { return s.th.Start() }
@@ -91,9 +110,16 @@ func (s *sampler) collect(force bool, emit func(report.Sample)) {
 func (s *sampler) refresh(force bool) {
 	now := time.Now()
 	if force || !now.Before(s.nextSmaps) {
-		if err := s.proc.SmapsRollup(&s.smaps); err == nil {
-			s.nextSmaps = now.Add(time.Duration(float64(time.Since(now)) / smapsBudget))
+		// The sum over the worker processes still alive.
+		var sum, one procfs.SmapsRollup
+		for _, r := range s.procs {
+			if r.SmapsRollup(&one) == nil {
+				sum.AnonHugePages += one.AnonHugePages
+				sum.LazyFree += one.LazyFree
+			}
 		}
+		s.smaps = sum
+		s.nextSmaps = now.Add(time.Duration(float64(time.Since(now)) / smapsBudget))
 	}
 	if s.psi != nil && !now.Before(s.nextPSI) {
 		s.psiVal = -1
@@ -130,14 +156,23 @@ func (s *sampler) convert(r *sample.Raw) report.Sample {
 		LiveObjects:  r.Sums[sumObjects],
 		AllocBytes:   r.Sums[sumAllocBytes],
 		FreeBytes:    r.Sums[sumFreeBytes],
-		HeapInuse:    r.Header[hdrHeapInuse],
-		HeapHeld:     r.Header[hdrHeapHeld],
-		HeapRetained: r.Header[hdrHeapRetained],
+		HeapInuse:    absentIfNegative(r.HeaderSums[hdrHeapInuse]),
+		HeapHeld:     absentIfNegative(r.HeaderSums[hdrHeapHeld]),
+		HeapRetained: absentIfNegative(r.HeaderSums[hdrHeapRetained]),
 		CgroupUsage:  r.Usage,
 		PSISomeAvg10: s.psiVal,
 	}
 	if v.CgroupUsage < 0 {
 		v.CgroupUsage = report.Absent
+	}
+	return v
+}
+
+// absentIfNegative: a heap figure the allocator does not give is -1 in
+// every process, so their sum is negative.
+func absentIfNegative(v int64) int64 {
+	if v < 0 {
+		return report.Absent
 	}
 	return v
 }
@@ -153,7 +188,5 @@ func (s *sampler) phaseName(step int64) string {
 func (s *sampler) stop(emit func(report.Sample)) {
 	s.collect(false, emit)
 	s.th.Stop()
-	s.proc.Close()
-	s.status.Close()
-	s.stat.Close()
+	s.closeFiles()
 }

@@ -8,6 +8,7 @@ type Scenario struct {
 	Description string            `yaml:"description"`
 	SampleEvery Duration          `yaml:"sample_every"` // default 20ms
 	Workers     int               `yaml:"workers"`      // threads, each locked to its own OS thread; default 1
+	Processes   int               `yaml:"processes"`    // worker processes in the run's cgroup; default 1
 	Seed        uint64            `yaml:"seed"`         // default 1; every random choice derives from it
 	Allocators  []string          `yaml:"allocators"`   // run once per allocator (allocator issue); empty: glibc
 	Env         map[string]string `yaml:"env"`          // extra environment for the worker

@@ -1,17 +1,12 @@
 package stress
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
-	"syscall"
 	"time"
 
 	"github.com/memstorm/memstorm/report"
@@ -57,9 +52,8 @@ type supervisor struct {
 
 	cg            memoryGroup
 	limit         Limit
-	cmd           *exec.Cmd
-	page          *statusPage
-	stderr        *tailBuffer
+	procs         []*workerProc
+	barrier       int // the step whose end the workers wait at, -1 for none
 	samples       *report.SampleWriter
 	events        *report.EventWriter
 	files         []io.Closer
@@ -69,10 +63,10 @@ type supervisor struct {
 	lastSmp       report.Sample
 	enomem        bool
 	atLimit       bool
-	done          bool
-	workerErr     string
+	harnessErr    string // a failure of memstorm's own during the run
 	cgNote        string
 	oomBase       int64
+	oomSeen       int64 // OOM kills already written as events
 	lastSmpAtProg report.Sample
 	phaseIdx      map[int]int // step index -> index in sum.Phases
 }
@@ -82,7 +76,7 @@ type supervisor struct {
 // harness failure (the run directory then still holds what was recorded,
 // with outcome "failed").
 func Run(ctx context.Context, sc *Scenario, opt Options) (*report.Summary, error) {
-	s := &supervisor{sc: sc, opt: opt, steps: sc.Steps(), dir: opt.Dir, phaseIdx: map[int]int{}}
+	s := &supervisor{sc: sc, opt: opt, steps: sc.Steps(), dir: opt.Dir, phaseIdx: map[int]int{}, barrier: -1}
 	s.limit = effectiveLimit(sc.Limit, opt.Limit)
 	if err := s.prepare(); err != nil {
 		s.cleanup()
@@ -155,70 +149,17 @@ func (s *supervisor) prepare() error {
 	return nil
 }
 
-// supervise starts the worker and records it until it exits.
+// supervise starts the workers and records them until they exit.
 func (s *supervisor) supervise(ctx context.Context) error {
-	preload, err := preloadFor(s.opt.Allocator)
-	if err != nil {
-		return err
-	}
-	if s.page, err = newStatusPage(s.sc.Workers); err != nil {
-		return err
-	}
 	ev, evW, err := newEventPipe()
 	if err != nil {
 		return err
 	}
 	defer ev.close()
-	ctlR, ctlW, err := os.Pipe()
+	err = s.startWorkers(evW)
+	evW.Close() // the workers hold it now: its end is theirs
 	if err != nil {
-		evW.Close()
-		return fmt.Errorf("creating the control pipe: %w", err)
-	}
-	defer ctlW.Close()
-
-	spec := workerSpec{Scenario: s.sc, LimitBytes: int64(s.limit.Max), HasUsage: s.cg != nil}
-	if s.limit.Max <= 0 {
-		spec.LimitBytes = -1
-	}
-	in, err := json.Marshal(spec)
-	if err != nil {
-		return fmt.Errorf("encoding the worker spec: %w", err)
-	}
-	exe := s.opt.Executable
-	if exe == "" {
-		if exe, err = os.Executable(); err != nil {
-			return fmt.Errorf("finding memstorm's own executable to start the worker: %w", err)
-		}
-	}
-	cmd := exec.Command(exe)
-	cmd.Args = []string{"memstorm-worker"}
-	cmd.Stdin = bytes.NewReader(in)
-	s.stderr = newTailBuffer(filepath.Join(s.dir, "worker.log"), 8<<10)
-	cmd.Stderr = s.stderr
-	cmd.Stdout = s.stderr
-	cmd.Env = workerEnviron(os.Environ(), s.sc.Env, preload)
-	cmd.ExtraFiles = []*os.File{s.page.file, evW, ctlR}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if s.cg != nil {
-		cmd.ExtraFiles = append(cmd.ExtraFiles, s.cg.UsageFile())
-		if fd := s.cg.FD(); fd >= 0 {
-			cmd.SysProcAttr.UseCgroupFD = true
-			cmd.SysProcAttr.CgroupFD = fd
-		}
-	}
-	if err := cmd.Start(); err != nil {
-		evW.Close()
-		ctlR.Close()
-		return fmt.Errorf("starting the worker %s: %w", exe, err)
-	}
-	s.cmd = cmd
-	evW.Close()
-	ctlR.Close()
-	pid := cmd.Process.Pid
-
-	if err := s.admit(pid); err != nil {
-		s.kill()
-		_ = cmd.Wait()
+		s.abort()
 		return err
 	}
 	var usage *os.File
@@ -226,77 +167,39 @@ func (s *supervisor) supervise(ctx context.Context) error {
 		usage = s.cg.UsageFile()
 	}
 	s.startNs = sample.Now()
-	smp, err := newSampler(pid, s.page, usage, s.steps, s.startNs, s.sc.SampleEvery.D(), s.psiReader())
+	smp, err := newSampler(s.procs, usage, s.steps, s.startNs, s.sc.SampleEvery.D(), s.psiReader())
 	if err != nil {
-		s.kill()
-		_ = cmd.Wait()
+		s.abort()
 		return err
 	}
-	if err := smp.start(); err != nil {
-		s.kill()
-		_ = cmd.Wait()
+	if err := smp.th.Start(); err != nil {
+		smp.closeFiles()
+		s.abort()
 		return err
 	}
-	if _, err := ctlW.Write([]byte{ctlGo}); err != nil {
-		s.kill()
-		_ = cmd.Wait()
-		return fmt.Errorf("releasing the worker: %w", err)
+	if err := s.startAll(); err != nil {
+		smp.stop(s.record)
+		s.abort()
+		return err
 	}
-	interrupted, err := s.watch(ctx, ev, smp, ctlW)
-	if err != nil {
-		s.kill()
-	}
-	waitErr := cmd.Wait()
+	interrupted, err := s.watch(ctx, ev, smp)
 	smp.stop(s.record)
 	if err != nil {
 		return err
 	}
 	s.sum.DurationS = s.now()
-	s.decide(cmd.ProcessState, waitErr, interrupted)
+	s.decide(interrupted)
 	return nil
 }
 
-// watch samples the worker every sample interval and records its messages
-// until it exits (the end of its event pipe). It returns why the run was
-// interrupted, if it was.
-func (s *supervisor) watch(ctx context.Context, ev *eventPipe, smp *sampler, ctl io.Writer) (interrupted string, err error) {
-	handle := func(m message) { s.handle(m, smp, ctl) }
-	smp.collect(true, s.record)
-	next := time.Now().Add(drainEvery)
-	for {
-		if err := ev.read(next, handle); err != nil {
-			return interrupted, err
+// abort kills and reaps the workers started so far.
+func (s *supervisor) abort() {
+	s.kill()
+	for _, p := range s.procs {
+		if !p.exited {
+			p.waitErr = p.cmd.Wait()
+			p.exited = true
 		}
-		if ev.eof {
-			return interrupted, nil
-		}
-		if ctx.Err() != nil && interrupted == "" {
-			interrupted = context.Cause(ctx).Error()
-			s.event(report.Event{Kind: report.EventSignal, Detail: interrupted})
-			s.kill()
-		}
-		if now := time.Now(); !now.Before(next) {
-			smp.collect(false, s.record)
-			next = now.Add(drainEvery)
-		}
-	}
-}
-
-// admit puts the worker, still blocked before its first allocation, into
-// the run's cgroup (v1: by pid; v2 already did it at clone) and makes it
-// the OOM killer's first choice.
-func (s *supervisor) admit(pid int) error {
-	if s.cg != nil && s.cg.FD() < 0 && s.cg.Mode() == "child" {
-		if err := s.cg.AddProc(pid); err != nil {
-			return fmt.Errorf("moving the worker (pid %d) into %s: %w", pid, s.cg.Path(), err)
-		}
-	}
-	return setOOMScoreAdj(pid, 1000)
-}
-
-func (s *supervisor) kill() {
-	if s.cmd != nil && s.cmd.Process != nil {
-		_ = s.cmd.Process.Signal(syscall.SIGKILL)
 	}
 }
 
@@ -305,8 +208,8 @@ func (s *supervisor) kill() {
 func (s *supervisor) now() float64 { return float64(sample.Now()-s.startNs) / 1e9 }
 
 func (s *supervisor) record(v report.Sample) {
-	if err := s.samples.Write(&v); err != nil && s.workerErr == "" {
-		s.workerErr = fmt.Sprintf("writing samples.csv: %v", err)
+	if err := s.samples.Write(&v); err != nil && s.harnessErr == "" {
+		s.harnessErr = fmt.Sprintf("writing samples.csv: %v", err)
 	}
 	s.sum.Samples++
 	s.sum.PeakRSSBytes = max(s.sum.PeakRSSBytes, v.RSS)
@@ -347,60 +250,6 @@ func (s *supervisor) event(e report.Event) {
 	_ = s.events.Write(&e)
 }
 
-// handle records one worker message. smp and ctl are nil once the worker
-// has exited (late messages are recorded, nothing is sampled or acked).
-func (s *supervisor) handle(m message, smp *sampler, ctl io.Writer) {
-	t := s.now()
-	switch m.Kind {
-	case msgHello:
-		s.sum.Allocator.Name, s.sum.Allocator.Version = m.AllocName, m.AllocVersion
-		s.event(report.Event{T: t, Kind: "allocator", Detail: strings.TrimSpace(m.AllocName + " " + m.AllocVersion + " " + m.AllocPath)})
-		if want := expectedAllocator(s.opt.Allocator); want != "" && want != m.AllocName {
-			s.workerErr = fmt.Sprintf("allocator %s was requested, but malloc in the worker is served by %s (%s)", want, m.AllocName, m.AllocPath)
-			s.event(report.Event{T: t, Kind: report.EventError, Detail: s.workerErr})
-			s.kill()
-		}
-	case msgPhaseStart:
-		s.phaseIdx[m.Step] = len(s.sum.Phases)
-		s.sum.Phases = append(s.sum.Phases, report.PhaseSummary{Name: m.Name, StartS: t})
-		s.event(report.Event{T: t, Kind: report.EventPhaseStart, Phase: m.Name})
-	case msgPhaseEnd:
-		if smp != nil {
-			smp.collect(true, s.record)
-		}
-		if i, ok := s.phaseIdx[m.Step]; ok {
-			p := &s.sum.Phases[i]
-			p.EndS = t
-			p.RSSBytes = s.lastSmp.RSS
-			p.AnonBytes = s.lastSmp.Anon
-			p.LiveBytes = m.Live
-			p.HeapInuseBytes = m.HeapInuse
-			p.HeapHeldBytes = m.HeapHeld
-			p.CgroupUsageBytes = max(s.lastSmp.CgroupUsage, 0)
-		}
-		s.sum.PeakLiveBytes = max(s.sum.PeakLiveBytes, m.Live)
-		s.sum.BookkeepingBytes = max(s.sum.BookkeepingBytes, m.Bookkeeping)
-		s.event(report.Event{T: t, Kind: report.EventPhaseEnd, Phase: m.Name, Bytes: m.Live})
-		if ctl != nil {
-			_, _ = ctl.Write([]byte{ctlAck})
-		}
-	case msgENOMEM:
-		s.enomem = true
-		s.event(report.Event{T: t, Kind: report.EventENOMEM, Phase: m.Name, Detail: m.Detail, Bytes: m.Live})
-	case msgLimit:
-		s.atLimit = true
-		s.event(report.Event{T: t, Kind: report.EventLimit, Phase: m.Name, Detail: m.Detail, Bytes: m.Bytes})
-	case msgTrim:
-		s.event(report.Event{T: t, Kind: report.EventTrim, Phase: m.Name, Detail: m.Detail, Bytes: m.Bytes})
-	case msgDone:
-		s.done = true
-		s.sum.BookkeepingBytes = max(s.sum.BookkeepingBytes, m.Bookkeeping)
-	case msgError:
-		s.workerErr = m.Detail
-		s.event(report.Event{T: t, Kind: report.EventError, Phase: m.Name, Detail: m.Detail})
-	}
-}
-
 // finish closes the files, removes the cgroup, writes summary.json and
 // renders the report. It runs on every path out of Run.
 func (s *supervisor) finish() error {
@@ -408,12 +257,7 @@ func (s *supervisor) finish() error {
 	if s.cg != nil {
 		errs = append(errs, s.finishCgroup())
 	}
-	if s.stderr != nil {
-		errs = append(errs, s.stderr.Close())
-	}
-	if s.page != nil {
-		errs = append(errs, s.page.close())
-	}
+	errs = append(errs, s.closeWorkers())
 	s.cleanup()
 	s.sum.Expectations = Evaluate(s.sc, &s.sum)
 	s.sum.Passed = true

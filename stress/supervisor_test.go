@@ -301,3 +301,38 @@ phases:
 		t.Errorf("cgroup = %+v, want mode current with a note about oom_score_adj", sum.Cgroup)
 	}
 }
+
+// TestOneOfSeveralWorkersKilled: three workers share a cgroup that holds
+// two of them. The OOM killer kills one (two when reclaim lags), the run is
+// oom-killed and says how many, each kill is an event at its time, and the
+// survivors run their phases to the end.
+func TestOneOfSeveralWorkersKilled(t *testing.T) {
+	requireMemcg(t)
+	sc := loadScaled(t, "oom-one-of-three", 0.25) // 64 MiB for 3 x 25 MiB
+	dir := filepath.Join(t.TempDir(), "run")
+	sum := runScenario(t, sc, Options{Dir: dir})
+	logExpectations(t, sum)
+	if sum.Outcome != report.OutcomeOOMKilled || !strings.Contains(sum.Reason, " of 3 worker processes") {
+		t.Fatalf("outcome %s (%s), want oom-killed naming how many of 3", sum.Outcome, sum.Reason)
+	}
+	if k := sum.Cgroup.OOMKills; k < 1 || k > 2 {
+		t.Errorf("%d OOM kills: after one, two workers of 25 MiB fit in 64 MiB", k)
+	}
+	hold := sum.Phases[len(sum.Phases)-1]
+	if hold.Name != "hold" || hold.LiveBytes < 20<<20 {
+		t.Errorf("last phase %+v: the survivors did not reach the end of hold", hold)
+	}
+	run := readRun(t, dir)
+	kills := 0
+	for _, e := range run.Events {
+		if e.Kind == report.EventOOMKill {
+			kills++
+			if e.T > hold.StartS {
+				t.Errorf("oom-kill event at %.3fs, after the fill it happened in (hold began at %.3fs)", e.T, hold.StartS)
+			}
+		}
+	}
+	if int64(kills) != sum.Cgroup.OOMKills {
+		t.Errorf("%d oom-kill events for %d kills counted", kills, sum.Cgroup.OOMKills)
+	}
+}

@@ -18,6 +18,7 @@ const (
 	DefaultVia         = ViaMalloc
 	DefaultAlign       = Size(64) // posix_memalign only
 	MaxWorkers         = 256
+	MaxProcesses       = 16 // the sampling thread reads at most this many
 	MinSampleEvery     = Duration(time.Millisecond)
 	MaxSteps           = 1_000_000 // flattened steps, repeats included
 )
@@ -113,6 +114,11 @@ func (c *checker) validate(s *Scenario, name string) error {
 		s.Workers = DefaultWorkers
 	} else if s.Workers < 1 || s.Workers > MaxWorkers {
 		return c.errf("workers", "want 1 to %d workers, got %d", MaxWorkers, s.Workers)
+	}
+	if !c.has("processes") {
+		s.Processes = 1
+	} else if s.Processes < 1 || s.Processes > MaxProcesses {
+		return c.errf("processes", "want 1 to %d worker processes, got %d", MaxProcesses, s.Processes)
 	}
 	if !c.has("seed") {
 		s.Seed = DefaultSeed

@@ -23,6 +23,7 @@ func TestParseDefaults(t *testing.T) {
 		Name:        "good-minimal", // from the file name
 		SampleEvery: Duration(20 * time.Millisecond),
 		Workers:     1,
+		Processes:   1,
 		Seed:        1,
 		Phases:      []Phase{{Name: "hold-1", Hold: Duration(time.Second)}},
 	}
@@ -64,6 +65,7 @@ func TestParseFull(t *testing.T) {
 		Description: "every key once",
 		SampleEvery: Duration(5 * time.Millisecond),
 		Workers:     4,
+		Processes:   1,
 		Seed:        42,
 		Allocators:  []string{"glibc", "jemalloc"},
 		Env:         map[string]string{"GOGC": "100", "MALLOC_ARENA_MAX": "2"},

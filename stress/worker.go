@@ -29,6 +29,8 @@ type workerSpec struct {
 	Scenario   *Scenario `json:"scenario"`
 	LimitBytes int64     `json:"limit_bytes"` // the run's hard limit, -1 when none
 	HasUsage   bool      `json:"has_usage"`   // fdUsage is open on the cgroup's usage file
+	Proc       int       `json:"proc"`        // this worker's index among the run's processes
+	Procs      int       `json:"procs"`       // the run's worker processes (scenario processes:)
 }
 
 // WorkerMain runs the worker side of a run and returns the process exit
@@ -58,7 +60,7 @@ func runWorker() error {
 	if err != nil {
 		return err
 	}
-	out := messageWriter{w: events}
+	out := messageWriter{w: events, proc: spec.Proc}
 	ctl := bufio.NewReader(control)
 
 	// Wait until the supervisor has placed us in the cgroup and set our
@@ -83,7 +85,7 @@ func runWorker() error {
 	if spec.HasUsage {
 		usage = os.NewFile(fdUsage, "cgroup-usage")
 	}
-	w, err := newWorkerPool(sc, page, usage, spec.LimitBytes)
+	w, err := newWorkerPool(sc, page, usage, spec.LimitBytes, spec.Proc, max(spec.Procs, 1))
 	if err != nil {
 		_ = out.send(message{Kind: msgError, Detail: err.Error()})
 		return err
@@ -193,6 +195,8 @@ type workerPool struct {
 	limit   int64
 	threads []*thread
 	turn    int // the running step's Turn: 0 all threads, k only thread k-1
+	proc    int // this process's index, of procs (scenario processes:)
+	procs   int
 }
 
 type thread struct {
@@ -203,15 +207,17 @@ type thread struct {
 	done      chan struct{}
 }
 
-func newWorkerPool(sc *Scenario, page *statusPage, usage *os.File, limit int64) (*workerPool, error) {
-	p := &workerPool{sc: sc, page: page, usage: usage, limit: limit}
+func newWorkerPool(sc *Scenario, page *statusPage, usage *os.File, limit int64, proc, procs int) (*workerPool, error) {
+	p := &workerPool{sc: sc, page: page, usage: usage, limit: limit, proc: proc, procs: procs}
+	// Every thread of every process draws from its own seeded stream.
+	seed := func(i int) uint64 { return sc.Seed + uint64(proc*sc.Workers+i)*0x9e3779b97f4a7c15 }
 	for i := 0; i < sc.Workers; i++ {
 		t := &thread{idx: i, cmds: make(chan func(*alloc.Engine)), done: make(chan struct{})}
 		if i == 0 {
 			// Thread 0 is the calling thread: the process's main thread
 			// (main locks it at init), so a one-thread scenario allocates
 			// from glibc's main arena as a plain C program's main() would.
-			eng, err := alloc.NewEngine(sc.Seed, page.counters(0))
+			eng, err := alloc.NewEngine(seed(0), page.counters(0))
 			if err != nil {
 				return nil, fmt.Errorf("starting worker thread 0: %w", err)
 			}
@@ -220,7 +226,7 @@ func newWorkerPool(sc *Scenario, page *statusPage, usage *os.File, limit int64) 
 			continue
 		}
 		errc := make(chan error, 1)
-		go t.loop(sc.Seed+uint64(i)*0x9e3779b97f4a7c15, page.counters(i), errc)
+		go t.loop(seed(i), page.counters(i), errc)
 		if err := <-errc; err != nil {
 			return nil, fmt.Errorf("starting worker thread %d: %w", i, err)
 		}
@@ -287,13 +293,15 @@ func (p *workerPool) run(st Step, a alloc.Allocator) (stepResult, error) {
 	p.turn = st.Turn
 	switch {
 	case ph.Allocate != nil:
-		return p.allocate(ph.Allocate)
+		return p.allocate(scaledAllocate(ph.Allocate, st.SizeScale))
 	case ph.Free != nil:
 		return p.free(ph.Free)
 	case ph.Madvise != nil:
 		return p.madvise(ph.Madvise)
 	case ph.Trim:
 		return trim(a)
+	case ph.RestartThreads:
+		return p.restartThreads()
 	case ph.Hold.D() > 0:
 		time.Sleep(ph.Hold.D())
 		return stepResult{}, nil

@@ -1,0 +1,80 @@
+package stress
+
+import (
+	"os"
+	"runtime"
+	"strconv"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/memstorm/memstorm/alloc"
+)
+
+// TestRestartThreads runs a pool in this process: after restart_threads,
+// threads 1..N-1 are new OS threads (new ids, the old ones gone from
+// /proc/self/task) and free the objects their predecessors allocated.
+func TestRestartThreads(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	sc, err := Parse("restart.yaml", []byte(`
+workers: 3
+phases:
+  - {name: fill, allocate: {size: 256, until: {count: 300}}}
+  - {name: restart, restart_threads: true}
+  - {name: drop, free: all}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := newStatusPage(sc.Workers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := newWorkerPool(sc, page, nil, -1, 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		for _, th := range p.threads[1:] {
+			close(th.cmds)
+		}
+	}()
+	tids := func() []int {
+		ids := make([]int, len(p.threads))
+		p.each(func(th *thread, _ *alloc.Engine) { ids[th.idx] = unix.Gettid() })
+		return ids
+	}
+	steps := sc.Steps()
+	a := alloc.Detect()
+	if _, err := p.run(steps[0], a); err != nil {
+		t.Fatal(err)
+	}
+	before := tids()
+	if _, err := p.run(steps[1], a); err != nil {
+		t.Fatal(err)
+	}
+	after := tids()
+	if after[0] != before[0] {
+		t.Errorf("thread 0 changed from %d to %d; the main thread must stay", before[0], after[0])
+	}
+	for i := 1; i < len(before); i++ {
+		if after[i] == before[i] {
+			t.Errorf("thread %d kept OS thread %d across the restart", i, before[i])
+		}
+		if _, err := os.Stat("/proc/self/task/" + itoa(before[i])); !os.IsNotExist(err) {
+			t.Errorf("old thread %d (%d) still in /proc/self/task (stat: %v)", i, before[i], err)
+		}
+	}
+	if live := page.totals().Live; live <= 0 {
+		t.Fatalf("live after the restart = %d, want the fill's objects still live", live)
+	}
+	if _, err := p.run(steps[2], a); err != nil {
+		t.Fatal(err)
+	}
+	if live := page.totals().Live; live != 0 {
+		t.Errorf("live after the new threads freed everything = %d, want 0", live)
+	}
+}
+
+func itoa(v int) string { return strconv.Itoa(v) }

@@ -1,0 +1,202 @@
+package stress
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/memstorm/memstorm/report"
+)
+
+// watch records the workers until every one has exited: it collects the
+// sampling thread's records four times a second and handles the workers'
+// messages as they come, sleeping in the runtime's poller in between. It
+// returns why the run was interrupted, if it was.
+func (s *supervisor) watch(ctx context.Context, ev *eventPipe, smp *sampler) (interrupted string, err error) {
+	exits := make(chan *workerProc, len(s.procs))
+	for _, p := range s.procs {
+		go func() {
+			p.waitErr = p.cmd.Wait()
+			p.exitT = s.now()
+			exits <- p
+			ev.wake() // record the exit now, in time order with the messages
+		}()
+	}
+	running := len(s.procs)
+	reaped := func(p *workerProc) {
+		p.exited = true
+		running--
+		s.recordExit(p)
+		// A worker that dies while the others wait at a phase end must not
+		// keep them waiting.
+		s.release(smp)
+	}
+	handle := func(m message) { s.handle(m, smp) }
+	smp.collect(true, s.record)
+	next := time.Now().Add(drainEvery)
+	for running > 0 {
+		if !ev.eof {
+			if err := ev.read(next, handle); err != nil {
+				s.kill()
+				for ; running > 0; running-- {
+					(<-exits).exited = true
+				}
+				return interrupted, err
+			}
+		} else {
+			// Every worker closed the pipe: they are exiting.
+			reaped(<-exits)
+			continue
+		}
+		for done := false; !done; {
+			select {
+			case p := <-exits:
+				reaped(p)
+			default:
+				done = true
+			}
+		}
+		if ctx.Err() != nil && interrupted == "" {
+			interrupted = context.Cause(ctx).Error()
+			s.event(report.Event{Kind: report.EventSignal, Detail: interrupted})
+			s.kill()
+		}
+		if now := time.Now(); !now.Before(next) {
+			smp.collect(false, s.record)
+			next = now.Add(drainEvery)
+		}
+	}
+	// What the workers said before they exited.
+	for !ev.eof {
+		if err := ev.read(time.Now().Add(time.Second), func(m message) { s.handle(m, nil) }); err != nil {
+			return interrupted, err
+		}
+	}
+	return interrupted, nil
+}
+
+// recordExit writes a worker's exit as it happened: an oom-kill event when
+// it died of SIGKILL and the cgroup's OOM counter rose, else an exit event;
+// with the live bytes it held then, which its status page still has.
+func (s *supervisor) recordExit(p *workerProc) {
+	ps := p.cmd.ProcessState
+	if ps == nil {
+		return
+	}
+	ws, _ := ps.Sys().(syscall.WaitStatus)
+	e := report.Event{T: p.exitT, Kind: report.EventExit, Phase: s.lastSmp.Phase,
+		Detail: s.who(p) + describeWait(ws), Bytes: p.page.totals().Live}
+	if ws.Signaled() && ws.Signal() == syscall.SIGKILL && s.cg != nil {
+		if st, err := s.cg.Stats(); err == nil && st.OOMKills-s.oomBase > s.oomSeen {
+			s.oomSeen++
+			e.Kind = report.EventOOMKill
+			e.Detail = s.who(p) + "killed by the memory cgroup's OOM killer"
+		}
+	}
+	s.event(e)
+}
+
+// handle records one worker message. smp is nil once every worker has
+// exited: late messages are recorded, nothing is sampled or acked.
+func (s *supervisor) handle(m message, smp *sampler) {
+	t := s.now()
+	if m.Proc < 0 || m.Proc >= len(s.procs) {
+		s.event(report.Event{T: t, Kind: report.EventError, Detail: fmt.Sprintf("message from unknown worker %d: %s", m.Proc, m.Kind)})
+		return
+	}
+	p := s.procs[m.Proc]
+	switch m.Kind {
+	case msgHello:
+		s.sum.Allocator.Name, s.sum.Allocator.Version = m.AllocName, m.AllocVersion
+		if m.Proc == 0 {
+			s.event(report.Event{T: t, Kind: "allocator", Detail: strings.TrimSpace(m.AllocName + " " + m.AllocVersion + " " + m.AllocPath)})
+		}
+		if want := expectedAllocator(s.opt.Allocator); want != "" && want != m.AllocName {
+			p.err = fmt.Sprintf("allocator %s was requested, but malloc in the worker is served by %s (%s)", want, m.AllocName, m.AllocPath)
+			s.event(report.Event{T: t, Kind: report.EventError, Detail: p.err})
+			s.kill()
+		}
+	case msgPhaseStart:
+		if _, ok := s.phaseIdx[m.Step]; !ok { // the first worker to start it
+			s.phaseIdx[m.Step] = len(s.sum.Phases)
+			s.sum.Phases = append(s.sum.Phases, report.PhaseSummary{Name: m.Name, StartS: t})
+			s.event(report.Event{T: t, Kind: report.EventPhaseStart, Phase: m.Name})
+		}
+	case msgPhaseEnd:
+		p.waiting, p.end = true, m
+		s.barrier = m.Step
+		s.release(smp)
+	case msgENOMEM:
+		s.enomem = true
+		s.event(report.Event{T: t, Kind: report.EventENOMEM, Phase: m.Name, Detail: s.who(p) + m.Detail, Bytes: m.Live})
+	case msgLimit:
+		s.atLimit = true
+		s.event(report.Event{T: t, Kind: report.EventLimit, Phase: m.Name, Detail: s.who(p) + m.Detail, Bytes: m.Bytes})
+	case msgTrim:
+		s.event(report.Event{T: t, Kind: report.EventTrim, Phase: m.Name, Detail: s.who(p) + m.Detail, Bytes: m.Bytes})
+	case msgDone:
+		p.done = true
+		s.sum.BookkeepingBytes = max(s.sum.BookkeepingBytes, m.Bookkeeping)
+	case msgError:
+		p.err = m.Detail
+		s.event(report.Event{T: t, Kind: report.EventError, Phase: m.Name, Detail: s.who(p) + m.Detail})
+	}
+}
+
+// who names a worker process in an event, when the run has several.
+func (s *supervisor) who(p *workerProc) string {
+	if len(s.procs) == 1 {
+		return ""
+	}
+	return fmt.Sprintf("worker %d (pid %d): ", p.idx, p.cmd.Process.Pid)
+}
+
+// release ends the barrier step once every worker still running has ended
+// it: one sample for the phase end, the phase's figures (summed over the
+// workers), and the acks that let the workers go on. So phases run in
+// lockstep, and the figures "at the end of a phase" are of one instant.
+func (s *supervisor) release(smp *sampler) {
+	if s.barrier < 0 {
+		return
+	}
+	var ended []*workerProc
+	for _, p := range s.procs {
+		if p.exited {
+			continue
+		}
+		if !p.waiting {
+			return
+		}
+		ended = append(ended, p)
+	}
+	if smp != nil {
+		smp.collect(true, s.record)
+	}
+	t := s.now()
+	var live, inuse, held, book int64
+	name := ""
+	for _, p := range ended {
+		live += p.end.Live
+		inuse += p.end.HeapInuse
+		held += p.end.HeapHeld
+		book += p.end.Bookkeeping
+		name = p.end.Name
+		p.waiting = false
+		if _, err := p.ctl.Write([]byte{ctlAck}); err != nil {
+			p.err = fmt.Sprintf("acknowledging the end of phase %s: %v", name, err)
+		}
+	}
+	if i, ok := s.phaseIdx[s.barrier]; ok && len(ended) > 0 {
+		ph := &s.sum.Phases[i]
+		ph.EndS = t
+		ph.RSSBytes, ph.AnonBytes = s.lastSmp.RSS, s.lastSmp.Anon
+		ph.LiveBytes, ph.HeapInuseBytes, ph.HeapHeldBytes = live, inuse, held
+		ph.CgroupUsageBytes = max(s.lastSmp.CgroupUsage, 0)
+		s.sum.PeakLiveBytes = max(s.sum.PeakLiveBytes, live)
+		s.sum.BookkeepingBytes = max(s.sum.BookkeepingBytes, book)
+		s.event(report.Event{T: t, Kind: report.EventPhaseEnd, Phase: name, Bytes: live})
+	}
+	s.barrier = -1
+}

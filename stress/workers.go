@@ -1,0 +1,153 @@
+package stress
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+)
+
+// workerProc is one worker process as the supervisor sees it. A run has
+// one, or several (scenario processes:) that share its cgroup, run the
+// same steps in lockstep and split its byte and count targets.
+type workerProc struct {
+	idx    int
+	cmd    *exec.Cmd
+	page   *statusPage
+	ctl    *os.File // the control pipe's write end
+	stderr *tailBuffer
+
+	exited  bool
+	waitErr error
+	exitT   float64 // run time of its exit
+	done    bool    // it said every step ran
+	err     string  // its own error message
+	waiting bool    // it ended the barrier's step and waits for the ack
+	end     message // its phase-end message for that step
+}
+
+// startWorkers starts the run's worker processes, each blocked before its
+// first allocation, writing its messages to evW.
+func (s *supervisor) startWorkers(evW *os.File) error {
+	preload, err := preloadFor(s.opt.Allocator)
+	if err != nil {
+		return err
+	}
+	exe := s.opt.Executable
+	if exe == "" {
+		if exe, err = os.Executable(); err != nil {
+			return fmt.Errorf("finding memstorm's own executable to start the worker: %w", err)
+		}
+	}
+	env := workerEnviron(os.Environ(), s.sc.Env, preload)
+	n := max(s.sc.Processes, 1)
+	for i := 0; i < n; i++ {
+		p, err := s.startWorker(exe, env, evW, i, n)
+		if err != nil {
+			return err
+		}
+		s.procs = append(s.procs, p)
+		if err := s.admit(p.cmd.Process.Pid); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *supervisor) startWorker(exe string, env []string, evW *os.File, i, n int) (*workerProc, error) {
+	page, err := newStatusPage(s.sc.Workers)
+	if err != nil {
+		return nil, err
+	}
+	p := &workerProc{idx: i, page: page}
+	spec := workerSpec{Scenario: s.sc, LimitBytes: int64(s.limit.Max), HasUsage: s.cg != nil, Proc: i, Procs: n}
+	if s.limit.Max <= 0 {
+		spec.LimitBytes = -1
+	}
+	in, err := json.Marshal(spec)
+	if err != nil {
+		page.close()
+		return nil, fmt.Errorf("encoding the worker spec: %w", err)
+	}
+	ctlR, ctlW, err := os.Pipe()
+	if err != nil {
+		page.close()
+		return nil, fmt.Errorf("creating the control pipe: %w", err)
+	}
+	defer ctlR.Close()
+	log := "worker.log"
+	if n > 1 {
+		log = fmt.Sprintf("worker-%d.log", i)
+	}
+	p.stderr = newTailBuffer(filepath.Join(s.dir, log), 8<<10)
+	cmd := exec.Command(exe)
+	cmd.Args = []string{"memstorm-worker"}
+	cmd.Stdin = bytes.NewReader(in)
+	cmd.Stderr = p.stderr
+	cmd.Stdout = p.stderr
+	cmd.Env = env
+	cmd.ExtraFiles = []*os.File{page.file, evW, ctlR}
+	// The worker dies with memstorm: a run never outlives its supervisor.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if s.cg != nil {
+		cmd.ExtraFiles = append(cmd.ExtraFiles, s.cg.UsageFile())
+		if fd := s.cg.FD(); fd >= 0 {
+			cmd.SysProcAttr.UseCgroupFD = true
+			cmd.SysProcAttr.CgroupFD = fd
+		}
+	}
+	if err := cmd.Start(); err != nil {
+		page.close()
+		ctlW.Close()
+		return nil, fmt.Errorf("starting the worker %s: %w", exe, err)
+	}
+	p.cmd, p.ctl = cmd, ctlW
+	return p, nil
+}
+
+// admit puts a worker, still blocked before its first allocation, into the
+// run's cgroup (v1: by pid; v2 already did it at clone) and makes it the
+// OOM killer's first choice.
+func (s *supervisor) admit(pid int) error {
+	if s.cg != nil && s.cg.FD() < 0 && s.cg.Mode() == CgroupChild {
+		if err := s.cg.AddProc(pid); err != nil {
+			return fmt.Errorf("moving the worker (pid %d) into %s: %w", pid, s.cg.Path(), err)
+		}
+	}
+	return setOOMScoreAdj(pid, 1000)
+}
+
+// startAll lets every worker begin its steps.
+func (s *supervisor) startAll() error {
+	for _, p := range s.procs {
+		if _, err := p.ctl.Write([]byte{ctlGo}); err != nil {
+			return fmt.Errorf("releasing worker %d: %w", p.idx, err)
+		}
+	}
+	return nil
+}
+
+// kill ends every worker that is still running, by its pid.
+func (s *supervisor) kill() {
+	for _, p := range s.procs {
+		if !p.exited && p.cmd.Process != nil {
+			_ = p.cmd.Process.Signal(syscall.SIGKILL)
+		}
+	}
+}
+
+// closeWorkers releases what the workers' records need no more.
+func (s *supervisor) closeWorkers() error {
+	var first error
+	for _, p := range s.procs {
+		for _, err := range []error{p.stderr.Close(), p.page.close(), p.ctl.Close()} {
+			if err != nil && first == nil {
+				first = err
+			}
+		}
+	}
+	return first
+}
