@@ -26,7 +26,7 @@ var funcs = template.FuncMap{
 	"seconds": formatSeconds,
 	"css":     func() template.CSS { return template.CSS(reportCSS) },
 	"int64":   func(v int) int64 { return int64(v) },
-	"percent": func(v float64) string { return strconv.FormatFloat(100*v, 'f', 0, 64) + "%" },
+	"percent": func(v float64) string { return strconv.FormatFloat(math.Max(100*v, 0), 'f', 0, 64) + "%" },
 }
 
 // formatSeconds writes a time in seconds with the precision its size

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"io"
+	"math"
 	"slices"
 
 	"gonum.org/v1/plot"
@@ -119,7 +120,7 @@ func (m *Matrix) WriteMarkdown(w io.Writer) error {
 			if c.TrimShare == nil {
 				return "–"
 			}
-			return fmt.Sprintf("%.0f%%", 100**c.TrimShare)
+			return fmt.Sprintf("%.0f%%", math.Max(100**c.TrimShare, 0)+0) // a rounding -0 reads 0
 		}},
 	}
 	for k, tb := range tables {
@@ -168,19 +169,21 @@ func matrixFigure(m *Matrix) *Figure {
 		a.Tick.Label.Font = textStyle(9, color.Black).Font
 		a.Padding = 2
 	}
-	p.Y.Label.Text = "anon / live at the last phase end"
-	p.Y.Tick.Marker = RatioTicks{}
+	// Ratios here run from 1 to thousands (a pinned top chunk): bars of
+	// log10(ratio), on an axis labelled in ratios.
+	p.Y.Label.Text = "anon / live at the last phase end (log)"
+	p.Y.Tick.Marker = decadeTicks{}
 	f := &Figure{Name: "compare-matrix-fragmentation", Title: "fragmentation per scenario and allocator",
 		Width: FigureWidth, Height: 4 * vg.Inch, Panels: []*plot.Plot{p}}
 	n := len(m.Allocators)
 	w := vg.Length(min(60.0/float64(n), 14)) * vg.Millimeter / 4
-	ymax := 1.0
+	ymax := 1.0 // log10 of the largest ratio, at least one decade
 	for j, a := range m.Allocators {
 		vals := make(plotter.Values, len(m.Scenarios))
 		for i := range m.Scenarios {
-			if c := m.Cells[i][j]; c != nil && c.FragAnon != nil {
-				vals[i] = *c.FragAnon
-				ymax = max(ymax, *c.FragAnon)
+			if c := m.Cells[i][j]; c != nil && c.FragAnon != nil && *c.FragAnon > 1 {
+				vals[i] = math.Log10(*c.FragAnon)
+				ymax = max(ymax, vals[i])
 			}
 		}
 		b, err := plotter.NewBarChart(vals, w)
@@ -194,6 +197,23 @@ func matrixFigure(m *Matrix) *Figure {
 		f.Legend = append(f.Legend, LegendItem{Label: a, Thumb: b})
 	}
 	p.NominalX(m.Scenarios...)
-	p.Y.Min, p.Y.Max = 0, headroom(ymax)
+	p.Y.Min, p.Y.Max = 0, math.Ceil(ymax)
 	return f
+}
+
+// decadeTicks labels a log10 axis in ratios: 1x, 10x, 100x, ...
+type decadeTicks struct{}
+
+// Ticks returns a labelled tick per decade and unlabelled ones at 2x..9x.
+func (decadeTicks) Ticks(lo, hi float64) []plot.Tick {
+	var ts []plot.Tick
+	for d := math.Floor(lo); d <= hi; d++ {
+		ts = append(ts, plot.Tick{Value: d, Label: FormatRatio(math.Pow(10, d))})
+		for k := 2.0; k < 10; k++ {
+			if v := d + math.Log10(k); v <= hi {
+				ts = append(ts, plot.Tick{Value: v})
+			}
+		}
+	}
+	return ts
 }
