@@ -171,6 +171,7 @@ func TestSeveralProcesses(t *testing.T) {
 		}
 		cmds = append(cmds, cmd)
 		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+		waitAsleep(t, cmd.Process.Pid)
 		status, stat := openProc(t, strconv.Itoa(cmd.Process.Pid))
 		page := sharedPage(t, 1)
 		atomic.StoreInt64(word(page, 0), int64(10*(i+1))) // header word 0
@@ -186,14 +187,37 @@ func TestSeveralProcesses(t *testing.T) {
 	if !ok || r.Alive != 0b111 || r.Header[0] != 10 || r.HeaderSums[0] != 60 || r.Sums[0] != 6 {
 		t.Fatalf("three live sleeps: ok %v alive %b header %d hsum %d sum %d", ok, r.Alive, r.Header[0], r.HeaderSums[0], r.Sums[0])
 	}
-	one, _ := th.Once()
 	_ = cmds[0].Process.Kill()
 	_ = cmds[0].Wait()
 	r, ok = th.Once()
 	if !ok || r.Alive != 0b110 || r.Header[0] != 20 || r.HeaderSums[0] != 50 || r.Sums[0] != 5 {
 		t.Fatalf("after the first is reaped: ok %v alive %b header %d hsum %d sum %d", ok, r.Alive, r.Header[0], r.HeaderSums[0], r.Sums[0])
 	}
-	if r.RSS >= one.RSS {
-		t.Errorf("RSS of two sleeps %d is not below that of three %d", r.RSS, one.RSS)
+	// RSS is the survivors' (idle sleeps: their RSS holds still).
+	var want int64
+	for _, c := range cmds[1:] {
+		st, err := procfs.DefaultFS.Proc(c.Process.Pid).Status()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want += st.VmRSS
 	}
+	if d := r.RSS - want; d < -256<<10 || d > 256<<10 {
+		t.Errorf("RSS of the two survivors %d, their status files say %d", r.RSS, want)
+	}
+}
+
+// waitAsleep waits until pid has exec'd sleep and sleeps in it, so that its
+// RSS holds still.
+func waitAsleep(t *testing.T, pid int) {
+	t.Helper()
+	for i := 0; i < 2000; i++ {
+		comm, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
+		st, err := procfs.DefaultFS.Proc(pid).Status()
+		if err == nil && string(comm) == "sleep\n" && st.State == 'S' {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Fatalf("process %d never went to sleep", pid)
 }
