@@ -21,7 +21,7 @@ var builtinScale = map[string]struct {
 	"sawtooth":                  {0.25, false},
 	"mmap-direct":               {0.125, false},
 	"oom-at-limit":              {0.125, true},
-	"oom-one-of-three":          {0.25, true},
+	"oom-partial-kill":          {0.25, true},
 	"fill-to-limit-then-free":   {0.25, true},
 	"eat-until-enomem":          {0.125, false},
 	"mesh-fragmenter":           {0.25, false},

@@ -143,9 +143,11 @@ func (s *supervisor) decide(interrupted string) {
 		s.sum.Reason = fmt.Sprintf("%d of %d worker processes %s", count, n, s.sum.Reason)
 	}
 	s.closeOpenPhase()
-	if s.sum.Outcome == report.OutcomeOOMKilled {
-		// The status pages outlive the workers: their counters are the live
-		// bytes at the instant of the kill, even between two samples.
+	if s.sum.Outcome == report.OutcomeOOMKilled && len(s.procs) == 1 {
+		// The status page outlives the worker: its counters are the live
+		// bytes at the instant of the kill, even between two samples. (Of
+		// several workers, each died at its own instant: their sum is no
+		// instant's; each kill's event has its worker's figure.)
 		s.sum.PeakLiveBytes = max(s.sum.PeakLiveBytes, s.liveNow())
 	}
 }
@@ -161,8 +163,8 @@ func (s *supervisor) liveNow() int64 {
 
 // closeOpenPhase ends a phase the workers never finished (killed, crashed,
 // interrupted) at the moment they died, with the last figures recorded: the
-// sampled RSS and the live bytes from the status pages, which outlive the
-// workers and so hold the count at the instant of death.
+// last sample's, and for a single worker the live bytes and heap from its
+// status page, which outlives it and so holds them at the instant of death.
 func (s *supervisor) closeOpenPhase() {
 	n := len(s.sum.Phases)
 	if n == 0 || s.sum.Phases[n-1].EndS != 0 {
@@ -172,12 +174,13 @@ func (s *supervisor) closeOpenPhase() {
 	p.EndS = s.now()
 	p.RSSBytes, p.AnonBytes = s.lastSmp.RSS, s.lastSmp.Anon
 	p.CgroupUsageBytes = max(s.lastSmp.CgroupUsage, 0)
-	p.LiveBytes = s.liveNow()
-	p.HeapInuseBytes, p.HeapHeldBytes = 0, 0
-	for _, w := range s.procs {
+	p.LiveBytes = s.lastSmp.Live
+	p.HeapInuseBytes, p.HeapHeldBytes = s.lastSmp.HeapInuse, s.lastSmp.HeapHeld
+	if len(s.procs) == 1 {
+		w := s.procs[0]
+		p.LiveBytes = s.liveNow()
 		h := w.page.heap()
-		p.HeapInuseBytes += max(h.InUse, 0)
-		p.HeapHeldBytes += max(h.Held, 0)
+		p.HeapInuseBytes, p.HeapHeldBytes = h.InUse, h.Held
 	}
 }
 

@@ -308,7 +308,7 @@ phases:
 // survivors run their phases to the end.
 func TestOneOfSeveralWorkersKilled(t *testing.T) {
 	requireMemcg(t)
-	sc := loadScaled(t, "oom-one-of-three", 0.25) // 64 MiB for 3 x 25 MiB
+	sc := loadScaled(t, "oom-partial-kill", 0.25) // 64 MiB for 3 x 25 MiB
 	dir := filepath.Join(t.TempDir(), "run")
 	sum := runScenario(t, sc, Options{Dir: dir})
 	logExpectations(t, sum)
