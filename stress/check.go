@@ -14,9 +14,15 @@ import (
 // it to exit code 2.
 var ErrUsage = errors.New("usage")
 
-// usageErr wraps a message as an ErrUsage error.
+// usageError is a message that errors.Is reports as ErrUsage.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string        { return e.msg }
+func (e usageError) Is(target error) bool { return target == ErrUsage }
+
+// usageErr formats a usage error.
 func usageErr(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{ErrUsage}, args...)...)
+	return usageError{fmt.Sprintf(format, args...)}
 }
 
 // availableShare is the share of MemAvailable an unlimited run may plan to use.

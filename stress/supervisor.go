@@ -64,7 +64,6 @@ type supervisor struct {
 	enomem        bool
 	atLimit       bool
 	harnessErr    string // a failure of memstorm's own during the run
-	cgNote        string
 	oomBase       int64
 	oomSeen       int64 // OOM kills already written as events
 	lastSmpAtProg report.Sample
@@ -80,6 +79,9 @@ func Run(ctx context.Context, sc *Scenario, opt Options) (*report.Summary, error
 	s.limit = effectiveLimit(sc.Limit, opt.Limit)
 	if err := s.prepare(); err != nil {
 		s.cleanup()
+		if s.cg != nil && s.cg.Mode() == CgroupChild {
+			_ = s.cg.Delete()
+		}
 		return nil, err
 	}
 	err := s.supervise(ctx)
@@ -97,6 +99,11 @@ func Run(ctx context.Context, sc *Scenario, opt Options) (*report.Summary, error
 }
 
 func (s *supervisor) prepare() error {
+	// The cgroup first: a run that cannot be contained as asked is refused
+	// before its directory is written.
+	if err := s.openCgroup(); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(s.dir, 0o755); err != nil {
 		return fmt.Errorf("creating run directory %s: %w", s.dir, err)
 	}
@@ -117,7 +124,15 @@ func (s *supervisor) prepare() error {
 	}
 	s.files = append(s.files, ef)
 	s.events = report.NewEventWriter(ef)
+	return nil
+}
 
+// openCgroup gives the run its memory cgroup and starts the summary. In
+// memstorm's own cgroup (in-container mode, or the fallback when no child
+// can be made) the run's limit is that cgroup's: a run that asked for a
+// limit the cgroup does not enforce, or that allocates until a kill with no
+// limit at all, is refused, since it could take the host's memory.
+func (s *supervisor) openCgroup() error {
 	s.sum = report.Summary{
 		Scenario:     s.sc.Name,
 		Description:  s.sc.Description,
@@ -133,7 +148,6 @@ func (s *supervisor) prepare() error {
 	}
 	s.cg = cg
 	if cg == nil {
-		s.cgNote = note
 		return nil
 	}
 	st, err := cg.Stats()
@@ -143,7 +157,19 @@ func (s *supervisor) prepare() error {
 	s.oomBase = st.OOMKills
 	s.sum.Cgroup = cgroupSummary(cg, st)
 	s.sum.Cgroup.Note = note
-	if cg.Mode() == CgroupCurrent && s.limit.Max <= 0 && st.Limit > 0 {
+	if cg.Mode() != CgroupCurrent {
+		return nil
+	}
+	switch {
+	case s.limit.Max > 0 && (st.Limit < 0 || st.Limit > int64(s.limit.Max)):
+		have := "no limit"
+		if st.Limit > 0 {
+			have = "a limit of " + FormatBytes(st.Limit)
+		}
+		return usageErr("the run asks for a %v limit, but it runs in memstorm's own cgroup %s, which has %s (%s): run as root where child cgroups can be made, or in a container with that limit", s.limit.Max, cg.Path(), have, note)
+	case st.Limit < 0 && s.sc.NeedsLimit():
+		return usageErr("scenario %s allocates until a kill or a limit share, and memstorm's own cgroup %s has no limit", s.sc.Name, cg.Path())
+	case st.Limit > 0:
 		s.limit.Max = Size(st.Limit) // in-container: the container's limit is the run's
 	}
 	return nil

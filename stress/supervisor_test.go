@@ -336,3 +336,49 @@ func TestOneOfSeveralWorkersKilled(t *testing.T) {
 		t.Errorf("%d oom-kill events for %d kills counted", kills, sum.Cgroup.OOMKills)
 	}
 }
+
+// TestCurrentCgroupRefusesAnUnenforcedLimit: in memstorm's own cgroup a
+// requested limit that the cgroup does not enforce is refused, before the
+// run directory is written, rather than run unlimited.
+func TestCurrentCgroupRefusesAnUnenforcedLimit(t *testing.T) {
+	if _, err := os.Stat("/sys/fs/cgroup/memory"); err != nil {
+		t.Skip("no v1 memory cgroup to run in")
+	}
+	if b, err := os.ReadFile("/proc/self/cgroup"); err == nil && !strings.Contains(string(b), "memory:") {
+		t.Skip("no v1 memory line in /proc/self/cgroup")
+	}
+	sc := parseText(t, `
+name: wants-a-limit
+limit: {max: 64MiB}
+phases:
+  - allocate: {size: 4KiB, until: oom}
+`)
+	// Only where memstorm's own cgroup has no limit: there the run must be
+	// refused (else it would run until: oom in it, which this test must
+	// never do anywhere).
+	own, err := os.ReadFile("/sys/fs/cgroup/memory" + ownMemoryCgroup(t) + "/memory.limit_in_bytes")
+	if v := strings.TrimSpace(string(own)); err != nil || len(v) < 16 {
+		t.Skipf("this process's cgroup limit is %q (%v): not the unlimited case", v, err)
+	}
+	dir := filepath.Join(t.TempDir(), "run")
+	sum, err := Run(context.Background(), sc, Options{Dir: dir, Cgroup: CgroupCurrent})
+	if err == nil || !errors.Is(err, ErrUsage) || sum != nil {
+		t.Fatalf("Run = %v, %v; want a usage error and no summary", sum, err)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("a refused run left %s", dir)
+	}
+}
+
+func ownMemoryCgroup(t *testing.T) string {
+	b, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if parts := strings.SplitN(l, ":", 3); len(parts) == 3 && parts[1] == "memory" {
+			return parts[2]
+		}
+	}
+	return ""
+}

@@ -20,10 +20,11 @@ func cmdBench(args []string, stdout, stderr io.Writer) (int, error) {
 	asJSON := fs.Bool("json", false, "print one JSON object (figures by name, details, machine) instead of the table")
 	reps := fs.Int("reps", 3, "side-by-side repetitions per ratio (the median is reported)")
 	scale := fs.Float64("scale", 1, "size factor: 1 fills 1 GiB and renders 1M samples")
-	if err := parseFlags(fs, args); err != nil {
+	args, err := parseFlags(fs, args)
+	if err != nil {
 		return exitUsage, err
 	}
-	if fs.NArg() != 0 || *reps < 1 || !(*scale > 0) {
+	if len(args) != 0 || *reps < 1 || !(*scale > 0) {
 		return exitUsage, usagef("usage: memstorm bench [--json] [--reps N] [--scale F]")
 	}
 	exe, err := os.Executable()

@@ -17,7 +17,8 @@ import (
 
 func cmdList(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := newFlags("list", "", stderr)
-	if err := parseFlags(fs, args); err != nil {
+	args, err := parseFlags(fs, args)
+	if err != nil {
 		return exitUsage, err
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 8, 2, ' ', 0)
@@ -38,14 +39,15 @@ func firstSentence(s string) string {
 
 func cmdValidate(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := newFlags("validate", "FILE...", stderr)
-	if err := parseFlags(fs, args); err != nil {
+	args, err := parseFlags(fs, args)
+	if err != nil {
 		return exitUsage, err
 	}
-	if fs.NArg() == 0 {
+	if len(args) == 0 {
 		return exitUsage, usagef("no scenario file given")
 	}
 	code := exitOK
-	for _, arg := range fs.Args() {
+	for _, arg := range args {
 		sc, err := stress.Load(arg)
 		if err != nil {
 			fmt.Fprintf(stderr, "%v\n", err)
@@ -59,13 +61,14 @@ func cmdValidate(args []string, stdout, stderr io.Writer) (int, error) {
 
 func cmdReport(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := newFlags("report", "DIR", stderr)
-	if err := parseFlags(fs, args); err != nil {
+	args, err := parseFlags(fs, args)
+	if err != nil {
 		return exitUsage, err
 	}
-	if fs.NArg() != 1 {
+	if len(args) != 1 {
 		return exitUsage, usagef("want exactly one run directory")
 	}
-	dir := fs.Arg(0)
+	dir := args[0]
 	if _, err := os.Stat(dir + "/summary.json"); err != nil {
 		return exitUsage, usagef("%s is not a memstorm run directory (no summary.json)", dir)
 	}
@@ -80,13 +83,14 @@ func cmdCompare(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := newFlags("compare", "[flags] RUNDIR...", stderr)
 	out := fs.String("out", "compare", "directory for compare.html and its figures")
 	align := fs.String("align", "", "align the runs at the start of this phase (default: at their start)")
-	if err := parseFlags(fs, args); err != nil {
+	args, err := parseFlags(fs, args)
+	if err != nil {
 		return exitUsage, err
 	}
-	if fs.NArg() < 2 {
+	if len(args) < 2 {
 		return exitUsage, usagef("want at least two run directories")
 	}
-	for _, d := range fs.Args() {
+	for _, d := range args {
 		if _, err := os.Stat(d + "/summary.json"); err != nil {
 			return exitUsage, usagef("%s is not a memstorm run directory (no summary.json)", d)
 		}
@@ -94,7 +98,7 @@ func cmdCompare(args []string, stdout, stderr io.Writer) (int, error) {
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return exitUsage, usagef("cannot create %s: %v", *out, unwrapPath(err))
 	}
-	if err := report.Compare(*out, fs.Args(), *align); err != nil {
+	if err := report.Compare(*out, args, *align); err != nil {
 		return exitHarness, err
 	}
 	fmt.Fprintf(stdout, "comparison: %s/compare.html\n", *out)
@@ -104,7 +108,8 @@ func cmdCompare(args []string, stdout, stderr io.Writer) (int, error) {
 func cmdSysinfo(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := newFlags("sysinfo", "[--json]", stderr)
 	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parseFlags(fs, args); err != nil {
+	args, err := parseFlags(fs, args)
+	if err != nil {
 		return exitUsage, err
 	}
 	m, err := machine.Describe(procfs.DefaultFS, "/sys")
@@ -131,7 +136,8 @@ func cmdSysinfo(args []string, stdout, stderr io.Writer) (int, error) {
 
 func cmdCleanup(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := newFlags("cleanup", "", stderr)
-	if err := parseFlags(fs, args); err != nil {
+	args, err := parseFlags(fs, args)
+	if err != nil {
 		return exitUsage, err
 	}
 	host, err := cgroup.Detect(cgroup.DefaultRoots())

@@ -36,10 +36,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	junit := fs.String("junit", "", "write the expectations as JUnit XML to this file")
 	align := fs.String("align", "", "with several runs: align the comparison at the start of this phase (default: at the start)")
 	dryRun := fs.Bool("dry-run", false, "check the scenarios, flags and output directory, print what would run, run nothing")
-	if err := parseFlags(fs, args); err != nil {
+	args, err := parseFlags(fs, args)
+	if err != nil {
 		return exitUsage, err
 	}
-	if fs.NArg() == 0 {
+	if len(args) == 0 {
 		return exitUsage, usagef("no scenario given: name a file or a built-in (memstorm list)")
 	}
 	var lim stress.Limit
@@ -59,7 +60,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	lim.OOMGroup = *oomGroup
 
 	var plan []plannedRun
-	for _, arg := range fs.Args() {
+	for _, arg := range args {
 		sc, err := stress.Load(arg)
 		if err != nil {
 			return exitUsage, err
@@ -122,6 +123,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 		if err != nil {
 			fmt.Fprintf(stderr, "memstorm run: %s: %v\n", p.sc.Name, err)
 			code = exitHarness
+			if sum == nil && errors.Is(err, stress.ErrUsage) {
+				// Refused before anything ran: leave nothing behind.
+				_ = os.Remove(base)
+				return exitUsage, nil
+			}
 		}
 	}
 	if *junit != "" {
