@@ -69,27 +69,8 @@ phases:
 // 4 KiB chunks; memstorm's seconds are its fill phase in a full run.
 func (b *bench) fill(ctx context.Context, r *Result) error {
 	n := b.bytes(gib)
-	limit := n + n/2
-	c := func() (float64, error) {
-		p, err := b.lim.start(limit, b.cref, "fill", "1", strconv.FormatInt(n, 10), "64", "4096")
-		if err != nil {
-			return 0, err
-		}
-		defer p.stop()
-		line, err := p.line()
-		if err != nil {
-			return 0, err
-		}
-		return parseNs(line)
-	}
-	ours := func() (float64, error) {
-		sum, _, err := b.runScenario(ctx, "bench-fill", fillYAML("bench-fill", "malloc", "{dist: uniform, min: 64, max: 4KiB}", n), limit, nil)
-		if err != nil {
-			return 0, err
-		}
-		return phaseSeconds(sum, "fill")
-	}
-	ratio, cs, ms, err := sideBySide(b.cfg.Reps, c, ours, func(c, m float64) float64 { return c / m })
+	ratio, cs, ms, err := b.fillRatio(ctx, n, "bench-fill", "malloc", "{dist: uniform, min: 64, max: 4KiB}",
+		"fill", "1", strconv.FormatInt(n, 10), "64", "4096")
 	r.FillVsC, r.Detail.FillBytes = ratio, n
 	r.Detail.CFillGBps, r.Detail.FillGBps = float64(n)/cs/1e9, float64(n)/ms/1e9
 	return err
@@ -99,9 +80,20 @@ func (b *bench) fill(ctx context.Context, r *Result) error {
 // through its mmap backend (1 MiB mappings, touched).
 func (b *bench) mmapFill(ctx context.Context, r *Result) error {
 	n := b.bytes(gib)
+	ratio, cs, ms, err := b.fillRatio(ctx, n, "bench-mmap", "mmap", "{dist: fixed, value: 1MiB}",
+		"populate", strconv.FormatInt(n, 10))
+	r.MmapFillVsPopulate = ratio
+	r.Detail.PopulateGBps, r.Detail.MmapFillGBps = float64(n)/cs/1e9, float64(n)/ms/1e9
+	return err
+}
+
+// fillRatio times, side by side, the C reference program run with crefArgs
+// and memstorm's fill of n bytes via the backend, both in cgroups limited to
+// 1.5 n; it returns C seconds / memstorm seconds and both medians.
+func (b *bench) fillRatio(ctx context.Context, n int64, name, via, size string, crefArgs ...string) (ratio, cs, ms float64, err error) {
 	limit := n + n/2
 	c := func() (float64, error) {
-		p, err := b.lim.start(limit, b.cref, "populate", strconv.FormatInt(n, 10))
+		p, err := b.lim.start(limit, append([]string{b.cref}, crefArgs...)...)
 		if err != nil {
 			return 0, err
 		}
@@ -113,16 +105,13 @@ func (b *bench) mmapFill(ctx context.Context, r *Result) error {
 		return parseNs(line)
 	}
 	ours := func() (float64, error) {
-		sum, _, err := b.runScenario(ctx, "bench-mmap", fillYAML("bench-mmap", "mmap", "{dist: fixed, value: 1MiB}", n), limit, nil)
+		sum, _, err := b.runScenario(ctx, name, fillYAML(name, via, size, n), limit, nil)
 		if err != nil {
 			return 0, err
 		}
 		return phaseSeconds(sum, "fill")
 	}
-	ratio, cs, ms, err := sideBySide(b.cfg.Reps, c, ours, func(c, m float64) float64 { return c / m })
-	r.MmapFillVsPopulate = ratio
-	r.Detail.PopulateGBps, r.Detail.MmapFillGBps = float64(n)/cs/1e9, float64(n)/ms/1e9
-	return err
+	return sideBySide(b.cfg.Reps, c, ours, func(c, m float64) float64 { return c / m })
 }
 
 func cpuSeconds() float64 {
