@@ -3,6 +3,7 @@ package stress
 import (
 	"fmt"
 	"os"
+	"sync/atomic"
 
 	"github.com/memstorm/memstorm/cgroup"
 	"github.com/memstorm/memstorm/report"
@@ -65,7 +66,8 @@ func settingsFor(l Limit) cgroup.Settings {
 	return s
 }
 
-var groupSeq int
+// groupSeq numbers the child cgroups of this process.
+var groupSeq atomic.Int64
 
 // openGroup gives the run its memory cgroup as mode asks. In "auto" mode a
 // host where no child can be created (not root, a container without cgroup
@@ -88,8 +90,7 @@ func openGroup(mode string, l Limit) (g memoryGroup, note string, err error) {
 	}
 	if mode == CgroupAuto || mode == CgroupChild {
 		_, _ = host.CleanupStale()
-		groupSeq++
-		name := fmt.Sprintf("memstorm-%d-%d", os.Getpid(), groupSeq)
+		name := cgroup.ChildName(os.Getpid(), int(groupSeq.Add(1)))
 		child, cerr := host.NewChild(name, settingsFor(l))
 		if cerr == nil {
 			return child, "", nil
