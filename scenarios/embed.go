@@ -65,7 +65,28 @@ func Describe() []Info {
 	return out
 }
 
-// description returns the first line of the top-level description key.
+// firstSentence joins the description's lines and returns its first
+// sentence, at most maxSummary characters (cut at a word, with an ellipsis).
+func firstSentence(text string) string {
+	joined := strings.Join(strings.Fields(text), " ")
+	if i := strings.Index(joined, ". "); i >= 0 {
+		joined = joined[:i+1]
+	}
+	if len(joined) <= maxSummary {
+		return joined
+	}
+	cut := joined[:maxSummary]
+	if i := strings.LastIndexByte(cut, ' '); i > 0 {
+		cut = cut[:i]
+	}
+	return cut + "…"
+}
+
+// maxSummary is how long a one-line summary may be.
+const maxSummary = 100
+
+// description returns the summary of the top-level description key: its
+// first sentence.
 func description(data []byte) (string, error) {
 	f, err := parser.ParseBytes(data, 0)
 	if err != nil {
@@ -89,8 +110,7 @@ func description(data []byte) (string, error) {
 			default:
 				return "", fmt.Errorf("description is not a string")
 			}
-			first, _, _ := strings.Cut(strings.TrimSpace(text), "\n")
-			return first, nil
+			return firstSentence(text), nil
 		}
 	}
 	return "", nil

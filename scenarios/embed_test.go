@@ -53,9 +53,25 @@ func TestDescribe(t *testing.T) {
 	}
 	for _, info := range infos {
 		data, _ := Read(info.Name)
-		if !strings.Contains(string(data), "description: |\n  "+info.Description+"\n") &&
-			!strings.Contains(string(data), "description: "+info.Description+"\n") {
-			t.Errorf("%s: description %q is not the first line of the file's description", info.Name, info.Description)
+		// The summary is the start of the description, its lines joined.
+		words := strings.Join(strings.Fields(string(data)), " ")
+		if !strings.Contains(words, strings.TrimSuffix(info.Description, "…")) || len(info.Description) > maxSummary+len("…") {
+			t.Errorf("%s: summary %q is not the start of the file's description, within %d characters", info.Name, info.Description, maxSummary)
+		}
+	}
+}
+
+func TestFirstSentence(t *testing.T) {
+	cases := map[string]string{
+		"One. Two.":                    "One.",
+		"first line\n  goes on. Next.": "first line goes on.",
+		"no full stop":                 "no full stop",
+		"v2.1 is a version. Then":      "v2.1 is a version.",
+		strings.Repeat("word ", 30):    strings.TrimSpace(strings.Repeat("word ", 20)) + "…",
+	}
+	for in, want := range cases {
+		if got := firstSentence(in); got != want {
+			t.Errorf("firstSentence(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
@@ -66,7 +82,7 @@ func TestDescription(t *testing.T) {
 		ok        bool
 	}{
 		{"description: one line\nphases: []\n", "one line", true},
-		{"description: |\n  first\n  second\n", "first", true},
+		{"description: |\n  first\n  second\n", "first second", true},
 		{"name: x\n", "", true},
 		{"description: [a]\n", "", false},
 		{"description: {\n", "", false},

@@ -23,18 +23,9 @@ func cmdList(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 8, 2, ' ', 0)
 	for _, in := range scenarios.Describe() {
-		fmt.Fprintf(tw, "%s\t%s\n", in.Name, firstSentence(in.Description))
+		fmt.Fprintf(tw, "%s\t%s\n", in.Name, in.Description)
 	}
 	return exitOK, tw.Flush()
-}
-
-func firstSentence(s string) string {
-	for i := 0; i+1 < len(s); i++ {
-		if s[i] == '.' && (s[i+1] == ' ' || s[i+1] == '\n') {
-			return s[:i+1]
-		}
-	}
-	return s
 }
 
 func cmdValidate(args []string, stdout, stderr io.Writer) (int, error) {
