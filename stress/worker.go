@@ -8,11 +8,9 @@ import (
 	"os"
 	"runtime"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/memstorm/memstorm/alloc"
-	"github.com/memstorm/memstorm/procfs"
 )
 
 // workerEnv is the environment variable that turns a re-executed memstorm
@@ -137,54 +135,6 @@ func expectByte(r io.ByteReader, want byte) error {
 	}
 	return nil
 }
-
-// heapReporter refreshes the allocator's heap figures in the status page
-// every sample interval, so the supervisor's samples carry them.
-type heapReporter struct {
-	page *statusPage
-	a    alloc.Allocator
-	mu   sync.Mutex
-	done chan struct{}
-	wg   sync.WaitGroup
-}
-
-func startHeapReporter(page *statusPage, a alloc.Allocator, every time.Duration) *heapReporter {
-	r := &heapReporter{page: page, a: a, done: make(chan struct{})}
-	r.refresh()
-	r.wg.Add(1)
-	go func() {
-		defer r.wg.Done()
-		for {
-			// glibc's mallinfo2 walks every free chunk holding the arena
-			// lock that the allocating threads need: with a heap of 100k
-			// holes it takes milliseconds, and refreshing it every 10 ms
-			// slowed a free phase tenfold. Its duty cycle is therefore kept
-			// under heapBudget; phase ends refresh it anyway.
-			t0 := time.Now()
-			r.refresh()
-			wait := max(every, time.Duration(float64(time.Since(t0))/heapBudget))
-			select {
-			case <-r.done:
-				return
-			case <-time.After(wait):
-			}
-		}
-	}()
-	return r
-}
-
-// heapBudget is the share of time the heap reporter may hold the allocator.
-const heapBudget = 0.01
-
-func (r *heapReporter) refresh() alloc.HeapStats {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	h := alloc.Heap(r.a)
-	r.page.setHeap(h)
-	return h
-}
-
-func (r *heapReporter) stop() { close(r.done); r.wg.Wait() }
 
 // workerPool is the worker's threads, each a goroutine locked to its own OS
 // thread with its own allocation engine (so glibc gives each its own arena).
@@ -350,104 +300,6 @@ func (p *workerPool) allocate(a *Allocate) (stepResult, error) {
 		return err
 	})
 	return stepResult{notes: f.notes}, err
-}
-
-// fill is one allocate step shared by the threads that run it.
-type fill struct {
-	a        *Allocate
-	spec     alloc.FillSpec
-	n        int64 // threads splitting the byte and count targets
-	deadline time.Time
-	limitAt  int64 // cgroup usage that ends the step, -1 for none
-	limit    int64
-	usage    *os.File
-	stop     atomic.Bool // set by the thread that met ENOMEM, the limit or an error
-
-	mu    sync.Mutex
-	notes []message
-}
-
-func (f *fill) note(m message) {
-	f.mu.Lock()
-	f.notes = append(f.notes, m)
-	f.mu.Unlock()
-}
-
-// run fills on thread t, in batches of about a millisecond, until its share
-// of the target, the deadline, the limit share or ENOMEM.
-func (f *fill) run(t *thread, e *alloc.Engine, share int64) error {
-	a := f.a
-	buf := make([]byte, 32)
-	spec := f.spec
-	spec.MaxBytes = splitShare(int64(a.Until.Bytes), f.n, share)
-	spec.MaxCount = splitShare(a.Until.Count, f.n, share)
-	t.lastAlloc = 0
-	for !f.stop.Load() {
-		if (a.Until.Bytes > 0 && spec.MaxBytes <= 0) || (a.Until.Count > 0 && spec.MaxCount <= 0) {
-			return nil
-		}
-		if !f.deadline.IsZero() && !time.Now().Before(f.deadline) {
-			return nil
-		}
-		if f.limitAt >= 0 {
-			u, err := readUsage(f.usage, buf)
-			if err != nil {
-				return err
-			}
-			if u >= f.limitAt {
-				if !f.stop.Swap(true) {
-					f.note(message{Kind: msgLimit, Bytes: u, Detail: fmt.Sprintf("cgroup usage %d >= %v of limit %d", u, a.Until.Limit, f.limit)})
-				}
-				return nil
-			}
-		}
-		r, err := e.Fill(spec, time.Millisecond)
-		if err != nil {
-			return err
-		}
-		t.lastAlloc += r.Count
-		if a.Until.Bytes > 0 {
-			spec.MaxBytes -= r.Bytes
-		}
-		if a.Until.Count > 0 {
-			spec.MaxCount -= r.Count
-		}
-		switch r.Status {
-		case alloc.FillDone:
-			return nil
-		case alloc.FillENOMEM:
-			if !f.stop.Swap(true) {
-				f.note(message{Kind: msgENOMEM, Bytes: r.FailedSize,
-					Detail: fmt.Sprintf("%s of %d bytes failed: %v", a.Via, r.FailedSize, r.Errno)})
-			}
-			return nil
-		}
-	}
-	return nil
-}
-
-// trim runs the allocator's own release and says what it returned: the
-// drop of the worker's anonymous RSS (what the kernel got back) and of the
-// allocator's heap held (glibc's malloc_trim returns pages inside free
-// chunks with madvise, which shrinks RSS but not the heap it reports).
-func trim(a alloc.Allocator) (stepResult, error) {
-	self := procfs.DefaultFS.Self()
-	before, errB := self.Status()
-	hb := alloc.Heap(a)
-	if err := alloc.Trim(a); err != nil {
-		return stepResult{}, fmt.Errorf("trim with %s: %w", a.Name, err)
-	}
-	after, errA := self.Status()
-	ha := alloc.Heap(a)
-	m := message{Kind: msgTrim}
-	if errB == nil && errA == nil {
-		m.Bytes = before.RssAnon - after.RssAnon
-		m.Detail = fmt.Sprintf("%s's release returned %s of anonymous RSS", a.Name, FormatBytes(m.Bytes))
-	}
-	if hb.Held >= 0 && ha.Held >= 0 {
-		m.Detail += fmt.Sprintf("; heap held %s to %s", FormatBytes(hb.Held), FormatBytes(ha.Held))
-	}
-	return stepResult{notes: []message{m}}, nil
 }
 
 // splitShare gives thread i of n its part of total.
