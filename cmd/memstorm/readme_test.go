@@ -33,6 +33,7 @@ func TestREADMEExamples(t *testing.T) {
 			continue
 		}
 		line, _, _ = strings.Cut(line, " && ")
+		line, _, _ = strings.Cut(line, " #") // a shell comment
 		args := strings.Fields(line)[1:]
 		if args[0] == "run" {
 			for i, a := range args {
