@@ -184,6 +184,15 @@ func (r *Run) outcomeSentence() string {
 	case OutcomeCompleted:
 		return fmt.Sprintf("Every phase ran; the run took %s.", ta.Format(s.DurationS))
 	case OutcomeOOMKilled:
+		kills := 0
+		for _, e := range r.Events {
+			if e.Kind == EventOOMKill {
+				kills++
+			}
+		}
+		if kills > 1 {
+			return fmt.Sprintf("The kernel's OOM killer killed %d worker processes, the first%s%s.", kills, at(EventOOMKill), limit)
+		}
 		return fmt.Sprintf("The kernel's OOM killer killed the worker%s%s.", at(EventOOMKill), limit)
 	case OutcomeENOMEM:
 		return fmt.Sprintf("An allocation failed with ENOMEM%s%s; the remaining phases ran.", at(EventENOMEM), limit)
