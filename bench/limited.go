@@ -36,7 +36,6 @@ type limitedProc struct {
 	group  *cgroup.Group
 	stdin  io.WriteCloser
 	stdout *bufio.Reader
-	waited bool
 }
 
 // start starts argv inside a new child cgroup limited to max bytes. The
@@ -103,31 +102,18 @@ func (p *limitedProc) usage(buf []byte) (int64, error) {
 	return v, nil
 }
 
-// wait waits for the program to exit by itself.
-func (p *limitedProc) wait() error {
-	p.stdin.Close()
-	p.waited = true
-	if err := p.cmd.Wait(); err != nil {
-		return fmt.Errorf("%v: %w", p.cmd.Args, err)
-	}
-	return nil
-}
-
 // stop kills what is left in the group (by PID, from its cgroup.procs), reaps
 // the program and removes the group.
 func (p *limitedProc) stop() error {
 	p.stdin.Close()
 	err := p.group.Delete()
-	if !p.waited {
-		p.waited = true
-		done := make(chan struct{})
-		go func() { _ = p.cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = p.cmd.Process.Kill()
-			<-done
-		}
+	done := make(chan struct{})
+	go func() { _ = p.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-done
 	}
 	return err
 }

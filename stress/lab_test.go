@@ -2,7 +2,6 @@ package stress
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 
@@ -180,27 +179,6 @@ phases:
 			if p := phase(t, s, "consume"); p.LiveBytes != 0 {
 				t.Errorf("live after the cross-thread free = %d, want 0", p.LiveBytes)
 			}
-		})
-	}
-}
-
-func TestLabMeasure(t *testing.T) {
-	name := os.Getenv("LAB")
-	if name == "" {
-		t.Skip("set LAB=scenario (a built-in, or a .yaml file run at full size) to measure")
-	}
-	for _, a := range labAllocators {
-		t.Run(a, func(t *testing.T) {
-			if !strings.HasSuffix(name, ".yaml") {
-				runLab(t, name, 0.25, a, nil)
-				return
-			}
-			requireAllocator(t, a)
-			sc, err := Load(name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			logExpectations(t, runScenario(t, sc, Options{Allocator: a}))
 		})
 	}
 }

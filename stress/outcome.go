@@ -15,7 +15,6 @@ import (
 type exitFacts struct {
 	Interrupted string             // why memstorm was interrupted, "" if not
 	Status      syscall.WaitStatus // the worker's wait status
-	Started     bool               // the worker ran (false: it could not be started)
 	Done        bool               // the worker said every step ran
 	OOMKills    int64              // memcg OOM kills counted in the run's cgroup during the run (-1 unknown)
 	ENOMEM      bool
@@ -103,7 +102,7 @@ func (s *supervisor) decide(interrupted string) {
 	var verdicts []verdict
 	var statuses []string
 	for _, p := range s.procs {
-		f := exitFacts{Interrupted: interrupted, Started: p.cmd.ProcessState != nil, Done: p.done,
+		f := exitFacts{Interrupted: interrupted, Done: p.done,
 			ENOMEM: s.enomem, AtLimit: s.atLimit, WorkerErr: p.err, OOMKills: oomKills,
 			StderrTail: p.stderr.Tail()}
 		if s.harnessErr != "" && f.WorkerErr == "" {

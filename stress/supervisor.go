@@ -198,7 +198,7 @@ func (s *supervisor) supervise(ctx context.Context) error {
 		s.abort()
 		return err
 	}
-	if err := smp.th.Start(); err != nil {
+	if err := smp.start(); err != nil {
 		smp.closeFiles()
 		s.abort()
 		return err

@@ -21,6 +21,9 @@ func cmdList(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return exitUsage, err
 	}
+	if len(args) > 0 {
+		return exitUsage, usagef("%s takes no arguments, got %q", "list", args)
+	}
 	tw := tabwriter.NewWriter(stdout, 0, 8, 2, ' ', 0)
 	for _, in := range scenarios.Describe() {
 		fmt.Fprintf(tw, "%s\t%s\n", in.Name, in.Description)
@@ -103,6 +106,9 @@ func cmdSysinfo(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return exitUsage, err
 	}
+	if len(args) > 0 {
+		return exitUsage, usagef("%s takes no arguments, got %q", "sysinfo", args)
+	}
 	m, err := machine.Describe(procfs.DefaultFS, "/sys")
 	if err != nil {
 		return exitHarness, err
@@ -130,6 +136,9 @@ func cmdCleanup(args []string, stdout, stderr io.Writer) (int, error) {
 	args, err := parseFlags(fs, args)
 	if err != nil {
 		return exitUsage, err
+	}
+	if len(args) > 0 {
+		return exitUsage, usagef("%s takes no arguments, got %q", "cleanup", args)
 	}
 	host, err := cgroup.Detect(cgroup.DefaultRoots())
 	if err != nil {

@@ -35,6 +35,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	quiet := fs.Bool("quiet", false, "print only the final summary")
 	junit := fs.String("junit", "", "write the expectations as JUnit XML to this file")
 	align := fs.String("align", "", "with several runs: align the comparison at the start of this phase (default: at the start)")
+	scale := fs.Float64("scale", 1, "multiply every byte target and limit of the scenarios by this factor (object sizes, counts and durations stay): try a big scenario small first")
 	dryRun := fs.Bool("dry-run", false, "check the scenarios, flags and output directory, print what would run, run nothing")
 	args, err := parseFlags(fs, args)
 	if err != nil {
@@ -59,11 +60,17 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	lim.OOMGroup = *oomGroup
 
+	if !(*scale > 0) {
+		return exitUsage, usagef("--scale %v: want a positive factor", *scale)
+	}
 	var plan []plannedRun
 	for _, arg := range args {
 		sc, err := stress.Load(arg)
 		if err != nil {
 			return exitUsage, err
+		}
+		if *scale != 1 {
+			sc.Scale(*scale)
 		}
 		allocs, err := allocatorsFor(*allocator, sc)
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/memstorm/memstorm/report"
 	"github.com/memstorm/memstorm/scenarios"
 	"github.com/memstorm/memstorm/stress"
 )
@@ -81,6 +82,8 @@ func TestBadInputExits2(t *testing.T) {
 		{"unknown flag", []string{"run", "--frobnicate", ok}, "frobnicate"},
 		{"unknown command", []string{"explode"}, "unknown command"},
 		{"validate bad", []string{"validate", negative}, "negative.yaml:4:"},
+		{"list with an argument", []string{"list", "extra"}, "takes no arguments"},
+		{"zero scale", []string{"run", "--scale", "0", ok}, "--scale"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -189,5 +192,24 @@ func TestValidateBuiltins(t *testing.T) {
 		if code != exitOK || !strings.Contains(out, "ok") {
 			t.Errorf("validate %s: exit %d %s %s", n, code, out, stderr)
 		}
+	}
+}
+
+// TestScaleShrinksTargets: --scale multiplies a built-in's byte target, so
+// every-other (256 MiB) at 0.03 peaks near 7.7 MiB live.
+func TestScaleShrinksTargets(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "run")
+	if code, stdout, stderr := memstorm(t, "run", "--quiet", "--scale", "0.03", "--out", out, "every-other"); code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	s, err := report.ReadSummary(filepath.Join(out, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	scale := 0.03
+	want := int64(float64(256<<20) * scale)
+	// The fill stops at the first object past the target: at most 4 KiB over.
+	if s.PeakLiveBytes < want || s.PeakLiveBytes > want+4096 {
+		t.Errorf("peak live %d, want %d to %d", s.PeakLiveBytes, want, want+4096)
 	}
 }
