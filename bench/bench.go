@@ -13,7 +13,7 @@ import (
 	"github.com/memstorm/memstorm/alloc/cref"
 	"github.com/memstorm/memstorm/machine"
 	"github.com/memstorm/memstorm/procfs"
-	"github.com/memstorm/memstorm/report"
+	"github.com/memstorm/memstorm/rundir"
 )
 
 // Config says how large and how often to measure.
@@ -45,7 +45,7 @@ type Result struct {
 	ReportSeconds1M        float64        `json:"report_seconds_1m_samples"`
 	VsStressNG             float64        `json:"vs_stress_ng"` // -1 when stress-ng is not installed
 	Detail                 Detail         `json:"detail"`
-	Machine                report.Machine `json:"machine"`
+	Machine                rundir.Machine `json:"machine"`
 }
 
 // Detail holds the absolute figures behind the ratios.

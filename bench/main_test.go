@@ -5,19 +5,20 @@ import (
 	"runtime"
 	"testing"
 
-	"github.com/memstorm/memstorm/stress"
+	"github.com/memstorm/memstorm/wire"
+	"github.com/memstorm/memstorm/worker"
 )
 
 // Runs re-execute this test binary as the worker.
 func init() {
-	if stress.IsWorker() {
+	if wire.IsWorker() {
 		runtime.LockOSThread()
 	}
 }
 
 func TestMain(m *testing.M) {
-	if stress.IsWorker() {
-		os.Exit(stress.WorkerMain())
+	if wire.IsWorker() {
+		os.Exit(worker.Main())
 	}
 	os.Exit(m.Run())
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/memstorm/memstorm/report"
+	"github.com/memstorm/memstorm/rundir"
 )
 
 // reportSpeed renders the report of a synthetic run of one million samples
@@ -37,18 +38,18 @@ func (b *bench) reportSpeed(_ context.Context, r *Result) error {
 func writeSyntheticRun(dir string, n int) error {
 	const dt = 0.001
 	phases := []string{"fill", "free-half", "refill", "free-all"}
-	sum := report.Summary{Scenario: "bench-synthetic", Outcome: report.OutcomeCompleted, Passed: true,
+	sum := rundir.Summary{Scenario: "bench-synthetic", Outcome: rundir.OutcomeCompleted, Passed: true,
 		Started: time.Now().UTC().Format(time.RFC3339), SampleEveryS: dt, Samples: n, DurationS: float64(n) * dt}
 	for i, p := range phases {
-		sum.Phases = append(sum.Phases, report.PhaseSummary{Name: p,
+		sum.Phases = append(sum.Phases, rundir.PhaseSummary{Name: p,
 			StartS: float64(i*n/len(phases)) * dt, EndS: float64((i+1)*n/len(phases)) * dt})
 	}
-	f, err := os.Create(filepath.Join(dir, report.SamplesFile))
+	f, err := os.Create(filepath.Join(dir, rundir.SamplesFile))
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	w, err := report.NewSampleWriter(f)
+	w, err := rundir.NewSampleWriter(f)
 	if err != nil {
 		return err
 	}
@@ -61,7 +62,7 @@ func writeSyntheticRun(dir string, n int) error {
 			alloc += 4096
 			freed += 2048
 		}
-		s := report.AbsentSample(float64(i) * dt)
+		s := rundir.AbsentSample(float64(i) * dt)
 		s.Phase = phases[ph]
 		s.RSS, s.Anon, s.File, s.Shmem, s.Swap = live+live/8, live+live/16, 8<<20, 0, 0
 		s.AnonHuge, s.LazyFree, s.MinFlt, s.MajFlt = 0, 0, int64(i)*16, 0
@@ -75,8 +76,8 @@ func writeSyntheticRun(dir string, n int) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, report.EventsFile), nil, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, rundir.EventsFile), nil, 0o644); err != nil {
 		return err
 	}
-	return report.WriteSummary(filepath.Join(dir, report.SummaryFile), &sum)
+	return rundir.WriteSummary(filepath.Join(dir, rundir.SummaryFile), &sum)
 }

@@ -9,7 +9,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/memstorm/memstorm/report"
+	"github.com/memstorm/memstorm/rundir"
+	"github.com/memstorm/memstorm/scenarios"
 	"github.com/memstorm/memstorm/stress"
 )
 
@@ -17,15 +18,15 @@ const gib = int64(1) << 30
 
 // runScenario runs a scenario given as YAML inside a child cgroup limited to
 // limit bytes, in a fresh run directory that is removed afterwards.
-func (b *bench) runScenario(ctx context.Context, name, yaml string, limit int64, progress func(stress.Progress)) (*report.Summary, []report.Sample, error) {
-	sc, err := stress.Parse(name+".yaml", []byte(yaml))
+func (b *bench) runScenario(ctx context.Context, name, yaml string, limit int64, progress func(stress.Progress)) (*rundir.Summary, []rundir.Sample, error) {
+	sc, err := scenarios.Parse(name+".yaml", []byte(yaml))
 	if err != nil {
 		return nil, nil, fmt.Errorf("parsing the bench scenario %s: %w", name, err)
 	}
 	b.seqRun++
 	dir := filepath.Join(b.cfg.Dir, fmt.Sprintf("run-%s-%d", name, b.seqRun))
 	defer os.RemoveAll(dir)
-	opt := stress.Options{Dir: dir, Cgroup: stress.CgroupChild, Limit: &stress.Limit{Max: stress.Size(limit)}, Progress: progress}
+	opt := stress.Options{Dir: dir, Cgroup: stress.CgroupChild, Limit: &scenarios.Limit{Max: scenarios.Size(limit)}, Progress: progress}
 	if err := stress.Check(sc, opt); err != nil {
 		return nil, nil, err
 	}
@@ -33,16 +34,16 @@ func (b *bench) runScenario(ctx context.Context, name, yaml string, limit int64,
 	if err != nil {
 		return nil, nil, err
 	}
-	f, err := os.Open(filepath.Join(dir, report.SamplesFile))
+	f, err := os.Open(filepath.Join(dir, rundir.SamplesFile))
 	if err != nil {
 		return nil, nil, err
 	}
 	defer f.Close()
-	smps, err := report.ReadSamples(f)
+	smps, err := rundir.ReadSamples(f)
 	return sum, smps, err
 }
 
-func phaseSeconds(sum *report.Summary, name string) (float64, error) {
+func phaseSeconds(sum *rundir.Summary, name string) (float64, error) {
 	for _, p := range sum.Phases {
 		if p.Name == name && p.EndS > p.StartS {
 			return p.EndS - p.StartS, nil

@@ -2,8 +2,7 @@ package machine
 
 import (
 	"github.com/klauspost/cpuid/v2"
-
-	"github.com/memstorm/memstorm/report"
+	"github.com/memstorm/memstorm/rundir"
 )
 
 // memoryFeatures are the CPU features that change how fast memory is
@@ -20,9 +19,9 @@ var memoryFeatures = []cpuid.FeatureID{
 
 // describeCPU fills the CPU fields from cpuid. Cache sizes cpuid cannot
 // detect are reported as 0.
-func describeCPU() report.Machine {
+func describeCPU() rundir.Machine {
 	c := cpuid.CPU
-	return report.Machine{
+	return rundir.Machine{
 		CPUBrand:      c.BrandName,
 		PhysicalCores: c.PhysicalCores,
 		LogicalCores:  c.LogicalCores,

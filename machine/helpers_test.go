@@ -5,11 +5,10 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/memstorm/memstorm/report"
+	"github.com/memstorm/memstorm/rundir"
 )
 
-func cmpMachine(want, got report.Machine) string { return cmp.Diff(want, got) }
+func cmpMachine(want, got rundir.Machine) string { return cmp.Diff(want, got) }
 
 // readCase reads a fixture below testdata/.
 func readCase(t *testing.T, path string) string {

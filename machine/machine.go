@@ -9,43 +9,43 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/memstorm/memstorm/procfs"
-	"github.com/memstorm/memstorm/report"
+	"github.com/memstorm/memstorm/rundir"
 )
 
 // DefaultSysRoot is where sysfs is mounted on a normal host.
 const DefaultSysRoot = "/sys"
 
-// Describe fills a report.Machine for the host whose proc filesystem is fs
+// Describe fills a rundir.Machine for the host whose proc filesystem is fs
 // and whose sysfs is mounted at sysRoot ("/sys" in production). CPU fields
 // come from cpuid on the running CPU and PageSize from the running kernel;
 // the rest is read from the files, and a file that cannot be read is an
 // error rather than a zero.
-func Describe(fs procfs.FS, sysRoot string) (report.Machine, error) {
+func Describe(fs procfs.FS, sysRoot string) (rundir.Machine, error) {
 	m := describeCPU()
 	m.PageSize = unix.Getpagesize()
 
 	rel, err := readTrimmed(fs.Path("sys", "kernel", "osrelease"))
 	if err != nil {
-		return report.Machine{}, err
+		return rundir.Machine{}, err
 	}
 	m.Kernel = rel
 
 	mi, err := fs.Meminfo()
 	if err != nil {
-		return report.Machine{}, err
+		return rundir.Machine{}, err
 	}
 	m.MemTotalBytes = mi.MemTotal
 
 	thpPath := filepath.Join(sysRoot, "kernel", "mm", "transparent_hugepage", "enabled")
 	if m.THP, err = readParsed(thpPath, parseTHP); err != nil {
-		return report.Machine{}, err
+		return rundir.Machine{}, err
 	}
 	ocPath := fs.Path("sys", "vm", "overcommit_memory")
 	if m.Overcommit, err = readParsed(ocPath, parseOvercommit); err != nil {
-		return report.Machine{}, err
+		return rundir.Machine{}, err
 	}
 	if m.CgroupVersion, err = describeCgroup(fs, sysRoot); err != nil {
-		return report.Machine{}, err
+		return rundir.Machine{}, err
 	}
 	return m, nil
 }

@@ -8,7 +8,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/memstorm/memstorm/procfs"
-	"github.com/memstorm/memstorm/report"
+	"github.com/memstorm/memstorm/rundir"
 )
 
 // Describe on the captured trees of both hosts: every field read from files
@@ -16,10 +16,10 @@ import (
 func TestDescribeFixtures(t *testing.T) {
 	for _, tc := range []struct {
 		host string
-		want report.Machine // file-derived fields only
+		want rundir.Machine // file-derived fields only
 	}{
-		{"v1-hybrid", report.Machine{Kernel: "6.18.44-fc-v782", MemTotalBytes: 24683620 * 1024, THP: "madvise", Overcommit: 0, CgroupVersion: 1}},
-		{"v2", report.Machine{Kernel: "6.18.44-fc-v657-gpu", MemTotalBytes: 131981020 * 1024, THP: "madvise", Overcommit: 1, CgroupVersion: 2}},
+		{"v1-hybrid", rundir.Machine{Kernel: "6.18.44-fc-v782", MemTotalBytes: 24683620 * 1024, THP: "madvise", Overcommit: 0, CgroupVersion: 1}},
+		{"v2", rundir.Machine{Kernel: "6.18.44-fc-v657-gpu", MemTotalBytes: 131981020 * 1024, THP: "madvise", Overcommit: 1, CgroupVersion: 2}},
 	} {
 		t.Run(tc.host, func(t *testing.T) {
 			root := "testdata/" + tc.host
@@ -27,7 +27,7 @@ func TestDescribeFixtures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			fromFiles := report.Machine{Kernel: got.Kernel, MemTotalBytes: got.MemTotalBytes, THP: got.THP,
+			fromFiles := rundir.Machine{Kernel: got.Kernel, MemTotalBytes: got.MemTotalBytes, THP: got.THP,
 				Overcommit: got.Overcommit, CgroupVersion: got.CgroupVersion}
 			if diff := cmpMachine(tc.want, fromFiles); diff != "" {
 				t.Errorf("Describe mismatch (-want +got):\n%s", diff)

@@ -4,6 +4,7 @@ import (
 	"image/color"
 	"math"
 
+	"github.com/memstorm/memstorm/rundir"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -16,7 +17,7 @@ import (
 // by two lines. Like envLine it works on a per-column envelope: in each
 // column the band spans the lowest lower value to the highest upper one.
 type gapBand struct {
-	samples      []Sample
+	samples      []rundir.Sample
 	upper, lower Metric
 	fill         color.Color
 }

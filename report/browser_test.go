@@ -12,6 +12,8 @@ import (
 
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/memstorm/memstorm/rundir"
+	"github.com/memstorm/memstorm/rundir/rundirtest"
 )
 
 const chromiumPath = "/usr/bin/chromium"
@@ -27,7 +29,7 @@ func TestReportInChromium(t *testing.T) {
 		t.Skipf("no %s (apt-get install chromium): %v", chromiumPath, err)
 	}
 	dir := t.TempDir()
-	writeSyntheticRun(t, dir, 20000, 600)
+	rundirtest.WriteSynthetic(t, dir, 20000, 600)
 	if err := Render(dir); err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +64,7 @@ func TestReportInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := chromedp.Do(ctx,
-		chromedp.Navigate("file://"+filepath.Join(dir, ReportFile)),
+		chromedp.Navigate("file://"+filepath.Join(dir, rundir.ReportFile)),
 		chromedp.WaitVisible(chromedp.CSS("#fig-activity svg")),
 	); err != nil {
 		t.Fatal(err)

@@ -9,8 +9,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"strings"
 
+	"github.com/memstorm/memstorm/rundir"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -34,14 +34,14 @@ type Comparison struct {
 
 // ComparedRun is one run of a Comparison.
 type ComparedRun struct {
-	Label         string     `json:"label"`
-	Dir           string     `json:"dir"`
-	Outcome       Outcome    `json:"outcome"`
-	PeakRSSBytes  int64      `json:"peak_rss_bytes"`
-	PeakRSSRatio  *float64   `json:"peak_rss_ratio"`
-	PhaseRSS      []PhaseRSS `json:"phase_rss"`
-	LastFrag      *float64   `json:"last_frag"` // RSS / live at the last phase end
-	LastFragRatio *float64   `json:"last_frag_ratio"`
+	Label         string         `json:"label"`
+	Dir           string         `json:"dir"`
+	Outcome       rundir.Outcome `json:"outcome"`
+	PeakRSSBytes  int64          `json:"peak_rss_bytes"`
+	PeakRSSRatio  *float64       `json:"peak_rss_ratio"`
+	PhaseRSS      []PhaseRSS     `json:"phase_rss"`
+	LastFrag      *float64       `json:"last_frag"` // RSS / live at the last phase end
+	LastFragRatio *float64       `json:"last_frag_ratio"`
 }
 
 // PhaseRSS is a run's RSS at the end of one phase (-1: the run has no
@@ -69,7 +69,7 @@ func Compare(outDir string, runDirs []string, align string) error {
 	}
 	runs := make([]*Run, len(runDirs))
 	for i, d := range runDirs {
-		r, err := LoadRun(d)
+		r, err := loadRun(d)
 		if err != nil {
 			return fmt.Errorf("compare: %w", err)
 		}
@@ -101,7 +101,7 @@ func Compare(outDir string, runDirs []string, align string) error {
 		if err := cmp.Matrix.WriteMarkdown(&md); err != nil {
 			return fmt.Errorf("compare: %w", err)
 		}
-		if err := writeFileAtomic(filepath.Join(outDir, MatrixFile), md.Bytes()); err != nil {
+		if err := rundir.WriteFileAtomic(filepath.Join(outDir, MatrixFile), md.Bytes()); err != nil {
 			return err
 		}
 	}
@@ -113,7 +113,7 @@ func Compare(outDir string, runDirs []string, align string) error {
 	if err != nil {
 		return fmt.Errorf("compare: encoding compare.json: %w", err)
 	}
-	if err := writeFileAtomic(filepath.Join(outDir, "compare.json"), append(js, '\n')); err != nil {
+	if err := rundir.WriteFileAtomic(filepath.Join(outDir, "compare.json"), append(js, '\n')); err != nil {
 		return err
 	}
 	page := struct {
@@ -127,7 +127,7 @@ func Compare(outDir string, runDirs []string, align string) error {
 	if err := compareTmpl.Execute(&buf, page); err != nil {
 		return fmt.Errorf("compare: rendering compare.html: %w", err)
 	}
-	return writeFileAtomic(filepath.Join(outDir, "compare.html"), buf.Bytes())
+	return rundir.WriteFileAtomic(filepath.Join(outDir, "compare.html"), buf.Bytes())
 }
 
 // compareLabels names runs "<scenario> / <allocator>", adding the
@@ -151,7 +151,7 @@ func compareLabels(runs []*Run) []string {
 // repetition, "name#1") started.
 func phaseStart(r *Run, name string) (float64, bool) {
 	for _, p := range r.Phases() {
-		if p.Name == name || strings.HasPrefix(p.Name, name+"#") {
+		if rundir.IsRunOf(p.Name, name) {
 			return p.Start, true
 		}
 	}
@@ -259,7 +259,7 @@ func compareTable(runs []*Run, labels []string, align string) *Comparison {
 		}
 		cr := ComparedRun{Label: labels[i], Dir: r.Dir, Outcome: r.Summary.Outcome, PeakRSSBytes: peak}
 		ends := r.PhaseEnds()
-		byName := map[string]PhaseSummary{}
+		byName := map[string]rundir.PhaseSummary{}
 		for _, p := range ends {
 			byName[p.Name] = p
 		}

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/memstorm/memstorm/rundir/rundirtest"
 )
 
 func TestCompare(t *testing.T) {
@@ -14,8 +16,8 @@ func TestCompare(t *testing.T) {
 	for _, d := range []string{a, b} {
 		os.MkdirAll(d, 0o755)
 	}
-	writeSyntheticRun(t, a, 1000, 30)
-	writeSyntheticRun(t, b, 1500, 60) // same scenario and allocator: twice as slow
+	rundirtest.WriteSynthetic(t, a, 1000, 30)
+	rundirtest.WriteSynthetic(t, b, 1500, 60) // same scenario and allocator: twice as slow
 	out := filepath.Join(root, "cmp")
 	if err := Compare(out, []string{a, b}, "punch-holes"); err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/memstorm/memstorm/rundir"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
@@ -156,14 +157,14 @@ func (f *Figure) save(dir string) ([]byte, error) {
 	if err := f.WriteSVG(&svg); err != nil {
 		return nil, err
 	}
-	if err := writeFileAtomic(filepath.Join(dir, f.Name+".svg"), svg.Bytes()); err != nil {
+	if err := rundir.WriteFileAtomic(filepath.Join(dir, f.Name+".svg"), svg.Bytes()); err != nil {
 		return nil, err
 	}
 	var png bytes.Buffer
 	if err := f.WritePNG(&png); err != nil {
 		return nil, err
 	}
-	if err := writeFileAtomic(filepath.Join(dir, f.Name+".png"), png.Bytes()); err != nil {
+	if err := rundir.WriteFileAtomic(filepath.Join(dir, f.Name+".png"), png.Bytes()); err != nil {
 		return nil, err
 	}
 	return svg.Bytes(), nil

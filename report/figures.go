@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"math"
 
+	"github.com/memstorm/memstorm/units"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -111,7 +112,7 @@ func (r *Run) MemoryFigure() *Figure {
 			if lim.v <= 0 {
 				continue
 			}
-			label := "cgroup " + lim.name + " " + FormatBytes(lim.v)
+			label := "cgroup " + lim.name + " " + units.FormatBytes(lim.v)
 			if float64(lim.v) > 2*ymax && ymax > 0 {
 				// Far above the data: drawing it would flatten every curve.
 				f.Legend = append(f.Legend, LegendItem{Label: label + " (off scale)", Thumb: hLine{style: lim.style}})

@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/memstorm/memstorm/rundir"
+	"github.com/memstorm/memstorm/rundir/rundirtest"
+	"github.com/memstorm/memstorm/units"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/recorder"
@@ -16,8 +19,8 @@ import (
 func loadSynthetic(t testing.TB, n int, dur float64) *Run {
 	t.Helper()
 	dir := t.TempDir()
-	writeSyntheticRun(t, dir, n, dur)
-	r, err := LoadRun(dir)
+	rundirtest.WriteSynthetic(t, dir, n, dur)
+	r, err := loadRun(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,8 +68,8 @@ func TestMemoryFigureStructure(t *testing.T) {
 		maxRSS = max(maxRSS, float64(s.RSS), float64(s.CgroupUsage))
 		peak = max(peak, s.RSS)
 	}
-	if _, ok := texts["peak RSS "+FormatBytes(peak)]; !ok {
-		t.Errorf("no peak label %q", "peak RSS "+FormatBytes(peak))
+	if _, ok := texts["peak RSS "+units.FormatBytes(peak)]; !ok {
+		t.Errorf("no peak label %q", "peak RSS "+units.FormatBytes(peak))
 	}
 	if p.Y.Min > 0 || p.Y.Max < maxRSS || p.Y.Max < 320<<20 || p.X.Min > 0 || p.X.Max < r.Samples[len(r.Samples)-1].T {
 		t.Errorf("axes x [%g, %g] y [%g, %g] do not cover the data (max %g, limit %d)", p.X.Min, p.X.Max, p.Y.Min, p.Y.Max, maxRSS, 320<<20)
@@ -86,7 +89,7 @@ func TestMemoryFigureStructure(t *testing.T) {
 			t.Errorf("phase label %q at %v, want near x=%v", ph.Name, pts, want)
 		}
 	}
-	// Event markers: a vertical stroke in the event's colour at its time.
+	// rundir.Event markers: a vertical stroke in the event's colour at its time.
 	for _, e := range r.Events {
 		col, ok := eventKinds[e.Kind]
 		if !ok {
@@ -170,7 +173,7 @@ func TestFiguresShortAndLongRuns(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := loadSynthetic(t, tc.n, tc.dur)
 			// A 10 ms phase between two long ones.
-			r.Summary.Phases = append(r.Summary.Phases, PhaseSummary{Name: "blip", StartS: 0.7 * tc.dur, EndS: 0.7*tc.dur + 0.01})
+			r.Summary.Phases = append(r.Summary.Phases, rundir.PhaseSummary{Name: "blip", StartS: 0.7 * tc.dur, EndS: 0.7*tc.dur + 0.01})
 			f := r.MemoryFigure()
 			texts, strokes := record(f)
 			if _, ok := texts[tc.unit]; !ok {

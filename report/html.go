@@ -10,6 +10,9 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+
+	"github.com/memstorm/memstorm/rundir"
+	"github.com/memstorm/memstorm/units"
 )
 
 //go:embed report.html.tmpl
@@ -20,7 +23,7 @@ var reportCSS string
 
 // funcs are the helpers both page templates use.
 var funcs = template.FuncMap{
-	"bytes":   FormatBytes,
+	"bytes":   units.FormatBytes,
 	"ratio":   FormatRatio,
 	"frag":    func(rss, live int64) string { return FormatRatio(Frag(rss, live)) },
 	"seconds": formatSeconds,
@@ -67,12 +70,12 @@ var (
 // reportPage is what report.html.tmpl is executed with.
 type reportPage struct {
 	Run     *Run
-	S       *Summary
+	S       *rundir.Summary
 	Story   string
 	Banner  string // CSS class of the outcome banner
 	Figures []namedSVG
 	Phases  []phaseRow
-	Events  []Event // the events worth a row: all but phase start and end
+	Events  []rundir.Event // the events worth a row: all but phase start and end
 	PeakRSS int64
 	Env     []kv
 	Mallopt []kv
@@ -80,7 +83,7 @@ type reportPage struct {
 
 // phaseRow is one row of the phase table.
 type phaseRow struct {
-	PhaseSummary
+	rundir.PhaseSummary
 	Unfinished bool
 }
 
@@ -92,19 +95,19 @@ type namedSVG struct {
 type kv struct{ K, V string }
 
 // bannerClass maps an outcome (and failed expectations) to the banner colour.
-func bannerClass(s *Summary) string {
+func bannerClass(s *rundir.Summary) string {
 	switch s.Outcome {
-	case OutcomeCompleted:
+	case rundir.OutcomeCompleted:
 		if !s.Passed {
 			return "warn"
 		}
 		return "ok"
-	case OutcomeStoppedAtLimit:
+	case rundir.OutcomeStoppedAtLimit:
 		if !s.Passed {
 			return "warn"
 		}
 		return "info"
-	case OutcomeENOMEM, OutcomeInterrupted:
+	case rundir.OutcomeENOMEM, rundir.OutcomeInterrupted:
 		return "warn"
 	}
 	return "bad"
@@ -113,7 +116,7 @@ func bannerClass(s *Summary) string {
 // Render (re)writes the figures (PNG and SVG) and report.html of the run in
 // dir from its files. It is `memstorm report DIR`.
 func Render(dir string) error {
-	r, err := LoadRun(dir)
+	r, err := loadRun(dir)
 	if err != nil {
 		return err
 	}
@@ -133,7 +136,7 @@ func (r *Run) Render() error {
 		page.Phases = append(page.Phases, phaseRow{PhaseSummary: p, Unfinished: i < len(spans) && spans[i].Unfinished})
 	}
 	for _, e := range r.Events {
-		if e.Kind != EventPhaseStart && e.Kind != EventPhaseEnd {
+		if e.Kind != rundir.EventPhaseStart && e.Kind != rundir.EventPhaseEnd {
 			page.Events = append(page.Events, e)
 		}
 	}
@@ -155,5 +158,5 @@ func (r *Run) Render() error {
 	if err := reportTmpl.Execute(&buf, page); err != nil {
 		return fmt.Errorf("rendering report of %s: %w", r.Dir, err)
 	}
-	return writeFileAtomic(filepath.Join(r.Dir, ReportFile), buf.Bytes())
+	return rundir.WriteFileAtomic(filepath.Join(r.Dir, rundir.ReportFile), buf.Bytes())
 }

@@ -6,15 +6,18 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/memstorm/memstorm/rundir"
+	"github.com/memstorm/memstorm/rundir/rundirtest"
 )
 
 func TestRenderReport(t *testing.T) {
 	dir := t.TempDir()
-	writeSyntheticRun(t, dir, 3000, 30)
+	rundirtest.WriteSynthetic(t, dir, 3000, 30)
 	if err := Render(dir); err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile(filepath.Join(dir, ReportFile))
+	b, err := os.ReadFile(filepath.Join(dir, rundir.ReportFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,13 +59,13 @@ func TestRenderReport(t *testing.T) {
 func TestStoryOutcomes(t *testing.T) {
 	r := loadSynthetic(t, 500, 30)
 	for _, tc := range []struct {
-		o    Outcome
+		o    rundir.Outcome
 		want string
 	}{
-		{OutcomeCompleted, "Every phase ran"},
-		{OutcomeOOMKilled, "OOM killer killed the worker"},
-		{OutcomeStoppedAtLimit, "stopped short of the cgroup limit"},
-		{OutcomeENOMEM, "ENOMEM at 11.9 s (cgroup limit 320 MiB"},
+		{rundir.OutcomeCompleted, "Every phase ran"},
+		{rundir.OutcomeOOMKilled, "OOM killer killed the worker"},
+		{rundir.OutcomeStoppedAtLimit, "stopped short of the cgroup limit"},
+		{rundir.OutcomeENOMEM, "ENOMEM at 11.9 s (cgroup limit 320 MiB"},
 	} {
 		r.Summary.Outcome = tc.o
 		if s := r.Story(); !strings.Contains(s, tc.want) {
@@ -78,11 +81,11 @@ func TestReport1MSamplesSize(t *testing.T) {
 		t.Skip("writes and renders a million samples")
 	}
 	dir := t.TempDir()
-	writeSyntheticRun(t, dir, 1_000_000, 7200)
+	rundirtest.WriteSynthetic(t, dir, 1_000_000, 7200)
 	if err := Render(dir); err != nil {
 		t.Fatal(err)
 	}
-	st, err := os.Stat(filepath.Join(dir, ReportFile))
+	st, err := os.Stat(filepath.Join(dir, rundir.ReportFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +97,7 @@ func TestReport1MSamplesSize(t *testing.T) {
 
 func BenchmarkRender1M(b *testing.B) {
 	dir := b.TempDir()
-	writeSyntheticRun(b, dir, 1_000_000, 7200)
+	rundirtest.WriteSynthetic(b, dir, 1_000_000, 7200)
 	b.ResetTimer()
 	for b.Loop() {
 		if err := Render(dir); err != nil {

@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"math"
 
+	"github.com/memstorm/memstorm/rundir"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -21,12 +22,12 @@ type eventKind struct {
 // marker: they happen in a phase usually named for them, and the legend
 // names the line; the events that end or cut a run are written out.
 var eventKinds = map[string]eventKind{
-	EventOOMKill: {color.NRGBA{200, 0, 0, 255}, "OOM kill", "OOM kill"},
-	EventENOMEM:  {color.NRGBA{230, 110, 0, 255}, "ENOMEM", "allocation failed (ENOMEM)"},
-	EventLimit:   {color.NRGBA{150, 0, 150, 255}, "stopped at limit", "stopped at the cgroup limit"},
-	EventTrim:    {color.NRGBA{0, 130, 130, 255}, "", "trim (allocator asked to give memory back)"},
-	EventSignal:  {color.NRGBA{90, 90, 90, 255}, "signal", "signal"},
-	EventError:   {color.NRGBA{200, 0, 0, 255}, "error", "harness error"},
+	rundir.EventOOMKill: {color.NRGBA{200, 0, 0, 255}, "OOM kill", "OOM kill"},
+	rundir.EventENOMEM:  {color.NRGBA{230, 110, 0, 255}, "ENOMEM", "allocation failed (ENOMEM)"},
+	rundir.EventLimit:   {color.NRGBA{150, 0, 150, 255}, "stopped at limit", "stopped at the cgroup limit"},
+	rundir.EventTrim:    {color.NRGBA{0, 130, 130, 255}, "", "trim (allocator asked to give memory back)"},
+	rundir.EventSignal:  {color.NRGBA{90, 90, 90, 255}, "signal", "signal"},
+	rundir.EventError:   {color.NRGBA{200, 0, 0, 255}, "error", "harness error"},
 }
 
 func markerStyle(k eventKind) draw.LineStyle {
@@ -35,7 +36,7 @@ func markerStyle(k eventKind) draw.LineStyle {
 
 // eventLegend is one legend entry per kind of marked event the run has, in
 // the order they first happen.
-func eventLegend(events []Event) []LegendItem {
+func eventLegend(events []rundir.Event) []LegendItem {
 	seen := map[string]bool{}
 	var out []LegendItem
 	for _, e := range events {
@@ -53,7 +54,7 @@ func eventLegend(events []Event) []LegendItem {
 // line where the kind has a label; events of one kind closer than a
 // label's height share one label with a count.
 type eventMarkers struct {
-	events []Event
+	events []rundir.Event
 	offset float64
 }
 

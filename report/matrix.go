@@ -7,6 +7,8 @@ import (
 	"math"
 	"slices"
 
+	"github.com/memstorm/memstorm/rundir"
+	"github.com/memstorm/memstorm/units"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -27,13 +29,13 @@ type Matrix struct {
 
 // MatrixCell is one run's headline figures in a Matrix.
 type MatrixCell struct {
-	Dir          string  `json:"dir"`
-	Outcome      Outcome `json:"outcome"`
-	PeakRSSBytes int64   `json:"peak_rss_bytes"`
-	LastPhase    string  `json:"last_phase"` // the phase whose end the Last figures are from
-	LastRSSBytes int64   `json:"last_rss_bytes"`
-	LastAnon     int64   `json:"last_anon_bytes"`
-	LastLive     int64   `json:"last_live_bytes"`
+	Dir          string         `json:"dir"`
+	Outcome      rundir.Outcome `json:"outcome"`
+	PeakRSSBytes int64          `json:"peak_rss_bytes"`
+	LastPhase    string         `json:"last_phase"` // the phase whose end the Last figures are from
+	LastRSSBytes int64          `json:"last_rss_bytes"`
+	LastAnon     int64          `json:"last_anon_bytes"`
+	LastLive     int64          `json:"last_live_bytes"`
 	// RSS / live and anon / live at the last phase's end; null when
 	// nothing is live.
 	FragRSS  *float64 `json:"frag_rss"`
@@ -87,7 +89,7 @@ func matrixCell(r *Run, peak int64) *MatrixCell {
 		c.FragAnon = finite(Frag(last.AnonBytes, last.LiveBytes))
 	}
 	for _, e := range r.Events {
-		if e.Kind == EventTrim && e.Phase != "" {
+		if e.Kind == rundir.EventTrim && e.Phase != "" {
 			c.TrimPhase = e.Phase
 		}
 	}
@@ -112,8 +114,8 @@ func (m *Matrix) WriteMarkdown(w io.Writer) error {
 		title string
 		cell  func(c *MatrixCell) string
 	}{
-		{"peak RSS", func(c *MatrixCell) string { return FormatBytes(c.PeakRSSBytes) }},
-		{"RSS at the end of the last phase", func(c *MatrixCell) string { return FormatBytes(c.LastRSSBytes) }},
+		{"peak RSS", func(c *MatrixCell) string { return units.FormatBytes(c.PeakRSSBytes) }},
+		{"RSS at the end of the last phase", func(c *MatrixCell) string { return units.FormatBytes(c.LastRSSBytes) }},
 		{"RSS / live at the end", func(c *MatrixCell) string { return ratioCell(c.FragRSS) }},
 		{"anon / live at the end", func(c *MatrixCell) string { return ratioCell(c.FragAnon) }},
 		{"share of anon returned by trim", func(c *MatrixCell) string {

@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/memstorm/memstorm/rundir"
+	"github.com/memstorm/memstorm/rundir/rundirtest"
 )
 
 // TestCompareMatrix: runs of two scenarios under two allocators get a
@@ -21,12 +24,12 @@ func TestCompareMatrix(t *testing.T) {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		sum := writeSyntheticRun(t, d, 400, 10)
+		sum := rundirtest.WriteSynthetic(t, d, 400, 10)
 		sum.Scenario, sum.Allocator.Name = run.scenario, run.allocator
 		for i := range sum.Phases { // the synthetic samples' anon, which its summary leaves out
 			sum.Phases[i].AnonBytes = sum.Phases[i].RSSBytes - 4*mib
 		}
-		if err := WriteSummary(filepath.Join(d, SummaryFile), sum); err != nil {
+		if err := rundir.WriteSummary(filepath.Join(d, rundir.SummaryFile), sum); err != nil {
 			t.Fatal(err)
 		}
 		dirs = append(dirs, d)
@@ -98,12 +101,12 @@ func TestCompareMatrix(t *testing.T) {
 // TestMatrixCell: the figures at the last phase end, and the share of the
 // anonymous RSS at the trim phase's start that it returned.
 func TestMatrixCell(t *testing.T) {
-	r := &Run{Dir: "x", Summary: Summary{Outcome: OutcomeCompleted, Phases: []PhaseSummary{
+	r := &Run{rundir.Run{Dir: "x", Summary: rundir.Summary{Outcome: rundir.OutcomeCompleted, Phases: []rundir.PhaseSummary{
 		{Name: "fill", EndS: 1, RSSBytes: 300 * mib, AnonBytes: 280 * mib, LiveBytes: 256 * mib},
 		{Name: "punch", StartS: 1, EndS: 2, RSSBytes: 300 * mib, AnonBytes: 280 * mib, LiveBytes: 128 * mib},
 		{Name: "trim", StartS: 2, EndS: 3, RSSBytes: 230 * mib, AnonBytes: 210 * mib, LiveBytes: 128 * mib},
 		{Name: "observe", StartS: 3, EndS: 4, RSSBytes: 276 * mib, AnonBytes: 256 * mib, LiveBytes: 128 * mib},
-	}}, Events: []Event{{T: 2.5, Kind: EventTrim, Phase: "trim"}}}
+	}}, Events: []rundir.Event{{T: 2.5, Kind: rundir.EventTrim, Phase: "trim"}}}}
 	c := matrixCell(r, 310*mib)
 	if c.LastPhase != "observe" || c.LastRSSBytes != 276*mib || c.PeakRSSBytes != 310*mib {
 		t.Errorf("cell %+v, want the observe phase's figures and the given peak", c)

@@ -3,6 +3,8 @@ package report
 import (
 	"image/color"
 
+	"github.com/memstorm/memstorm/rundir"
+	"github.com/memstorm/memstorm/units"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -27,10 +29,10 @@ func (r *Run) peakMark() (peakMark, bool) {
 			best = i
 		}
 	}
-	if cg := r.Summary.Cgroup; cg != nil && r.Summary.Outcome == OutcomeOOMKilled && cg.PeakUsageBytes > 0 {
+	if cg := r.Summary.Cgroup; cg != nil && r.Summary.Outcome == rundir.OutcomeOOMKilled && cg.PeakUsageBytes > 0 {
 		for _, e := range r.Events {
-			if e.Kind == EventOOMKill {
-				return peakMark{t: e.T, y: float64(cg.PeakUsageBytes), label: "cgroup peak " + FormatBytes(cg.PeakUsageBytes), color: seriesStyle[MetricCgroupUsage].Color}, true
+			if e.Kind == rundir.EventOOMKill {
+				return peakMark{t: e.T, y: float64(cg.PeakUsageBytes), label: "cgroup peak " + units.FormatBytes(cg.PeakUsageBytes), color: seriesStyle[MetricCgroupUsage].Color}, true
 			}
 		}
 	}
@@ -38,7 +40,7 @@ func (r *Run) peakMark() (peakMark, bool) {
 		return peakMark{}, false
 	}
 	s := &r.Samples[best]
-	return peakMark{t: s.T, y: float64(s.RSS), label: "peak RSS " + FormatBytes(s.RSS), color: seriesStyle[MetricRSS].Color}, true
+	return peakMark{t: s.T, y: float64(s.RSS), label: "peak RSS " + units.FormatBytes(s.RSS), color: seriesStyle[MetricRSS].Color}, true
 }
 
 // Plot implements plot.Plotter.

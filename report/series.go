@@ -3,10 +3,11 @@ package report
 import (
 	"math"
 
+	"github.com/memstorm/memstorm/rundir"
 	"gonum.org/v1/plot/plotter"
 )
 
-// Metric is one plotted figure of a Sample.
+// Metric is one plotted figure of a rundir.Sample.
 type Metric int
 
 // The metrics a Series can show.
@@ -51,7 +52,7 @@ func (m Metric) Label() string {
 }
 
 // value is the metric of s, NaN where absent or undefined.
-func (m Metric) value(s *Sample) float64 {
+func (m Metric) value(s *rundir.Sample) float64 {
 	b := func(v int64) float64 {
 		if v < 0 {
 			return math.NaN()
@@ -96,7 +97,7 @@ func (m Metric) value(s *Sample) float64 {
 // samples themselves: x is seconds (shifted by Offset), y the metric, NaN
 // where absent.
 type Series struct {
-	Samples []Sample
+	Samples []rundir.Sample
 	Metric  Metric
 	Offset  float64 // subtracted from T, to align runs
 }
@@ -121,7 +122,7 @@ func (s Series) HasData() bool {
 	return false
 }
 
-// Counter selects a cumulative counter of a Sample.
+// Counter selects a cumulative counter of a rundir.Sample.
 type Counter int
 
 // The counters a Rate can derive.
@@ -132,7 +133,7 @@ const (
 	CounterMajFlt
 )
 
-func (c Counter) value(s *Sample) int64 {
+func (c Counter) value(s *rundir.Sample) int64 {
 	switch c {
 	case CounterAlloc:
 		return s.AllocBytes
@@ -143,14 +144,14 @@ func (c Counter) value(s *Sample) int64 {
 	case CounterMajFlt:
 		return s.MajFlt
 	}
-	return Absent
+	return rundir.Absent
 }
 
 // Rate is the per-second rate of a cumulative counter between consecutive
 // samples, as a plotter.XYer; point i is at the later sample of the pair.
 // NaN where either end is absent or the counter went backwards.
 type Rate struct {
-	Samples []Sample
+	Samples []rundir.Sample
 	Counter Counter
 }
 

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/memstorm/memstorm/rundir"
 	"gonum.org/v1/plot/plotter"
 )
 
@@ -45,9 +46,9 @@ func TestEnvelopeKeepsExtremesAndBoundsPoints(t *testing.T) {
 func TestEnvelopeGapsAndSmallInput(t *testing.T) {
 	// live == 0 in the middle makes RSS/live undefined: the envelope must
 	// keep one gap there, not join the two sides.
-	var s []Sample
+	var s []rundir.Sample
 	for i := 0; i < 300; i++ {
-		x := AbsentSample(float64(i))
+		x := rundir.AbsentSample(float64(i))
 		x.RSS, x.Live = 100, 50
 		if i >= 100 && i < 200 {
 			x.Live = 0
@@ -74,7 +75,7 @@ func TestEnvelopeGapsAndSmallInput(t *testing.T) {
 }
 
 func TestRateFromCumulativeCounters(t *testing.T) {
-	s := []Sample{AbsentSample(0), AbsentSample(0.5), AbsentSample(1.5), AbsentSample(2)}
+	s := []rundir.Sample{rundir.AbsentSample(0), rundir.AbsentSample(0.5), rundir.AbsentSample(1.5), rundir.AbsentSample(2)}
 	for i, v := range []int64{0, 1 << 20, 3 << 20, 1 << 20} { // the last goes backwards: a reset
 		s[i].AllocBytes = v
 	}

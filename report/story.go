@@ -5,20 +5,23 @@ import (
 	"math"
 	"sort"
 	"strings"
+
+	"github.com/memstorm/memstorm/rundir"
+	"github.com/memstorm/memstorm/units"
 )
 
 // PhaseEnds is the per-phase table: the summary's phases, or, for a run
 // whose summary has none (killed before it was written), the last sample of
 // each phase.
-func (r *Run) PhaseEnds() []PhaseSummary {
+func (r *Run) PhaseEnds() []rundir.PhaseSummary {
 	if len(r.Summary.Phases) > 0 {
-		out := append([]PhaseSummary(nil), r.Summary.Phases...)
+		out := append([]rundir.PhaseSummary(nil), r.Summary.Phases...)
 		for i := range out {
 			// A phase the run never finished has no end figures in the
 			// summary: its row shows the last sample taken.
 			if p := &out[i]; p.EndS < p.StartS && len(r.Samples) > 0 {
 				s := &r.Samples[len(r.Samples)-1]
-				end := PhaseSummary{Name: p.Name, StartS: p.StartS, EndS: s.T,
+				end := rundir.PhaseSummary{Name: p.Name, StartS: p.StartS, EndS: s.T,
 					RSSBytes: s.RSS, AnonBytes: s.Anon, LiveBytes: s.Live, HeapInuseBytes: s.HeapInuse, HeapHeldBytes: s.HeapHeld,
 					CgroupUsageBytes: max(s.CgroupUsage, 0)}
 				*p = end
@@ -26,13 +29,13 @@ func (r *Run) PhaseEnds() []PhaseSummary {
 		}
 		return out
 	}
-	var out []PhaseSummary
+	var out []rundir.PhaseSummary
 	for _, sp := range r.Phases() {
 		s := r.sampleAt(sp.End)
 		if s == nil {
 			continue
 		}
-		out = append(out, PhaseSummary{Name: sp.Name, StartS: sp.Start, EndS: sp.End,
+		out = append(out, rundir.PhaseSummary{Name: sp.Name, StartS: sp.Start, EndS: sp.End,
 			RSSBytes: s.RSS, AnonBytes: s.Anon, LiveBytes: s.Live, HeapInuseBytes: s.HeapInuse, HeapHeldBytes: s.HeapHeld,
 			CgroupUsageBytes: max(s.CgroupUsage, 0)})
 	}
@@ -40,7 +43,7 @@ func (r *Run) PhaseEnds() []PhaseSummary {
 }
 
 // sampleAt is the first sample at or after t, else the last one.
-func (r *Run) sampleAt(t float64) *Sample {
+func (r *Run) sampleAt(t float64) *rundir.Sample {
 	if len(r.Samples) == 0 {
 		return nil
 	}
@@ -52,7 +55,7 @@ func (r *Run) sampleAt(t float64) *Sample {
 }
 
 // sampleBefore is the last sample before t, or nil.
-func (r *Run) sampleBefore(t float64) *Sample {
+func (r *Run) sampleBefore(t float64) *rundir.Sample {
 	i := sort.Search(len(r.Samples), func(i int) bool { return r.Samples[i].T >= t })
 	if i == 0 {
 		return nil
@@ -100,11 +103,11 @@ func (r *Run) Story() string {
 	}
 	spans := r.Phases()
 	if s.PeakLiveBytes > 0 && peakAt >= 0 && peakAt < len(spans) && spans[peakAt].Unfinished {
-		fmt.Fprintf(&b, "Allocated up to %s live during '%s', which never finished (peak RSS %s).", FormatBytes(s.PeakLiveBytes), ends[peakAt].Name, FormatBytes(peakRSS))
+		fmt.Fprintf(&b, "Allocated up to %s live during '%s', which never finished (peak RSS %s).", units.FormatBytes(s.PeakLiveBytes), ends[peakAt].Name, units.FormatBytes(peakRSS))
 	} else if s.PeakLiveBytes > 0 && peakAt >= 0 {
-		fmt.Fprintf(&b, "Allocated up to %s live by the end of '%s' (peak RSS %s).", FormatBytes(s.PeakLiveBytes), ends[peakAt].Name, FormatBytes(peakRSS))
+		fmt.Fprintf(&b, "Allocated up to %s live by the end of '%s' (peak RSS %s).", units.FormatBytes(s.PeakLiveBytes), ends[peakAt].Name, units.FormatBytes(peakRSS))
 	} else if peakRSS > 0 {
-		fmt.Fprintf(&b, "Peak RSS was %s.", FormatBytes(peakRSS))
+		fmt.Fprintf(&b, "Peak RSS was %s.", units.FormatBytes(peakRSS))
 	}
 	for i := 1; i < len(ends); i++ {
 		prev, cur := ends[i-1], ends[i]
@@ -123,9 +126,9 @@ func (r *Run) Story() string {
 		fmt.Fprintf(&b, " After '%s' freed %s, RSS ", cur.Name, what)
 		switch {
 		case rssKept > 0.9:
-			fmt.Fprintf(&b, "stayed at %s", FormatBytes(cur.RSSBytes))
+			fmt.Fprintf(&b, "stayed at %s", units.FormatBytes(cur.RSSBytes))
 		default:
-			fmt.Fprintf(&b, "fell to %s", FormatBytes(cur.RSSBytes))
+			fmt.Fprintf(&b, "fell to %s", units.FormatBytes(cur.RSSBytes))
 		}
 		if f := Frag(cur.RSSBytes, cur.LiveBytes); !math.IsNaN(f) {
 			fmt.Fprintf(&b, ": %s the live bytes.", FormatRatio(f))
@@ -134,7 +137,7 @@ func (r *Run) Story() string {
 		}
 	}
 	for _, e := range r.Events {
-		if e.Kind != EventTrim {
+		if e.Kind != rundir.EventTrim {
 			continue
 		}
 		before, after := r.sampleBefore(e.T), r.sampleAt(e.T)
@@ -142,7 +145,7 @@ func (r *Run) Story() string {
 			continue
 		}
 		if d := before.RSS - after.RSS; d > 0 {
-			fmt.Fprintf(&b, " A trim at %s returned %s to the kernel (RSS %s → %s).", ta.Format(e.T), FormatBytes(d), FormatBytes(before.RSS), FormatBytes(after.RSS))
+			fmt.Fprintf(&b, " A trim at %s returned %s to the kernel (RSS %s → %s).", ta.Format(e.T), units.FormatBytes(d), units.FormatBytes(before.RSS), units.FormatBytes(after.RSS))
 		} else {
 			fmt.Fprintf(&b, " A trim at %s returned nothing measurable.", ta.Format(e.T))
 		}
@@ -174,33 +177,33 @@ func (r *Run) outcomeSentence() string {
 	}
 	limit := ""
 	if cg := s.Cgroup; cg != nil && cg.LimitBytes > 0 {
-		limit = fmt.Sprintf(" (cgroup limit %s, peak usage %s)", FormatBytes(cg.LimitBytes), FormatBytes(cg.PeakUsageBytes))
+		limit = fmt.Sprintf(" (cgroup limit %s, peak usage %s)", units.FormatBytes(cg.LimitBytes), units.FormatBytes(cg.PeakUsageBytes))
 	}
 	reason := ""
 	if s.Reason != "" {
 		reason = ": " + s.Reason
 	}
 	switch s.Outcome {
-	case OutcomeCompleted:
+	case rundir.OutcomeCompleted:
 		return fmt.Sprintf("Every phase ran; the run took %s.", ta.Format(s.DurationS))
-	case OutcomeOOMKilled:
+	case rundir.OutcomeOOMKilled:
 		kills := 0
 		for _, e := range r.Events {
-			if e.Kind == EventOOMKill {
+			if e.Kind == rundir.EventOOMKill {
 				kills++
 			}
 		}
 		if kills > 1 {
-			return fmt.Sprintf("The kernel's OOM killer killed %d worker processes, the first%s%s.", kills, at(EventOOMKill), limit)
+			return fmt.Sprintf("The kernel's OOM killer killed %d worker processes, the first%s%s.", kills, at(rundir.EventOOMKill), limit)
 		}
-		return fmt.Sprintf("The kernel's OOM killer killed the worker%s%s.", at(EventOOMKill), limit)
-	case OutcomeENOMEM:
-		return fmt.Sprintf("An allocation failed with ENOMEM%s%s; the remaining phases ran.", at(EventENOMEM), limit)
-	case OutcomeStoppedAtLimit:
-		return fmt.Sprintf("Allocation stopped short of the cgroup limit%s%s.", at(EventLimit), limit)
-	case OutcomeInterrupted:
+		return fmt.Sprintf("The kernel's OOM killer killed the worker%s%s.", at(rundir.EventOOMKill), limit)
+	case rundir.OutcomeENOMEM:
+		return fmt.Sprintf("An allocation failed with ENOMEM%s%s; the remaining phases ran.", at(rundir.EventENOMEM), limit)
+	case rundir.OutcomeStoppedAtLimit:
+		return fmt.Sprintf("Allocation stopped short of the cgroup limit%s%s.", at(rundir.EventLimit), limit)
+	case rundir.OutcomeInterrupted:
 		return "The run was interrupted" + reason + "."
-	case OutcomeFailed:
+	case rundir.OutcomeFailed:
 		return "The run failed" + reason + "."
 	}
 	return fmt.Sprintf("Outcome: %s%s.", s.Outcome, reason)

@@ -2,64 +2,10 @@ package report
 
 import (
 	"math"
-	"strconv"
 
+	"github.com/memstorm/memstorm/units"
 	"gonum.org/v1/plot"
 )
-
-// byteUnits are the binary units byte figures are shown in.
-var byteUnits = []struct {
-	name string
-	size float64
-}{{"B", 1}, {"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40}}
-
-// byteUnit picks the largest unit in which v is at least 1.
-func byteUnit(v float64) (string, float64) {
-	u := byteUnits[0]
-	for _, c := range byteUnits[1:] {
-		if math.Abs(v) >= c.size {
-			u = c
-		}
-	}
-	return u.name, u.size
-}
-
-// FormatBytes writes n in binary units with three significant digits at most
-// ("270 MiB", "1.5 GiB", "512 B"); "absent" when n is negative.
-func FormatBytes(n int64) string {
-	if n < 0 {
-		return "absent"
-	}
-	return formatBytesF(float64(n))
-}
-
-func formatBytesF(v float64) string {
-	name, size := byteUnit(v)
-	return trimNum(v/size) + " " + name
-}
-
-// trimNum writes v with up to three significant digits and no trailing zeros.
-func trimNum(v float64) string {
-	a := math.Abs(v)
-	prec := 0
-	switch {
-	case a == 0:
-	case a < 10:
-		prec = 2
-	case a < 100:
-		prec = 1
-	}
-	s := strconv.FormatFloat(v, 'f', prec, 64)
-	if prec > 0 {
-		for s[len(s)-1] == '0' {
-			s = s[:len(s)-1]
-		}
-		if s[len(s)-1] == '.' {
-			s = s[:len(s)-1]
-		}
-	}
-	return s
-}
 
 // niceStep is the 1-2-5 step (times a power of ten) that cuts span into
 // about n intervals.
@@ -103,12 +49,12 @@ type ByteTicks struct{}
 
 // Ticks implements plot.Ticker.
 func (ByteTicks) Ticks(lo, hi float64) []plot.Tick {
-	name, size := byteUnit(max(math.Abs(lo), math.Abs(hi)))
+	name, size := units.ByteUnit(max(math.Abs(lo), math.Abs(hi)))
 	return unitTicks(lo, hi, size, func(v float64) string {
 		if v == 0 {
 			return "0"
 		}
-		return trimNum(v) + " " + name
+		return units.TrimNum(v) + " " + name
 	})
 }
 
@@ -145,7 +91,7 @@ func (CountTicks) Ticks(lo, hi float64) []plot.Tick {
 		if v == 0 {
 			return "0"
 		}
-		return trimNum(v) + suffix
+		return units.TrimNum(v) + suffix
 	})
 }
 
@@ -172,11 +118,11 @@ func (a TimeAxis) Label() string { return "time (" + a.Unit + ")" }
 
 // Ticks implements plot.Ticker; values stay in seconds.
 func (a TimeAxis) Ticks(lo, hi float64) []plot.Tick {
-	return unitTicks(lo, hi, a.Size, trimNum)
+	return unitTicks(lo, hi, a.Size, units.TrimNum)
 }
 
 // Format writes t seconds in the axis's unit ("2.5 min").
-func (a TimeAxis) Format(t float64) string { return trimNum(t/a.Size) + " " + a.Unit }
+func (a TimeAxis) Format(t float64) string { return units.TrimNum(t/a.Size) + " " + a.Unit }
 
 // RatioTicks labels a ratio axis ("1x", "2.5x"); on a log scale it puts
 // majors at 1-2-5 decades.
@@ -188,7 +134,7 @@ func (r RatioTicks) Ticks(lo, hi float64) []plot.Tick {
 		if v == 0 {
 			return "0"
 		}
-		return trimNum(v) + "x"
+		return units.TrimNum(v) + "x"
 	}
 	if !r.Log {
 		return unitTicks(lo, hi, 1, label)

@@ -4,20 +4,6 @@ import (
 	"testing"
 )
 
-func TestFormatBytes(t *testing.T) {
-	for _, tc := range []struct {
-		in   int64
-		want string
-	}{
-		{-1, "absent"}, {0, "0 B"}, {512, "512 B"}, {1536, "1.5 KiB"}, {270 << 20, "270 MiB"},
-		{3 << 29, "1.5 GiB"}, {100 << 20, "100 MiB"}, {int64(2.25 * (1 << 30)), "2.25 GiB"},
-	} {
-		if got := FormatBytes(tc.in); got != tc.want {
-			t.Errorf("FormatBytes(%d) = %q, want %q", tc.in, got, tc.want)
-		}
-	}
-}
-
 func TestByteTicksAreNiceAndCoverTheRange(t *testing.T) {
 	for _, tc := range []struct {
 		hi    float64

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/memstorm/memstorm/wire"
 )
 
 // Allocators that memstorm knows by name, with the shared library that
@@ -75,7 +77,7 @@ func workerEnviron(base []string, extra map[string]string, preload string) []str
 	env := make([]string, 0, len(base)+len(extra)+2)
 	for _, kv := range base {
 		k, _, _ := strings.Cut(kv, "=")
-		if k == "LD_PRELOAD" || k == workerEnv || k == "GODEBUG" {
+		if k == "LD_PRELOAD" || k == wire.WorkerEnv || k == "GODEBUG" {
 			continue
 		}
 		if _, over := extra[k]; over {
@@ -96,6 +98,6 @@ func workerEnviron(base []string, extra map[string]string, preload string) []str
 	}
 	// The worker's own Go heap stays small and out of the way: no
 	// background scavenger surprises in the measured RSS.
-	env = append(env, workerEnv+"=1", "GODEBUG=madvdontneed=1")
+	env = append(env, wire.WorkerEnv+"=1", "GODEBUG=madvdontneed=1")
 	return env
 }

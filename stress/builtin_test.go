@@ -3,7 +3,7 @@ package stress
 import (
 	"testing"
 
-	"github.com/memstorm/memstorm/report"
+	"github.com/memstorm/memstorm/rundir"
 	"github.com/memstorm/memstorm/scenarios"
 )
 
@@ -55,7 +55,7 @@ func TestBuiltinShapes(t *testing.T) {
 			}
 			sum := runScenario(t, sc, Options{})
 			logExpectations(t, sum)
-			if sum.Outcome == report.OutcomeFailed {
+			if sum.Outcome == rundir.OutcomeFailed {
 				t.Fatalf("run failed: %s", sum.Reason)
 			}
 			for _, e := range sum.Expectations {

@@ -7,6 +7,8 @@ import (
 
 	"github.com/memstorm/memstorm/cgroup"
 	"github.com/memstorm/memstorm/procfs"
+	"github.com/memstorm/memstorm/scenarios"
+	"github.com/memstorm/memstorm/units"
 )
 
 // ErrUsage marks an error in what the user asked for (a bad scenario, flag
@@ -14,7 +16,7 @@ import (
 // it to exit code 2.
 var ErrUsage = errors.New("usage")
 
-// usageError is a message that errors.Is reports as ErrUsage.
+// usageError is a wire.Message that errors.Is reports as ErrUsage.
 type usageError struct{ msg string }
 
 func (e usageError) Error() string        { return e.msg }
@@ -33,7 +35,7 @@ const availableShare = 0.8
 // loaded, a run directory that exists and is not empty, a scenario that
 // allocates until an OOM kill or a limit share without any limit, and an
 // unlimited scenario whose byte targets exceed 80% of MemAvailable.
-func Check(sc *Scenario, opt Options) error {
+func Check(sc *scenarios.Scenario, opt Options) error {
 	if _, err := preloadFor(opt.Allocator); err != nil {
 		return usageErr("%v", err)
 	}
@@ -77,7 +79,7 @@ func Check(sc *Scenario, opt Options) error {
 	}
 	if float64(need) > availableShare*float64(mi.MemAvailable) {
 		return usageErr("scenario %s may hold up to %s, more than %.0f%% of MemAvailable (%s): lower its targets or set --limit",
-			sc.Name, FormatBytes(need), availableShare*100, FormatBytes(mi.MemAvailable))
+			sc.Name, units.FormatBytes(need), availableShare*100, units.FormatBytes(mi.MemAvailable))
 	}
 	return nil
 }

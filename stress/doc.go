@@ -6,7 +6,7 @@
 //
 //   - the supervisor, this process, creates the run's memory cgroup
 //     (group.go), starts the worker (the same binary re-executed, see
-//     IsWorker and WorkerMain), puts it in the cgroup before it allocates,
+//     wire.IsWorker and WorkerMain), puts it in the cgroup before it allocates,
 //     and samples it (sampler.go) until it exits;
 //   - the worker (worker.go) runs the steps on its threads through the
 //     allocation engine of package alloc, publishing its live counters in a

@@ -8,11 +8,13 @@ import (
 	"io"
 	"os"
 	"time"
+
+	"github.com/memstorm/memstorm/wire"
 )
 
-// eventPipe is the supervisor's end of the worker's message pipe, read by
+// eventPipe is the supervisor's end of the worker's wire.Message pipe, read by
 // the supervisor's own loop with a deadline at the next sample: the loop
-// parks in the runtime's poller until a message comes or a sample is due.
+// parks in the runtime's poller until a wire.Message comes or a sample is due.
 // One goroutine, no ticker, no reader goroutine to hand messages over, and
 // no thread blocked in a raw syscall for the runtime to take its P back
 // from: sampling at 100 Hz costs a third less CPU than a ticker and a reader.
@@ -34,7 +36,7 @@ func newEventPipe() (*eventPipe, *os.File, error) {
 
 // read waits until the deadline for messages and hands each complete line
 // to handle; at the end of the pipe (the worker exited) it sets eof.
-func (e *eventPipe) read(deadline time.Time, handle func(message)) error {
+func (e *eventPipe) read(deadline time.Time, handle func(wire.Message)) error {
 	if err := e.f.SetReadDeadline(deadline); err != nil {
 		return fmt.Errorf("reading the event pipe: %w", err)
 	}
@@ -65,10 +67,10 @@ func (e *eventPipe) read(deadline time.Time, handle func(message)) error {
 	}
 }
 
-func (e *eventPipe) deliver(line []byte, handle func(message)) {
-	var m message
+func (e *eventPipe) deliver(line []byte, handle func(wire.Message)) {
+	var m wire.Message
 	if err := json.Unmarshal(line, &m); err != nil {
-		m = message{Kind: msgError, Detail: fmt.Sprintf("unreadable worker message %q: %v", line, err)}
+		m = wire.Message{Kind: wire.MsgError, Detail: fmt.Sprintf("unreadable worker wire.Message %q: %v", line, err)}
 	}
 	handle(m)
 }

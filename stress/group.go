@@ -6,7 +6,8 @@ import (
 	"sync/atomic"
 
 	"github.com/memstorm/memstorm/cgroup"
-	"github.com/memstorm/memstorm/report"
+	"github.com/memstorm/memstorm/rundir"
+	"github.com/memstorm/memstorm/scenarios"
 )
 
 // memoryGroup is what a run needs of its memory cgroup.
@@ -30,8 +31,8 @@ const (
 )
 
 // effectiveLimit lays the command line's settings over the scenario's.
-func effectiveLimit(file, flags *Limit) Limit {
-	var l Limit
+func effectiveLimit(file, flags *scenarios.Limit) scenarios.Limit {
+	var l scenarios.Limit
 	if file != nil {
 		l = *file
 	}
@@ -50,7 +51,7 @@ func effectiveLimit(file, flags *Limit) Limit {
 	return l
 }
 
-func settingsFor(l Limit) cgroup.Settings {
+func settingsFor(l scenarios.Limit) cgroup.Settings {
 	s := cgroup.Settings{Max: -1, High: -1, Swap: -1, OOMGroup: l.OOMGroup}
 	if l.Max > 0 {
 		s.Max = int64(l.Max)
@@ -73,8 +74,8 @@ var groupSeq atomic.Int64
 // host where no child can be created (not root, a container without cgroup
 // delegation) falls back to memstorm's own cgroup; a host without a memory
 // controller runs without one. The reason for a fallback is returned as a
-// note for the report.
-func openGroup(mode string, l Limit) (g memoryGroup, note string, err error) {
+// note for the rundir.
+func openGroup(mode string, l scenarios.Limit) (g memoryGroup, note string, err error) {
 	if mode == "" {
 		mode = CgroupAuto
 	}
@@ -111,11 +112,11 @@ func openGroup(mode string, l Limit) (g memoryGroup, note string, err error) {
 }
 
 // cgroupSummary describes the run's cgroup as it is before the worker runs.
-func cgroupSummary(g memoryGroup, st cgroup.Stats) *report.CgroupSummary {
+func cgroupSummary(g memoryGroup, st cgroup.Stats) *rundir.CgroupSummary {
 	if g == nil {
 		return nil
 	}
-	return &report.CgroupSummary{
+	return &rundir.CgroupSummary{
 		Version: g.Version(), Path: g.Path(), Mode: g.Mode(),
 		LimitBytes: st.Limit, HighBytes: st.High, SwapBytes: st.Swap,
 		PeakUsageBytes: 0, PeakSource: "sampled",

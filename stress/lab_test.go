@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/memstorm/memstorm/report"
+	"github.com/memstorm/memstorm/rundir"
+	"github.com/memstorm/memstorm/scenarios"
 )
 
 // labAllocators are the allocators the lab's shapes are measured under.
@@ -28,7 +28,7 @@ func requireAllocator(t *testing.T, name string) {
 // runLab runs built-in name at scale f under allocator a, with env added to
 // the scenario's, and returns its summary after checking that the worker
 // really ran a and the run did not fail.
-func runLab(t *testing.T, name string, f float64, a string, env map[string]string) *report.Summary {
+func runLab(t *testing.T, name string, f float64, a string, env map[string]string) *rundir.Summary {
 	t.Helper()
 	requireAllocator(t, a)
 	sc := loadScaled(t, name, f)
@@ -42,12 +42,12 @@ func runLab(t *testing.T, name string, f float64, a string, env map[string]strin
 }
 
 // runLabScenario runs sc under allocator a and checks as runLab does.
-func runLabScenario(t *testing.T, sc *Scenario, a string) *report.Summary {
+func runLabScenario(t *testing.T, sc *scenarios.Scenario, a string) *rundir.Summary {
 	t.Helper()
 	requireAllocator(t, a)
 	sum := runScenario(t, sc, Options{Allocator: a})
 	logExpectations(t, sum)
-	if sum.Outcome == report.OutcomeFailed {
+	if sum.Outcome == rundir.OutcomeFailed {
 		t.Fatalf("run failed: %s", sum.Reason)
 	}
 	if sum.Allocator.Name != a {
@@ -57,13 +57,13 @@ func runLabScenario(t *testing.T, sc *Scenario, a string) *report.Summary {
 }
 
 // phase returns the summary of a step by its exact name.
-func phase(t *testing.T, s *report.Summary, name string) report.PhaseSummary {
+func phase(t *testing.T, s *rundir.Summary, name string) rundir.PhaseSummary {
 	t.Helper()
-	if p := findExact(s.Phases, name); p != nil {
+	if p := s.Phase(name); p != nil {
 		return *p
 	}
 	t.Fatalf("step %s did not run", name)
-	return report.PhaseSummary{}
+	return rundir.PhaseSummary{}
 }
 
 func ratio(a, b int64) float64 { return float64(a) / float64(b) }
@@ -109,7 +109,7 @@ func TestLabMmapThreshold(t *testing.T) {
 // of RSS; MALLOC_ARENA_MAX=2 about two (measured 6.5x and 2.0x the first
 // job's anon).
 func TestLabThreadArenas(t *testing.T) {
-	growth := func(s *report.Summary) float64 {
+	growth := func(s *rundir.Summary) float64 {
 		return ratio(phase(t, s, "observe").AnonBytes, phase(t, s, "job#1").AnonBytes)
 	}
 	def := growth(runLab(t, "thread-arenas", 0.25, "glibc", nil))
@@ -141,7 +141,7 @@ func TestLabJemallocDecay(t *testing.T) {
 func TestLabMadvFree(t *testing.T) {
 	requireMemcg(t)
 	s := runLab(t, "madv-free-lazy", 0.25, "glibc", nil)
-	if s.Outcome != report.OutcomeCompleted {
+	if s.Outcome != rundir.OutcomeCompleted {
 		t.Fatalf("outcome %s, want completed (lazily freed pages reclaimed)", s.Outcome)
 	}
 	m, w := phase(t, s, "map"), phase(t, s, "wait")
@@ -158,7 +158,7 @@ func TestLabMadvFree(t *testing.T) {
 // TestLabCrossThreadFree: by: next frees every object from another thread;
 // live must reach zero under each allocator's remote-free path.
 func TestLabCrossThreadFree(t *testing.T) {
-	sc, err := Parse("handoff.yaml", []byte(`
+	sc, err := scenarios.Parse("handoff.yaml", []byte(`
 workers: 4
 phases:
   - name: produce
@@ -173,7 +173,7 @@ phases:
 		t.Run(a, func(t *testing.T) {
 			requireAllocator(t, a)
 			s := runScenario(t, sc, Options{Allocator: a})
-			if s.Outcome != report.OutcomeCompleted {
+			if s.Outcome != rundir.OutcomeCompleted {
 				t.Fatalf("outcome %s: %s", s.Outcome, s.Reason)
 			}
 			if p := phase(t, s, "consume"); p.LiveBytes != 0 {
@@ -186,7 +186,7 @@ phases:
 // TestHandoffKeys checks the cross-thread keys: turns unrolls a group once
 // per thread, and among/by refuse what they cannot mean.
 func TestHandoffKeys(t *testing.T) {
-	sc, err := Parse("turns.yaml", []byte(`
+	sc, err := scenarios.Parse("turns.yaml", []byte(`
 workers: 3
 phases:
   - name: jobs
@@ -217,7 +217,7 @@ phases:
 		{"nested turns", "phases:\n  - turns: true\n    phases:\n      - turns: true\n        phases: [{hold: 1s}]\n", "do not nest"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Parse("x.yaml", []byte(tc.yaml))
+			_, err := scenarios.Parse("x.yaml", []byte(tc.yaml))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("Parse error = %v, want one containing %q", err, tc.want)
 			}

@@ -9,20 +9,24 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/memstorm/memstorm/report"
+	"github.com/memstorm/memstorm/rundir"
+	"github.com/memstorm/memstorm/scenarios"
+	"github.com/memstorm/memstorm/units"
+	"github.com/memstorm/memstorm/wire"
+	"github.com/memstorm/memstorm/worker"
 )
 
 // The tests start real runs: the supervisor re-executes this test binary as
-// the worker, which TestMain hands over to WorkerMain.
+// the worker, which TestMain hands over to worker.Main.
 func init() {
-	if IsWorker() {
+	if wire.IsWorker() {
 		runtime.LockOSThread()
 	}
 }
 
 func TestMain(m *testing.M) {
-	if IsWorker() {
-		os.Exit(WorkerMain())
+	if wire.IsWorker() {
+		os.Exit(worker.Main())
 	}
 	os.Exit(m.Run())
 }
@@ -53,7 +57,7 @@ func requireMemcg(t *testing.T) {
 
 // runScenario checks and runs sc into a temporary run directory and
 // returns its summary; a harness error fails the test.
-func runScenario(t *testing.T, sc *Scenario, opt Options) *report.Summary {
+func runScenario(t *testing.T, sc *scenarios.Scenario, opt Options) *rundir.Summary {
 	t.Helper()
 	if opt.Dir == "" {
 		opt.Dir = filepath.Join(t.TempDir(), "run")
@@ -70,9 +74,9 @@ func runScenario(t *testing.T, sc *Scenario, opt Options) *report.Summary {
 }
 
 // loadScaled loads a built-in and scales its byte targets by f.
-func loadScaled(t *testing.T, name string, f float64) *Scenario {
+func loadScaled(t *testing.T, name string, f float64) *scenarios.Scenario {
 	t.Helper()
-	sc, err := Load(name)
+	sc, err := scenarios.Load(name)
 	if err != nil {
 		t.Fatalf("Load(%s): %v", name, err)
 	}
@@ -102,13 +106,13 @@ func assertNoCgroupLeft(t *testing.T) {
 }
 
 // logExpectations prints what a run observed, for the test log.
-func logExpectations(t *testing.T, s *report.Summary) {
+func logExpectations(t *testing.T, s *rundir.Summary) {
 	t.Helper()
 	t.Logf("%s: outcome %s (%s), peak RSS %s, peak live %s", s.Scenario, s.Outcome, s.Reason,
-		FormatBytes(s.PeakRSSBytes), FormatBytes(s.PeakLiveBytes))
+		units.FormatBytes(s.PeakRSSBytes), units.FormatBytes(s.PeakLiveBytes))
 	for _, p := range s.Phases {
-		t.Logf("  %-28s rss %10s anon %10s live %10s held %10s", p.Name, FormatBytes(p.RSSBytes),
-			FormatBytes(p.AnonBytes), FormatBytes(p.LiveBytes), FormatBytes(p.HeapHeldBytes))
+		t.Logf("  %-28s rss %10s anon %10s live %10s held %10s", p.Name, units.FormatBytes(p.RSSBytes),
+			units.FormatBytes(p.AnonBytes), units.FormatBytes(p.LiveBytes), units.FormatBytes(p.HeapHeldBytes))
 	}
 	for _, e := range s.Expectations {
 		t.Logf("  passed=%v  %s  (%s)", e.Passed, e.Expr, e.Observed)

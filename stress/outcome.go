@@ -5,9 +5,8 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/memstorm/memstorm/rundir"
 	"golang.org/x/sys/unix"
-
-	"github.com/memstorm/memstorm/report"
 )
 
 // exitFacts is everything the outcome of a run is decided from. Keeping it
@@ -27,13 +26,13 @@ type exitFacts struct {
 // died of SIGKILL AND the cgroup's own counter says its OOM killer killed
 // during the run: a SIGKILL from anyone else is never reported as an OOM
 // kill, and an OOM kill is never reported as a success.
-func classify(f exitFacts) (report.Outcome, string) {
+func classify(f exitFacts) (rundir.Outcome, string) {
 	ws := f.Status
 	switch {
 	case f.Interrupted != "":
-		return report.OutcomeInterrupted, f.Interrupted + ": the worker was stopped"
+		return rundir.OutcomeInterrupted, f.Interrupted + ": the worker was stopped"
 	case ws.Signaled() && ws.Signal() == syscall.SIGKILL && f.OOMKills > 0:
-		return report.OutcomeOOMKilled, fmt.Sprintf("killed by the kernel's memory cgroup OOM killer (%d oom_kill counted in the run's cgroup)", f.OOMKills)
+		return rundir.OutcomeOOMKilled, fmt.Sprintf("killed by the kernel's memory cgroup OOM killer (%d oom_kill counted in the run's cgroup)", f.OOMKills)
 	case ws.Signaled():
 		why := fmt.Sprintf("the worker was killed by signal %v", ws.Signal())
 		if ws.Signal() == syscall.SIGKILL {
@@ -46,17 +45,17 @@ func classify(f exitFacts) (report.Outcome, string) {
 		if ws.CoreDump() {
 			why += " (core dumped)"
 		}
-		return report.OutcomeFailed, withDetail(why, f)
+		return rundir.OutcomeFailed, withDetail(why, f)
 	case ws.Exited() && ws.ExitStatus() != 0:
-		return report.OutcomeFailed, withDetail(fmt.Sprintf("the worker exited with status %d", ws.ExitStatus()), f)
+		return rundir.OutcomeFailed, withDetail(fmt.Sprintf("the worker exited with status %d", ws.ExitStatus()), f)
 	case !f.Done:
-		return report.OutcomeFailed, withDetail("the worker exited before it finished its phases", f)
+		return rundir.OutcomeFailed, withDetail("the worker exited before it finished its phases", f)
 	case f.ENOMEM:
-		return report.OutcomeENOMEM, "an allocation failed with ENOMEM; allocation stopped and the remaining phases ran"
+		return rundir.OutcomeENOMEM, "an allocation failed with ENOMEM; allocation stopped and the remaining phases ran"
 	case f.AtLimit:
-		return report.OutcomeStoppedAtLimit, "allocation stopped at the requested share of the cgroup limit; the remaining phases ran"
+		return rundir.OutcomeStoppedAtLimit, "allocation stopped at the requested share of the cgroup limit; the remaining phases ran"
 	}
-	return report.OutcomeCompleted, ""
+	return rundir.OutcomeCompleted, ""
 }
 
 func withDetail(why string, f exitFacts) string {
@@ -96,7 +95,7 @@ func (s *supervisor) decide(interrupted string) {
 		}
 	}
 	type verdict struct {
-		outcome report.Outcome
+		outcome rundir.Outcome
 		reason  string
 	}
 	var verdicts []verdict
@@ -123,8 +122,8 @@ func (s *supervisor) decide(interrupted string) {
 		o, r := classify(f)
 		verdicts = append(verdicts, verdict{o, r})
 	}
-	rank := map[report.Outcome]int{report.OutcomeInterrupted: 6, report.OutcomeOOMKilled: 5, report.OutcomeFailed: 4,
-		report.OutcomeENOMEM: 3, report.OutcomeStoppedAtLimit: 2, report.OutcomeCompleted: 1}
+	rank := map[rundir.Outcome]int{rundir.OutcomeInterrupted: 6, rundir.OutcomeOOMKilled: 5, rundir.OutcomeFailed: 4,
+		rundir.OutcomeENOMEM: 3, rundir.OutcomeStoppedAtLimit: 2, rundir.OutcomeCompleted: 1}
 	best, count := 0, 0
 	for i, v := range verdicts {
 		if rank[v.outcome] > rank[verdicts[best].outcome] {
@@ -138,11 +137,11 @@ func (s *supervisor) decide(interrupted string) {
 	}
 	s.sum.Outcome, s.sum.Reason = verdicts[best].outcome, verdicts[best].reason
 	s.sum.ExitStatus = strings.Join(statuses, ", ")
-	if n := len(s.procs); n > 1 && s.sum.Outcome != report.OutcomeCompleted {
+	if n := len(s.procs); n > 1 && s.sum.Outcome != rundir.OutcomeCompleted {
 		s.sum.Reason = fmt.Sprintf("%d of %d worker processes %s", count, n, s.sum.Reason)
 	}
 	s.closeOpenPhase()
-	if s.sum.Outcome == report.OutcomeOOMKilled && len(s.procs) == 1 {
+	if s.sum.Outcome == rundir.OutcomeOOMKilled && len(s.procs) == 1 {
 		// The status page outlives the worker: its counters are the live
 		// bytes at the instant of the kill, even between two samples. (Of
 		// several workers, each died at its own instant: their sum is no
@@ -155,7 +154,7 @@ func (s *supervisor) decide(interrupted string) {
 func (s *supervisor) liveNow() int64 {
 	var live int64
 	for _, p := range s.procs {
-		live += p.page.totals().Live
+		live += p.page.Totals().Live
 	}
 	return live
 }
@@ -178,7 +177,7 @@ func (s *supervisor) closeOpenPhase() {
 	if len(s.procs) == 1 {
 		w := s.procs[0]
 		p.LiveBytes = s.liveNow()
-		h := w.page.heap()
+		h := w.page.Heap()
 		p.HeapInuseBytes, p.HeapHeldBytes = h.InUse, h.Held
 	}
 }

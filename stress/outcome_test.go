@@ -5,7 +5,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/memstorm/memstorm/report"
+	"github.com/memstorm/memstorm/rundir"
 )
 
 // Wait statuses as the kernel encodes them.
@@ -16,21 +16,21 @@ func TestClassify(t *testing.T) {
 	cases := []struct {
 		name   string
 		f      exitFacts
-		want   report.Outcome
+		want   rundir.Outcome
 		reason string
 	}{
-		{"completed", exitFacts{Status: exited(0), Done: true, OOMKills: 0}, report.OutcomeCompleted, ""},
-		{"oom kill counted", exitFacts{Status: signaled(syscall.SIGKILL), OOMKills: 1}, report.OutcomeOOMKilled, "OOM killer"},
-		{"sigkill without a counted kill", exitFacts{Status: signaled(syscall.SIGKILL), OOMKills: 0}, report.OutcomeFailed, "no OOM kill"},
-		{"sigkill without a cgroup", exitFacts{Status: signaled(syscall.SIGKILL), OOMKills: -1}, report.OutcomeFailed, "unknown"},
-		{"oom counted but exited 0", exitFacts{Status: exited(0), Done: true, OOMKills: 1}, report.OutcomeCompleted, ""},
-		{"segfault", exitFacts{Status: signaled(syscall.SIGSEGV), OOMKills: 0}, report.OutcomeFailed, "segmentation"},
-		{"worker error", exitFacts{Status: exited(1), WorkerErr: "phase x: boom"}, report.OutcomeFailed, "boom"},
-		{"stderr tail", exitFacts{Status: exited(2), StderrTail: "a\nfatal error: runtime: out of memory\n"}, report.OutcomeFailed, "out of memory"},
-		{"exited early", exitFacts{Status: exited(0), Done: false}, report.OutcomeFailed, "before it finished"},
-		{"enomem", exitFacts{Status: exited(0), Done: true, ENOMEM: true}, report.OutcomeENOMEM, "ENOMEM"},
-		{"at limit", exitFacts{Status: exited(0), Done: true, AtLimit: true}, report.OutcomeStoppedAtLimit, "limit"},
-		{"interrupted wins", exitFacts{Interrupted: "interrupt", Status: signaled(syscall.SIGKILL), OOMKills: 0}, report.OutcomeInterrupted, "interrupt"},
+		{"completed", exitFacts{Status: exited(0), Done: true, OOMKills: 0}, rundir.OutcomeCompleted, ""},
+		{"oom kill counted", exitFacts{Status: signaled(syscall.SIGKILL), OOMKills: 1}, rundir.OutcomeOOMKilled, "OOM killer"},
+		{"sigkill without a counted kill", exitFacts{Status: signaled(syscall.SIGKILL), OOMKills: 0}, rundir.OutcomeFailed, "no OOM kill"},
+		{"sigkill without a cgroup", exitFacts{Status: signaled(syscall.SIGKILL), OOMKills: -1}, rundir.OutcomeFailed, "unknown"},
+		{"oom counted but exited 0", exitFacts{Status: exited(0), Done: true, OOMKills: 1}, rundir.OutcomeCompleted, ""},
+		{"segfault", exitFacts{Status: signaled(syscall.SIGSEGV), OOMKills: 0}, rundir.OutcomeFailed, "segmentation"},
+		{"worker error", exitFacts{Status: exited(1), WorkerErr: "phase x: boom"}, rundir.OutcomeFailed, "boom"},
+		{"stderr tail", exitFacts{Status: exited(2), StderrTail: "a\nfatal error: runtime: out of memory\n"}, rundir.OutcomeFailed, "out of memory"},
+		{"exited early", exitFacts{Status: exited(0), Done: false}, rundir.OutcomeFailed, "before it finished"},
+		{"enomem", exitFacts{Status: exited(0), Done: true, ENOMEM: true}, rundir.OutcomeENOMEM, "ENOMEM"},
+		{"at limit", exitFacts{Status: exited(0), Done: true, AtLimit: true}, rundir.OutcomeStoppedAtLimit, "limit"},
+		{"interrupted wins", exitFacts{Interrupted: "interrupt", Status: signaled(syscall.SIGKILL), OOMKills: 0}, rundir.OutcomeInterrupted, "interrupt"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -42,68 +42,5 @@ func TestClassify(t *testing.T) {
 				t.Errorf("reason %q does not contain %q", reason, tc.reason)
 			}
 		})
-	}
-}
-
-func TestEvaluateExpectations(t *testing.T) {
-	sum := &report.Summary{
-		Outcome:       report.OutcomeCompleted,
-		PeakRSSBytes:  300 << 20,
-		PeakLiveBytes: 256 << 20,
-		Allocator:     report.AllocatorInfo{Name: "glibc"},
-		Cgroup:        &report.CgroupSummary{LimitBytes: 512 << 20, PeakUsageBytes: 480 << 20},
-		Phases: []report.PhaseSummary{
-			{Name: "fill", RSSBytes: 280 << 20, AnonBytes: 264 << 20, LiveBytes: 256 << 20},
-			{Name: "punch", RSSBytes: 276 << 20, AnonBytes: 260 << 20, LiveBytes: 128 << 20},
-			{Name: "grow#1", AnonBytes: 100 << 20},
-			{Name: "grow#2", AnonBytes: 130 << 20},
-		},
-	}
-	cases := []struct {
-		expect Expect
-		passed []bool
-	}{
-		{Expect{Phases: map[string]string{"punch": "anon/live >= 1.6 and rss > 90% of fill.rss"}}, []bool{true, true, true}},
-		{Expect{Phases: map[string]string{"punch": "anon/live >= 2.1"}}, []bool{true, false}},
-		{Expect{Phases: map[string]string{"punch": "rss < 2 * live and rss > 2.5 * live"}}, []bool{true, false, false}},
-		{Expect{PeakUsage: "90%..100% of limit"}, []bool{true, true}},
-		{Expect{PeakUsage: "95%..100% of limit"}, []bool{true, false}},
-		{Expect{Outcome: "oom-killed"}, []bool{false}},
-		{Expect{Phases: map[string]string{"grow": "anon < 120% of grow#1.anon"}}, []bool{true, true, false}},
-		{Expect{Phases: map[string]string{"missing": "rss < 1MiB"}}, []bool{true, false}},
-		{Expect{Allocators: []string{"jemalloc"}, Phases: map[string]string{"punch": "anon/live >= 9"}}, []bool{true}},
-	}
-	for _, tc := range cases {
-		sc := &Scenario{Expect: &tc.expect}
-		got := Evaluate(sc, sum)
-		if len(got) != len(tc.passed) {
-			t.Errorf("%+v: got %d expectations %+v, want %d", tc.expect, len(got), got, len(tc.passed))
-			continue
-		}
-		for i, e := range got {
-			if e.Passed != tc.passed[i] {
-				t.Errorf("%+v: %q passed=%v (observed %s), want %v", tc.expect, e.Expr, e.Passed, e.Observed, tc.passed[i])
-			}
-		}
-	}
-}
-
-// TestExpectationErrorsPointAtTheLine: a typo in an expectation is a
-// scenario error at its line, before anything runs.
-func TestExpectationErrorsPointAtTheLine(t *testing.T) {
-	base := "name: x\nphases:\n  - name: fill\n    allocate: {size: 4KiB, until: {bytes: 1MiB}}\nexpect:\n"
-	cases := []struct{ text, want string }{
-		{"  phases:\n    fill: rss >> 3\n", "test.yaml:7:11: expect.phases.fill: \"rss >> 3\": want an operator"},
-		{"  phases:\n    fil: rss < 1MiB\n", "test.yaml:7:5: expect.phases.fil: no phase is named \"fil\""},
-		{"  phases:\n    fill: rsz < 1MiB\n", "unknown metric \"rsz\""},
-		{"  outcome: oom-kiled\n", "test.yaml:6:12: expect.outcome: unknown outcome \"oom-kiled\""},
-		{"  peak_usage: 90%..100% of limt\n", "unknown reference \"limt\""},
-		{"  allocators: [hoard]\n", "expect.allocators[0]: want one of glibc"},
-	}
-	for _, tc := range cases {
-		_, err := Parse("test.yaml", []byte(base+tc.text))
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("Parse(%q) = %v, want an error containing %q", tc.text, err, tc.want)
-		}
 	}
 }

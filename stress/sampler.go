@@ -6,8 +6,10 @@ import (
 	"time"
 
 	"github.com/memstorm/memstorm/procfs"
-	"github.com/memstorm/memstorm/report"
+	"github.com/memstorm/memstorm/rundir"
 	"github.com/memstorm/memstorm/sample"
+	"github.com/memstorm/memstorm/scenarios"
+	"github.com/memstorm/memstorm/wire"
 )
 
 // sampler turns the records of the C sampling thread (package sample:
@@ -24,7 +26,7 @@ type sampler struct {
 	th    *sample.Thread
 	files []*os.File              // the status and stat files the thread reads
 	procs []*procfs.ProcessReader // smaps_rollup only
-	steps []Step
+	steps []scenarios.Step
 	psi   func() (float64, bool)
 
 	nextSmaps, nextPSI time.Time
@@ -43,7 +45,7 @@ const (
 
 // newSampler opens the /proc files of the worker processes and prepares
 // the sampling thread, which sums their figures.
-func newSampler(procs []*workerProc, usage *os.File, steps []Step, startNs int64, every time.Duration, psi func() (float64, bool)) (*sampler, error) {
+func newSampler(procs []*workerProc, usage *os.File, steps []scenarios.Step, startNs int64, every time.Duration, psi func() (float64, bool)) (*sampler, error) {
 	s := &sampler{steps: steps, psi: psi, psiVal: -1}
 	var src sample.Source
 	src.Usage = usage
@@ -68,7 +70,7 @@ func newSampler(procs []*workerProc, usage *os.File, steps []Step, startNs int64
 			return nil, fmt.Errorf("opening /proc/%d of the worker: %w", pid, err)
 		}
 		s.procs = append(s.procs, reader)
-		src.Procs = append(src.Procs, sample.Proc{Status: status, Stat: stat, Page: p.page.mem, Blocks: p.page.n})
+		src.Procs = append(src.Procs, sample.Proc{Status: status, Stat: stat, Page: p.page.Mem(), Blocks: p.page.Threads()})
 	}
 	th, err := sample.New(src, startNs, every)
 	if err != nil {
@@ -93,7 +95,7 @@ func (s *sampler) start() error { return s.th.Start() }
 // collect hands emit the samples recorded since the last call, in time
 // order; with force it also takes one now (a phase boundary), reading
 // smaps_rollup whatever its budget says.
-func (s *sampler) collect(force bool, emit func(report.Sample)) {
+func (s *sampler) collect(force bool, emit func(rundir.Sample)) {
 	s.raws = s.th.Drain(s.raws[:0])
 	s.refresh(force)
 	for i := range s.raws {
@@ -130,19 +132,10 @@ func (s *sampler) refresh(force bool) {
 	}
 }
 
-// The worker's alloc.Counters words, summed over its threads, and the
-// status page header words, as the record carries them.
-const (
-	sumLive = iota
-	sumObjects
-	sumAllocBytes
-	sumFreeBytes
-)
-
-func (s *sampler) convert(r *sample.Raw) report.Sample {
-	v := report.Sample{
+func (s *sampler) convert(r *sample.Raw) rundir.Sample {
+	v := rundir.Sample{
 		T:            r.T.Seconds(),
-		Phase:        s.phaseName(r.Header[hdrStep]),
+		Phase:        s.phaseName(r.Header[wire.HdrStep]),
 		RSS:          r.RSS,
 		Anon:         r.Anon,
 		File:         r.File,
@@ -152,18 +145,18 @@ func (s *sampler) convert(r *sample.Raw) report.Sample {
 		LazyFree:     s.smaps.LazyFree,
 		MinFlt:       r.MinFlt,
 		MajFlt:       r.MajFlt,
-		Live:         r.Sums[sumLive],
-		LiveObjects:  r.Sums[sumObjects],
-		AllocBytes:   r.Sums[sumAllocBytes],
-		FreeBytes:    r.Sums[sumFreeBytes],
-		HeapInuse:    absentIfNegative(r.HeaderSums[hdrHeapInuse]),
-		HeapHeld:     absentIfNegative(r.HeaderSums[hdrHeapHeld]),
-		HeapRetained: absentIfNegative(r.HeaderSums[hdrHeapRetained]),
+		Live:         r.Sums[wire.BlockLive],
+		LiveObjects:  r.Sums[wire.BlockObjects],
+		AllocBytes:   r.Sums[wire.BlockAllocBytes],
+		FreeBytes:    r.Sums[wire.BlockFreeBytes],
+		HeapInuse:    absentIfNegative(r.HeaderSums[wire.HdrHeapInuse]),
+		HeapHeld:     absentIfNegative(r.HeaderSums[wire.HdrHeapHeld]),
+		HeapRetained: absentIfNegative(r.HeaderSums[wire.HdrHeapRetained]),
 		CgroupUsage:  r.Usage,
 		PSISomeAvg10: s.psiVal,
 	}
 	if v.CgroupUsage < 0 {
-		v.CgroupUsage = report.Absent
+		v.CgroupUsage = rundir.Absent
 	}
 	return v
 }
@@ -172,7 +165,7 @@ func (s *sampler) convert(r *sample.Raw) report.Sample {
 // every process, so their sum is negative.
 func absentIfNegative(v int64) int64 {
 	if v < 0 {
-		return report.Absent
+		return rundir.Absent
 	}
 	return v
 }
@@ -185,7 +178,7 @@ func (s *sampler) phaseName(step int64) string {
 }
 
 // stop collects the last records, stops the thread and closes the files.
-func (s *sampler) stop(emit func(report.Sample)) {
+func (s *sampler) stop(emit func(rundir.Sample)) {
 	s.collect(false, emit)
 	s.th.Stop()
 	s.closeFiles()

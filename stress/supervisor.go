@@ -10,7 +10,10 @@ import (
 	"time"
 
 	"github.com/memstorm/memstorm/report"
+	"github.com/memstorm/memstorm/rundir"
 	"github.com/memstorm/memstorm/sample"
+	"github.com/memstorm/memstorm/scenarios"
+	"github.com/memstorm/memstorm/units"
 )
 
 // Options say how to run a scenario.
@@ -21,9 +24,9 @@ type Options struct {
 	// Allocator is glibc (the default), jemalloc, tcmalloc, mimalloc or the
 	// path of a malloc library to LD_PRELOAD into the worker.
 	Allocator string
-	// Limit overrides the scenario's limit block field by field (the
+	// scenarios.Limit overrides the scenario's limit block field by field (the
 	// command line's --limit, --high, --swap).
-	Limit *Limit
+	Limit *scenarios.Limit
 	// Cgroup is "auto" (default: a child cgroup, else memstorm's own when a
 	// child cannot be created), "child", "current" or "none".
 	Cgroup string
@@ -38,35 +41,35 @@ type Progress struct {
 	Elapsed     time.Duration
 	Phase       string
 	RSS, Live   int64
-	CgroupUsage int64   // report.Absent without a cgroup
+	CgroupUsage int64   // rundir.Absent without a cgroup
 	Limit       int64   // -1 unlimited
 	AllocRate   float64 // bytes/s over the last interval
 }
 
 // supervisor holds the state of one run while it goes.
 type supervisor struct {
-	sc    *Scenario
+	sc    *scenarios.Scenario
 	opt   Options
-	steps []Step
+	steps []scenarios.Step
 	dir   string
 
 	cg            memoryGroup
-	limit         Limit
+	limit         scenarios.Limit
 	procs         []*workerProc
 	barrier       int // the step whose end the workers wait at, -1 for none
-	samples       *report.SampleWriter
-	events        *report.EventWriter
+	samples       *rundir.SampleWriter
+	events        *rundir.EventWriter
 	files         []io.Closer
 	startNs       int64 // sample.Now() when the worker was released
-	sum           report.Summary
+	sum           rundir.Summary
 	lastProg      time.Time
-	lastSmp       report.Sample
+	lastSmp       rundir.Sample
 	enomem        bool
 	atLimit       bool
 	harnessErr    string // a failure of memstorm's own during the run
 	oomBase       int64
 	oomSeen       int64 // OOM kills already written as events
-	lastSmpAtProg report.Sample
+	lastSmpAtProg rundir.Sample
 	phaseIdx      map[int]int // step index -> index in sum.Phases
 }
 
@@ -74,7 +77,7 @@ type supervisor struct {
 // summary. Bad input was refused by Check before; an error from Run is a
 // harness failure (the run directory then still holds what was recorded,
 // with outcome "failed").
-func Run(ctx context.Context, sc *Scenario, opt Options) (*report.Summary, error) {
+func Run(ctx context.Context, sc *scenarios.Scenario, opt Options) (*rundir.Summary, error) {
 	s := &supervisor{sc: sc, opt: opt, steps: sc.Steps(), dir: opt.Dir, phaseIdx: map[int]int{}, barrier: -1}
 	s.limit = effectiveLimit(sc.Limit, opt.Limit)
 	if err := s.prepare(); err != nil {
@@ -86,11 +89,11 @@ func Run(ctx context.Context, sc *Scenario, opt Options) (*report.Summary, error
 	}
 	err := s.supervise(ctx)
 	if err != nil {
-		s.sum.Outcome = report.OutcomeFailed
+		s.sum.Outcome = rundir.OutcomeFailed
 		if s.sum.Reason == "" {
 			s.sum.Reason = err.Error()
 		}
-		s.event(report.Event{Kind: report.EventError, Detail: err.Error()})
+		s.event(rundir.Event{Kind: rundir.EventError, Detail: err.Error()})
 	}
 	if cerr := s.finish(); cerr != nil && err == nil {
 		err = cerr
@@ -115,7 +118,7 @@ func (s *supervisor) prepare() error {
 		return fmt.Errorf("creating samples.csv in %s: %w", s.dir, err)
 	}
 	s.files = append(s.files, sf)
-	if s.samples, err = report.NewSampleWriter(sf); err != nil {
+	if s.samples, err = rundir.NewSampleWriter(sf); err != nil {
 		return fmt.Errorf("writing %s: %w", sf.Name(), err)
 	}
 	ef, err := os.Create(filepath.Join(s.dir, "events.jsonl"))
@@ -123,7 +126,7 @@ func (s *supervisor) prepare() error {
 		return fmt.Errorf("creating events.jsonl in %s: %w", s.dir, err)
 	}
 	s.files = append(s.files, ef)
-	s.events = report.NewEventWriter(ef)
+	s.events = rundir.NewEventWriter(ef)
 	return nil
 }
 
@@ -133,13 +136,13 @@ func (s *supervisor) prepare() error {
 // limit the cgroup does not enforce, or that allocates until a kill with no
 // limit at all, is refused, since it could take the host's memory.
 func (s *supervisor) openCgroup() error {
-	s.sum = report.Summary{
+	s.sum = rundir.Summary{
 		Scenario:     s.sc.Name,
 		Description:  s.sc.Description,
 		Started:      time.Now().UTC().Format(time.RFC3339),
 		SampleEveryS: s.sc.SampleEvery.D().Seconds(),
 		Passed:       true,
-		Allocator:    report.AllocatorInfo{Requested: s.opt.Allocator, Env: s.sc.Env, Mallopt: s.sc.Mallopt},
+		Allocator:    rundir.AllocatorInfo{Requested: s.opt.Allocator, Env: s.sc.Env, Mallopt: s.sc.Mallopt},
 	}
 	s.sum.Machine = describeMachine()
 	cg, note, err := openGroup(s.opt.Cgroup, s.limit)
@@ -164,13 +167,13 @@ func (s *supervisor) openCgroup() error {
 	case s.limit.Max > 0 && (st.Limit < 0 || st.Limit > int64(s.limit.Max)):
 		have := "no limit"
 		if st.Limit > 0 {
-			have = "a limit of " + FormatBytes(st.Limit)
+			have = "a limit of " + units.FormatBytes(st.Limit)
 		}
 		return usageErr("the run asks for a %v limit, but it runs in memstorm's own cgroup %s, which has %s (%s): run as root where child cgroups can be made, or in a container with that limit", s.limit.Max, cg.Path(), have, note)
 	case st.Limit < 0 && s.sc.NeedsLimit():
 		return usageErr("scenario %s allocates until a kill or a limit share, and memstorm's own cgroup %s has no limit", s.sc.Name, cg.Path())
 	case st.Limit > 0:
-		s.limit.Max = Size(st.Limit) // in-container: the container's limit is the run's
+		s.limit.Max = scenarios.Size(st.Limit) // in-container: the container's limit is the run's
 	}
 	return nil
 }
@@ -233,7 +236,7 @@ func (s *supervisor) abort() {
 // sampling thread's clock.
 func (s *supervisor) now() float64 { return float64(sample.Now()-s.startNs) / 1e9 }
 
-func (s *supervisor) record(v report.Sample) {
+func (s *supervisor) record(v rundir.Sample) {
 	if err := s.samples.Write(&v); err != nil && s.harnessErr == "" {
 		s.harnessErr = fmt.Sprintf("writing samples.csv: %v", err)
 	}
@@ -248,7 +251,7 @@ func (s *supervisor) record(v report.Sample) {
 	s.lastSmp = v
 }
 
-func (s *supervisor) progress(v report.Sample) {
+func (s *supervisor) progress(v rundir.Sample) {
 	if s.opt.Progress == nil || time.Since(s.lastProg) < 250*time.Millisecond {
 		return
 	}
@@ -266,7 +269,7 @@ func (s *supervisor) progress(v report.Sample) {
 		RSS: v.RSS, Live: v.Live, CgroupUsage: v.CgroupUsage, Limit: lim, AllocRate: rate})
 }
 
-func (s *supervisor) event(e report.Event) {
+func (s *supervisor) event(e rundir.Event) {
 	if s.events == nil {
 		return
 	}
@@ -277,7 +280,7 @@ func (s *supervisor) event(e report.Event) {
 }
 
 // finish closes the files, removes the cgroup, writes summary.json and
-// renders the report. It runs on every path out of Run.
+// renders the rundir. It runs on every path out of Run.
 func (s *supervisor) finish() error {
 	var errs []error
 	if s.cg != nil {
@@ -285,12 +288,12 @@ func (s *supervisor) finish() error {
 	}
 	errs = append(errs, s.closeWorkers())
 	s.cleanup()
-	s.sum.Expectations = Evaluate(s.sc, &s.sum)
+	s.sum.Expectations = scenarios.Evaluate(s.sc, &s.sum)
 	s.sum.Passed = true
 	for _, e := range s.sum.Expectations {
 		s.sum.Passed = s.sum.Passed && e.Passed
 	}
-	if err := report.WriteSummary(filepath.Join(s.dir, "summary.json"), &s.sum); err != nil {
+	if err := rundir.WriteSummary(filepath.Join(s.dir, "summary.json"), &s.sum); err != nil {
 		errs = append(errs, err)
 	}
 	if err := report.Render(s.dir); err != nil {

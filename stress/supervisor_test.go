@@ -12,28 +12,29 @@ import (
 	"testing"
 	"time"
 
-	"github.com/memstorm/memstorm/report"
+	"github.com/memstorm/memstorm/rundir"
+	"github.com/memstorm/memstorm/scenarios"
 )
 
-func parseText(t *testing.T, text string) *Scenario {
+func parseText(t *testing.T, text string) *scenarios.Scenario {
 	t.Helper()
-	sc, err := Parse("test.yaml", []byte(text))
+	sc, err := scenarios.Parse("test.yaml", []byte(text))
 	if err != nil {
 		t.Fatalf("Parse: %v", err)
 	}
 	return sc
 }
 
-func readRun(t *testing.T, dir string) *report.Run {
+func readRun(t *testing.T, dir string) *rundir.Run {
 	t.Helper()
-	r, err := report.LoadRun(dir)
+	r, err := rundir.LoadRun(dir)
 	if err != nil {
 		t.Fatalf("LoadRun(%s): %v", dir, err)
 	}
 	return r
 }
 
-func hasEvent(evs []report.Event, kind string) bool {
+func hasEvent(evs []rundir.Event, kind string) bool {
 	for _, e := range evs {
 		if e.Kind == kind {
 			return true
@@ -52,11 +53,11 @@ func TestOOMKillIsDetected(t *testing.T) {
 	sc := loadScaled(t, "oom-at-limit", 0.125) // 32 MiB limit
 	// At this size the fill reaches the limit in about 15 ms: sample fast
 	// enough to draw the curve up to the kill.
-	sc.SampleEvery = Duration(2 * time.Millisecond)
+	sc.SampleEvery = scenarios.Duration(2 * time.Millisecond)
 	dir := filepath.Join(t.TempDir(), "run")
 	sum := runScenario(t, sc, Options{Dir: dir})
 	logExpectations(t, sum)
-	if sum.Outcome != report.OutcomeOOMKilled {
+	if sum.Outcome != rundir.OutcomeOOMKilled {
 		t.Fatalf("outcome = %s (%s), want oom-killed", sum.Outcome, sum.Reason)
 	}
 	cg := sum.Cgroup
@@ -77,8 +78,8 @@ func TestOOMKillIsDetected(t *testing.T) {
 		t.Errorf("exit status %q does not say killed", sum.ExitStatus)
 	}
 	run := readRun(t, dir)
-	if !hasEvent(run.Events, report.EventOOMKill) {
-		t.Errorf("events.jsonl has no %s event", report.EventOOMKill)
+	if !hasEvent(run.Events, rundir.EventOOMKill) {
+		t.Errorf("events.jsonl has no %s event", rundir.EventOOMKill)
 	}
 	var maxUsage int64
 	for _, s := range run.Samples {
@@ -105,7 +106,7 @@ expect:
   outcome: completed
 `)
 	sum := runScenario(t, sc, Options{})
-	if sum.Outcome != report.OutcomeOOMKilled {
+	if sum.Outcome != rundir.OutcomeOOMKilled {
 		t.Fatalf("outcome = %s (%s), want oom-killed", sum.Outcome, sum.Reason)
 	}
 	if sum.Passed {
@@ -131,7 +132,7 @@ phases:
     hold: 100ms
 `)
 	sum := runScenario(t, sc, Options{})
-	if sum.Outcome != report.OutcomeCompleted {
+	if sum.Outcome != rundir.OutcomeCompleted {
 		t.Fatalf("outcome %s: %s", sum.Outcome, sum.Reason)
 	}
 	fill := sum.Phases[0]
@@ -173,7 +174,7 @@ phases:
 	if !killed {
 		t.Fatal("the test never found the worker to kill")
 	}
-	if sum.Outcome != report.OutcomeFailed {
+	if sum.Outcome != rundir.OutcomeFailed {
 		t.Fatalf("outcome = %s (%s), want failed", sum.Outcome, sum.Reason)
 	}
 	if !strings.Contains(sum.Reason, "no OOM kill") {
@@ -208,7 +209,7 @@ func childPID(t *testing.T) int {
 }
 
 // TestInterruptedRunIsRecorded: cancelling the run (SIGINT in the CLI)
-// stops the worker, removes the cgroup and still writes the report.
+// stops the worker, removes the cgroup and still writes the rundir.
 func TestInterruptedRunIsRecorded(t *testing.T) {
 	sc := parseText(t, `
 name: long
@@ -234,10 +235,10 @@ phases:
 	if d := time.Since(start); d > 20*time.Second {
 		t.Errorf("an interrupted run took %v: the worker was not stopped", d)
 	}
-	if sum.Outcome != report.OutcomeInterrupted || sum.Passed {
+	if sum.Outcome != rundir.OutcomeInterrupted || sum.Passed {
 		t.Errorf("outcome %s passed=%v, want interrupted and not passed", sum.Outcome, sum.Passed)
 	}
-	for _, f := range []string{"summary.json", "samples.csv", "events.jsonl", "report.html"} {
+	for _, f := range []string{rundir.SummaryFile, rundir.SamplesFile, rundir.EventsFile, rundir.ReportFile} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("interrupted run lacks %s: %v", f, err)
 		}
@@ -294,7 +295,7 @@ phases:
   - allocate: {size: 4KiB, until: {bytes: 8MiB}}
 `)
 	sum := runScenario(t, sc, Options{Cgroup: CgroupCurrent})
-	if sum.Outcome != report.OutcomeCompleted {
+	if sum.Outcome != rundir.OutcomeCompleted {
 		t.Fatalf("outcome %s: %s", sum.Outcome, sum.Reason)
 	}
 	if sum.Cgroup == nil || sum.Cgroup.Mode != CgroupCurrent || !strings.Contains(sum.Cgroup.Note, "oom_score_adj") {
@@ -312,7 +313,7 @@ func TestOneOfSeveralWorkersKilled(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "run")
 	sum := runScenario(t, sc, Options{Dir: dir})
 	logExpectations(t, sum)
-	if sum.Outcome != report.OutcomeOOMKilled || !strings.Contains(sum.Reason, " of 3 worker processes") {
+	if sum.Outcome != rundir.OutcomeOOMKilled || !strings.Contains(sum.Reason, " of 3 worker processes") {
 		t.Fatalf("outcome %s (%s), want oom-killed naming how many of 3", sum.Outcome, sum.Reason)
 	}
 	if k := sum.Cgroup.OOMKills; k < 1 || k > 2 {
@@ -325,7 +326,7 @@ func TestOneOfSeveralWorkersKilled(t *testing.T) {
 	run := readRun(t, dir)
 	kills := 0
 	for _, e := range run.Events {
-		if e.Kind == report.EventOOMKill {
+		if e.Kind == rundir.EventOOMKill {
 			kills++
 			if e.T > hold.StartS {
 				t.Errorf("oom-kill event at %.3fs, after the fill it happened in (hold began at %.3fs)", e.T, hold.StartS)

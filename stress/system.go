@@ -6,12 +6,12 @@ import (
 
 	"github.com/memstorm/memstorm/machine"
 	"github.com/memstorm/memstorm/procfs"
-	"github.com/memstorm/memstorm/report"
+	"github.com/memstorm/memstorm/rundir"
 )
 
 // describeMachine describes this host for the summary. A part that cannot be
 // read stays empty: the run is worth more than a complete description.
-func describeMachine() report.Machine {
+func describeMachine() rundir.Machine {
 	m, _ := machine.Describe(procfs.DefaultFS, "/sys")
 	return m
 }

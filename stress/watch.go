@@ -7,7 +7,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/memstorm/memstorm/report"
+	"github.com/memstorm/memstorm/rundir"
+	"github.com/memstorm/memstorm/wire"
 )
 
 // watch records the workers until every one has exited: it collects the
@@ -33,7 +34,7 @@ func (s *supervisor) watch(ctx context.Context, ev *eventPipe, smp *sampler) (in
 		// keep them waiting.
 		s.release(smp)
 	}
-	handle := func(m message) { s.handle(m, smp) }
+	handle := func(m wire.Message) { s.handle(m, smp) }
 	smp.collect(true, s.record)
 	next := time.Now().Add(drainEvery)
 	for running > 0 {
@@ -60,7 +61,7 @@ func (s *supervisor) watch(ctx context.Context, ev *eventPipe, smp *sampler) (in
 		}
 		if ctx.Err() != nil && interrupted == "" {
 			interrupted = context.Cause(ctx).Error()
-			s.event(report.Event{Kind: report.EventSignal, Detail: interrupted})
+			s.event(rundir.Event{Kind: rundir.EventSignal, Detail: interrupted})
 			s.kill()
 		}
 		if now := time.Now(); !now.Before(next) {
@@ -70,7 +71,7 @@ func (s *supervisor) watch(ctx context.Context, ev *eventPipe, smp *sampler) (in
 	}
 	// What the workers said before they exited.
 	for !ev.eof {
-		if err := ev.read(time.Now().Add(time.Second), func(m message) { s.handle(m, nil) }); err != nil {
+		if err := ev.read(time.Now().Add(time.Second), func(m wire.Message) { s.handle(m, nil) }); err != nil {
 			return interrupted, err
 		}
 	}
@@ -86,62 +87,62 @@ func (s *supervisor) recordExit(p *workerProc) {
 		return
 	}
 	ws, _ := ps.Sys().(syscall.WaitStatus)
-	e := report.Event{T: p.exitT, Kind: report.EventExit, Phase: s.lastSmp.Phase,
-		Detail: s.who(p) + describeWait(ws), Bytes: p.page.totals().Live}
+	e := rundir.Event{T: p.exitT, Kind: rundir.EventExit, Phase: s.lastSmp.Phase,
+		Detail: s.who(p) + describeWait(ws), Bytes: p.page.Totals().Live}
 	if ws.Signaled() && ws.Signal() == syscall.SIGKILL && s.cg != nil {
 		if st, err := s.cg.Stats(); err == nil && st.OOMKills-s.oomBase > s.oomSeen {
 			s.oomSeen++
-			e.Kind = report.EventOOMKill
+			e.Kind = rundir.EventOOMKill
 			e.Detail = s.who(p) + "killed by the memory cgroup's OOM killer"
 		}
 	}
 	s.event(e)
 }
 
-// handle records one worker message. smp is nil once every worker has
+// handle records one worker wire.Message. smp is nil once every worker has
 // exited: late messages are recorded, nothing is sampled or acked.
-func (s *supervisor) handle(m message, smp *sampler) {
+func (s *supervisor) handle(m wire.Message, smp *sampler) {
 	t := s.now()
 	if m.Proc < 0 || m.Proc >= len(s.procs) {
-		s.event(report.Event{T: t, Kind: report.EventError, Detail: fmt.Sprintf("message from unknown worker %d: %s", m.Proc, m.Kind)})
+		s.event(rundir.Event{T: t, Kind: rundir.EventError, Detail: fmt.Sprintf("Message from unknown worker %d: %s", m.Proc, m.Kind)})
 		return
 	}
 	p := s.procs[m.Proc]
 	switch m.Kind {
-	case msgHello:
+	case wire.MsgHello:
 		s.sum.Allocator.Name, s.sum.Allocator.Version = m.AllocName, m.AllocVersion
 		if m.Proc == 0 {
-			s.event(report.Event{T: t, Kind: "allocator", Detail: strings.TrimSpace(m.AllocName + " " + m.AllocVersion + " " + m.AllocPath)})
+			s.event(rundir.Event{T: t, Kind: "allocator", Detail: strings.TrimSpace(m.AllocName + " " + m.AllocVersion + " " + m.AllocPath)})
 		}
 		if want := expectedAllocator(s.opt.Allocator); want != "" && want != m.AllocName {
 			p.err = fmt.Sprintf("allocator %s was requested, but malloc in the worker is served by %s (%s)", want, m.AllocName, m.AllocPath)
-			s.event(report.Event{T: t, Kind: report.EventError, Detail: p.err})
+			s.event(rundir.Event{T: t, Kind: rundir.EventError, Detail: p.err})
 			s.kill()
 		}
-	case msgPhaseStart:
+	case wire.MsgPhaseStart:
 		if _, ok := s.phaseIdx[m.Step]; !ok { // the first worker to start it
 			s.phaseIdx[m.Step] = len(s.sum.Phases)
-			s.sum.Phases = append(s.sum.Phases, report.PhaseSummary{Name: m.Name, StartS: t})
-			s.event(report.Event{T: t, Kind: report.EventPhaseStart, Phase: m.Name})
+			s.sum.Phases = append(s.sum.Phases, rundir.PhaseSummary{Name: m.Name, StartS: t})
+			s.event(rundir.Event{T: t, Kind: rundir.EventPhaseStart, Phase: m.Name})
 		}
-	case msgPhaseEnd:
+	case wire.MsgPhaseEnd:
 		p.waiting, p.end = true, m
 		s.barrier = m.Step
 		s.release(smp)
-	case msgENOMEM:
+	case wire.MsgENOMEM:
 		s.enomem = true
-		s.event(report.Event{T: t, Kind: report.EventENOMEM, Phase: m.Name, Detail: s.who(p) + m.Detail, Bytes: m.Live})
-	case msgLimit:
+		s.event(rundir.Event{T: t, Kind: rundir.EventENOMEM, Phase: m.Name, Detail: s.who(p) + m.Detail, Bytes: m.Live})
+	case wire.MsgLimit:
 		s.atLimit = true
-		s.event(report.Event{T: t, Kind: report.EventLimit, Phase: m.Name, Detail: s.who(p) + m.Detail, Bytes: m.Bytes})
-	case msgTrim:
-		s.event(report.Event{T: t, Kind: report.EventTrim, Phase: m.Name, Detail: s.who(p) + m.Detail, Bytes: m.Bytes})
-	case msgDone:
+		s.event(rundir.Event{T: t, Kind: rundir.EventLimit, Phase: m.Name, Detail: s.who(p) + m.Detail, Bytes: m.Bytes})
+	case wire.MsgTrim:
+		s.event(rundir.Event{T: t, Kind: rundir.EventTrim, Phase: m.Name, Detail: s.who(p) + m.Detail, Bytes: m.Bytes})
+	case wire.MsgDone:
 		p.done = true
 		s.sum.BookkeepingBytes = max(s.sum.BookkeepingBytes, m.Bookkeeping)
-	case msgError:
+	case wire.MsgError:
 		p.err = m.Detail
-		s.event(report.Event{T: t, Kind: report.EventError, Phase: m.Name, Detail: s.who(p) + m.Detail})
+		s.event(rundir.Event{T: t, Kind: rundir.EventError, Phase: m.Name, Detail: s.who(p) + m.Detail})
 	}
 }
 
@@ -184,7 +185,7 @@ func (s *supervisor) release(smp *sampler) {
 		book += p.end.Bookkeeping
 		name = p.end.Name
 		p.waiting = false
-		if _, err := p.ctl.Write([]byte{ctlAck}); err != nil {
+		if _, err := p.ctl.Write([]byte{wire.CtlAck}); err != nil {
 			p.err = fmt.Sprintf("acknowledging the end of phase %s: %v", name, err)
 		}
 	}
@@ -196,7 +197,7 @@ func (s *supervisor) release(smp *sampler) {
 		ph.CgroupUsageBytes = max(s.lastSmp.CgroupUsage, 0)
 		s.sum.PeakLiveBytes = max(s.sum.PeakLiveBytes, live)
 		s.sum.BookkeepingBytes = max(s.sum.BookkeepingBytes, book)
-		s.event(report.Event{T: t, Kind: report.EventPhaseEnd, Phase: name, Bytes: live})
+		s.event(rundir.Event{T: t, Kind: rundir.EventPhaseEnd, Phase: name, Bytes: live})
 	}
 	s.barrier = -1
 }

@@ -7,7 +7,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"syscall"
+
+	"github.com/memstorm/memstorm/wire"
 )
 
 // workerProc is one worker process as the supervisor sees it. A run has
@@ -16,17 +19,17 @@ import (
 type workerProc struct {
 	idx    int
 	cmd    *exec.Cmd
-	page   *statusPage
+	page   *wire.StatusPage
 	ctl    *os.File // the control pipe's write end
 	stderr *tailBuffer
 
 	exited  bool
 	waitErr error
-	exitT   float64 // run time of its exit
-	done    bool    // it said every step ran
-	err     string  // its own error message
-	waiting bool    // it ended the barrier's step and waits for the ack
-	end     message // its phase-end message for that step
+	exitT   float64      // run time of its exit
+	done    bool         // it said every step ran
+	err     string       // its own error wire.Message
+	waiting bool         // it ended the barrier's step and waits for the ack
+	end     wire.Message // its phase-end wire.Message for that step
 }
 
 // startWorkers starts the run's worker processes, each blocked before its
@@ -58,23 +61,23 @@ func (s *supervisor) startWorkers(evW *os.File) error {
 }
 
 func (s *supervisor) startWorker(exe string, env []string, evW *os.File, i, n int) (*workerProc, error) {
-	page, err := newStatusPage(s.sc.Workers)
+	page, err := wire.NewStatusPage(s.sc.Workers)
 	if err != nil {
 		return nil, err
 	}
 	p := &workerProc{idx: i, page: page}
-	spec := workerSpec{Scenario: s.sc, LimitBytes: int64(s.limit.Max), HasUsage: s.cg != nil, Proc: i, Procs: n}
+	spec := wire.Spec{Scenario: s.sc, LimitBytes: int64(s.limit.Max), HasUsage: s.cg != nil, Proc: i, Procs: n}
 	if s.limit.Max <= 0 {
 		spec.LimitBytes = -1
 	}
 	in, err := json.Marshal(spec)
 	if err != nil {
-		page.close()
+		page.Close()
 		return nil, fmt.Errorf("encoding the worker spec: %w", err)
 	}
 	ctlR, ctlW, err := os.Pipe()
 	if err != nil {
-		page.close()
+		page.Close()
 		return nil, fmt.Errorf("creating the control pipe: %w", err)
 	}
 	defer ctlR.Close()
@@ -89,7 +92,7 @@ func (s *supervisor) startWorker(exe string, env []string, evW *os.File, i, n in
 	cmd.Stderr = p.stderr
 	cmd.Stdout = p.stderr
 	cmd.Env = env
-	cmd.ExtraFiles = []*os.File{page.file, evW, ctlR}
+	cmd.ExtraFiles = []*os.File{page.File(), evW, ctlR}
 	// The worker dies with memstorm: a run never outlives its supervisor.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if s.cg != nil {
@@ -100,7 +103,7 @@ func (s *supervisor) startWorker(exe string, env []string, evW *os.File, i, n in
 		}
 	}
 	if err := cmd.Start(); err != nil {
-		page.close()
+		page.Close()
 		ctlW.Close()
 		return nil, fmt.Errorf("starting the worker %s: %w", exe, err)
 	}
@@ -123,7 +126,7 @@ func (s *supervisor) admit(pid int) error {
 // startAll lets every worker begin its steps.
 func (s *supervisor) startAll() error {
 	for _, p := range s.procs {
-		if _, err := p.ctl.Write([]byte{ctlGo}); err != nil {
+		if _, err := p.ctl.Write([]byte{wire.CtlGo}); err != nil {
 			return fmt.Errorf("releasing worker %d: %w", p.idx, err)
 		}
 	}
@@ -143,11 +146,21 @@ func (s *supervisor) kill() {
 func (s *supervisor) closeWorkers() error {
 	var first error
 	for _, p := range s.procs {
-		for _, err := range []error{p.stderr.Close(), p.page.close(), p.ctl.Close()} {
+		for _, err := range []error{p.stderr.Close(), p.page.Close(), p.ctl.Close()} {
 			if err != nil && first == nil {
 				first = err
 			}
 		}
 	}
 	return first
+}
+
+// setOOMScoreAdj makes pid the OOM killer's first choice (1000), so that a
+// kill lands on the worker and never on the supervisor that records it.
+func setOOMScoreAdj(pid, v int) error {
+	p := "/proc/" + strconv.Itoa(pid) + "/oom_score_adj"
+	if err := os.WriteFile(p, []byte(strconv.Itoa(v)), 0); err != nil {
+		return fmt.Errorf("writing %s: %w", p, err)
+	}
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/memstorm/memstorm/scenarios"
 	"github.com/memstorm/memstorm/stress"
 )
 
@@ -84,7 +85,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 // exitCodeOf maps an error to its exit code.
 func exitCodeOf(err error) int {
 	var ue usageError
-	var se *stress.ScenarioError
+	var se *scenarios.ScenarioError
 	switch {
 	case err == nil:
 		return exitOK

@@ -12,7 +12,7 @@ import (
 	"github.com/memstorm/memstorm/procfs"
 	"github.com/memstorm/memstorm/report"
 	"github.com/memstorm/memstorm/scenarios"
-	"github.com/memstorm/memstorm/stress"
+	"github.com/memstorm/memstorm/units"
 )
 
 func cmdList(args []string, stdout, stderr io.Writer) (int, error) {
@@ -42,7 +42,7 @@ func cmdValidate(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	code := exitOK
 	for _, arg := range args {
-		sc, err := stress.Load(arg)
+		sc, err := scenarios.Load(arg)
 		if err != nil {
 			fmt.Fprintf(stderr, "%v\n", err)
 			code = exitUsage
@@ -121,10 +121,10 @@ func cmdSysinfo(args []string, stdout, stderr io.Writer) (int, error) {
 	tw := tabwriter.NewWriter(stdout, 0, 8, 2, ' ', 0)
 	fmt.Fprintf(tw, "CPU\t%s\n", m.CPUBrand)
 	fmt.Fprintf(tw, "cores\t%d physical, %d logical\n", m.PhysicalCores, m.LogicalCores)
-	fmt.Fprintf(tw, "caches\tL1d %s, L2 %s, L3 %s\n", stress.FormatBytes(int64(m.L1DBytes)), stress.FormatBytes(int64(m.L2Bytes)), stress.FormatBytes(int64(m.L3Bytes)))
+	fmt.Fprintf(tw, "caches\tL1d %s, L2 %s, L3 %s\n", units.FormatBytes(int64(m.L1DBytes)), units.FormatBytes(int64(m.L2Bytes)), units.FormatBytes(int64(m.L3Bytes)))
 	fmt.Fprintf(tw, "features\t%v\n", m.Features)
 	fmt.Fprintf(tw, "kernel\t%s\n", m.Kernel)
-	fmt.Fprintf(tw, "memory\t%s, page size %d\n", stress.FormatBytes(m.MemTotalBytes), m.PageSize)
+	fmt.Fprintf(tw, "memory\t%s, page size %d\n", units.FormatBytes(m.MemTotalBytes), m.PageSize)
 	fmt.Fprintf(tw, "THP\t%s\n", m.THP)
 	fmt.Fprintf(tw, "overcommit\t%d\n", m.Overcommit)
 	fmt.Fprintf(tw, "cgroup\tv%d memory controller\n", m.CgroupVersion)

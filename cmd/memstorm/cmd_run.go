@@ -13,12 +13,15 @@ import (
 	"time"
 
 	"github.com/memstorm/memstorm/report"
+	"github.com/memstorm/memstorm/rundir"
+	"github.com/memstorm/memstorm/scenarios"
 	"github.com/memstorm/memstorm/stress"
+	"github.com/memstorm/memstorm/units"
 )
 
 // plannedRun is one scenario under one allocator.
 type plannedRun struct {
-	sc        *stress.Scenario
+	sc        *scenarios.Scenario
 	allocator string
 	dir       string
 }
@@ -44,15 +47,15 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	if len(args) == 0 {
 		return exitUsage, usagef("no scenario given: name a file or a built-in (memstorm list)")
 	}
-	var lim stress.Limit
+	var lim scenarios.Limit
 	for _, f := range []struct {
 		name, val string
-		dst       *stress.Size
+		dst       *scenarios.Size
 	}{{"--limit", *limit, &lim.Max}, {"--high", *high, &lim.High}, {"--swap", *swap, &lim.Swap}} {
 		if f.val == "" {
 			continue
 		}
-		v, err := stress.ParseSize(f.val)
+		v, err := scenarios.ParseSize(f.val)
 		if err != nil || v <= 0 {
 			return exitUsage, usagef("%s %q: want a positive size like 256MiB", f.name, f.val)
 		}
@@ -65,7 +68,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	var plan []plannedRun
 	for _, arg := range args {
-		sc, err := stress.Load(arg)
+		sc, err := scenarios.Load(arg)
 		if err != nil {
 			return exitUsage, err
 		}
@@ -155,7 +158,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 }
 
 // allocatorsFor expands --allocator (or the scenario's allocators: list).
-func allocatorsFor(flagVal string, sc *stress.Scenario) ([]string, error) {
+func allocatorsFor(flagVal string, sc *scenarios.Scenario) ([]string, error) {
 	var list []string
 	switch {
 	case flagVal == "all":
@@ -204,17 +207,17 @@ func unwrapPath(err error) error {
 }
 
 // printSummary prints the headline of one finished run.
-func printSummary(w io.Writer, dir string, s *report.Summary) {
+func printSummary(w io.Writer, dir string, s *rundir.Summary) {
 	fmt.Fprintf(w, "%s: %s", s.Scenario, s.Outcome)
 	if s.Reason != "" {
 		fmt.Fprintf(w, " (%s)", s.Reason)
 	}
 	fmt.Fprintf(w, "\n  allocator %s %s, %v, peak RSS %s, peak live %s",
-		s.Allocator.Name, s.Allocator.Version, time.Duration(s.DurationS*float64(time.Second)).Round(time.Millisecond), stress.FormatBytes(s.PeakRSSBytes), stress.FormatBytes(s.PeakLiveBytes))
+		s.Allocator.Name, s.Allocator.Version, time.Duration(s.DurationS*float64(time.Second)).Round(time.Millisecond), units.FormatBytes(s.PeakRSSBytes), units.FormatBytes(s.PeakLiveBytes))
 	if c := s.Cgroup; c != nil {
-		fmt.Fprintf(w, "\n  cgroup v%d (%s) peak usage %s", c.Version, c.Mode, stress.FormatBytes(c.PeakUsageBytes))
+		fmt.Fprintf(w, "\n  cgroup v%d (%s) peak usage %s", c.Version, c.Mode, units.FormatBytes(c.PeakUsageBytes))
 		if c.LimitBytes > 0 {
-			fmt.Fprintf(w, " of limit %s (%.0f%%)", stress.FormatBytes(c.LimitBytes),
+			fmt.Fprintf(w, " of limit %s (%.0f%%)", units.FormatBytes(c.LimitBytes),
 				100*float64(c.PeakUsageBytes)/float64(c.LimitBytes))
 		}
 		fmt.Fprintf(w, ", OOM kills %d", c.OOMKills)
@@ -222,7 +225,7 @@ func printSummary(w io.Writer, dir string, s *report.Summary) {
 	fmt.Fprintln(w)
 	if n := len(s.Phases); n > 0 {
 		last := s.Phases[n-1]
-		fmt.Fprintf(w, "  at the end (%s): RSS %s, live %s", last.Name, stress.FormatBytes(last.RSSBytes), stress.FormatBytes(last.LiveBytes))
+		fmt.Fprintf(w, "  at the end (%s): RSS %s, live %s", last.Name, units.FormatBytes(last.RSSBytes), units.FormatBytes(last.LiveBytes))
 		if last.LiveBytes > 0 {
 			fmt.Fprintf(w, ", RSS/live %.2f", float64(last.RSSBytes)/float64(last.LiveBytes))
 		}
@@ -235,5 +238,5 @@ func printSummary(w io.Writer, dir string, s *report.Summary) {
 		}
 		fmt.Fprintf(w, "  %s %s (observed %s)\n", mark, e.Expr, e.Observed)
 	}
-	fmt.Fprintf(w, "  report: %s\n", filepath.Join(dir, "report.html"))
+	fmt.Fprintf(w, "  report: %s\n", filepath.Join(dir, rundir.ReportFile))
 }

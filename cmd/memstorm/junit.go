@@ -6,7 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/memstorm/memstorm/report"
+	"github.com/memstorm/memstorm/rundir"
 )
 
 // JUnit XML, the subset CI systems read: one testsuite per run, one
@@ -39,7 +39,7 @@ type junitFailure struct {
 func writeJUnit(path string, dirs []string) error {
 	var doc junitSuites
 	for _, d := range dirs {
-		s, err := report.ReadSummary(filepath.Join(d, "summary.json"))
+		s, err := rundir.ReadSummary(filepath.Join(d, rundir.SummaryFile))
 		if err != nil {
 			return fmt.Errorf("junit: %w", err)
 		}

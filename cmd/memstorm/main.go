@@ -8,11 +8,12 @@ import (
 	"os"
 	"runtime"
 
-	"github.com/memstorm/memstorm/stress"
+	"github.com/memstorm/memstorm/wire"
+	"github.com/memstorm/memstorm/worker"
 )
 
 func init() {
-	if stress.IsWorker() {
+	if wire.IsWorker() {
 		// Keep the main goroutine on the process's main thread: the worker's
 		// first allocation thread runs there and uses glibc's main arena.
 		runtime.LockOSThread()
@@ -20,8 +21,8 @@ func init() {
 }
 
 func main() {
-	if stress.IsWorker() {
-		os.Exit(stress.WorkerMain())
+	if wire.IsWorker() {
+		os.Exit(worker.Main())
 	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }

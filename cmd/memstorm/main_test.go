@@ -9,21 +9,22 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/memstorm/memstorm/report"
+	"github.com/memstorm/memstorm/rundir"
 	"github.com/memstorm/memstorm/scenarios"
-	"github.com/memstorm/memstorm/stress"
+	"github.com/memstorm/memstorm/wire"
+	"github.com/memstorm/memstorm/worker"
 )
 
 // run starts real workers by re-executing this test binary.
 func init() {
-	if stress.IsWorker() {
+	if wire.IsWorker() {
 		runtime.LockOSThread()
 	}
 }
 
 func TestMain(m *testing.M) {
-	if stress.IsWorker() {
-		os.Exit(stress.WorkerMain())
+	if wire.IsWorker() {
+		os.Exit(worker.Main())
 	}
 	os.Exit(m.Run())
 }
@@ -202,7 +203,7 @@ func TestScaleShrinksTargets(t *testing.T) {
 	if code, stdout, stderr := memstorm(t, "run", "--quiet", "--scale", "0.03", "--out", out, "every-other"); code != exitOK {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 	}
-	s, err := report.ReadSummary(filepath.Join(out, "summary.json"))
+	s, err := rundir.ReadSummary(filepath.Join(out, "summary.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/memstorm/memstorm/stress"
+	"github.com/memstorm/memstorm/units"
 )
 
 // progressPrinter shows a run while it goes: on a terminal one status line
@@ -72,13 +73,13 @@ func (p *progressPrinter) clear() {
 func formatProgress(label string, pr stress.Progress) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s  %6.1fs  %-14s RSS %9s  live %9s", label, pr.Elapsed.Seconds(), pr.Phase,
-		stress.FormatBytes(pr.RSS), stress.FormatBytes(pr.Live))
+		units.FormatBytes(pr.RSS), units.FormatBytes(pr.Live))
 	if pr.CgroupUsage >= 0 {
-		fmt.Fprintf(&b, "  cgroup %9s", stress.FormatBytes(pr.CgroupUsage))
+		fmt.Fprintf(&b, "  cgroup %9s", units.FormatBytes(pr.CgroupUsage))
 		if pr.Limit > 0 {
 			fmt.Fprintf(&b, " (%3.0f%% of limit)", 100*float64(pr.CgroupUsage)/float64(pr.Limit))
 		}
 	}
-	fmt.Fprintf(&b, "  alloc %s/s", stress.FormatBytes(int64(pr.AllocRate)))
+	fmt.Fprintf(&b, "  alloc %s/s", units.FormatBytes(int64(pr.AllocRate)))
 	return b.String()
 }

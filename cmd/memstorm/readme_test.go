@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/memstorm/memstorm/stress"
+	"github.com/memstorm/memstorm/scenarios"
 )
 
 // TestREADMEExamples keeps the README true: its scenario parses, and every
@@ -21,7 +21,7 @@ func TestREADMEExamples(t *testing.T) {
 	yamls := 0
 	for _, block := range strings.Split(readme, "```yaml\n")[1:] {
 		block, _, _ = strings.Cut(block, "```")
-		if _, err := stress.Parse("README.md", []byte(block)); err != nil {
+		if _, err := scenarios.Parse("README.md", []byte(block)); err != nil {
 			t.Errorf("README scenario does not parse: %v", err)
 		}
 		yamls++

@@ -1,0 +1,121 @@
+package rundir
+
+// Outcome says why a run ended. It is the single most important field of a
+// summary: every path out of a run sets exactly one.
+type Outcome string
+
+// The outcomes a run can have.
+const (
+	OutcomeCompleted      Outcome = "completed"        // every phase ran
+	OutcomeOOMKilled      Outcome = "oom-killed"       // the kernel's memcg OOM killer killed the worker
+	OutcomeENOMEM         Outcome = "enomem"           // an allocation failed; the remaining phases ran
+	OutcomeStoppedAtLimit Outcome = "stopped-at-limit" // allocation stopped at a share of the cgroup limit
+	OutcomeInterrupted    Outcome = "interrupted"      // SIGINT/SIGTERM to memstorm
+	OutcomeFailed         Outcome = "failed"           // the worker crashed or the harness failed; see Reason
+)
+
+// Outcomes lists every outcome, in the order docs and messages name them.
+var Outcomes = []Outcome{OutcomeCompleted, OutcomeOOMKilled, OutcomeENOMEM,
+	OutcomeStoppedAtLimit, OutcomeInterrupted, OutcomeFailed}
+
+// KnownOutcome reports whether o names an outcome.
+func KnownOutcome(o string) bool {
+	for _, k := range Outcomes {
+		if string(k) == o {
+			return true
+		}
+	}
+	return false
+}
+
+// Summary is summary.json: the headline numbers of one run.
+type Summary struct {
+	Scenario     string        `json:"scenario"`
+	Description  string        `json:"description,omitempty"`
+	Outcome      Outcome       `json:"outcome"`
+	Reason       string        `json:"reason,omitempty"`      // why, for failed/interrupted/oom-killed
+	ExitStatus   string        `json:"exit_status,omitempty"` // the worker's wait status in words
+	Allocator    AllocatorInfo `json:"allocator"`
+	Started      string        `json:"started"` // RFC 3339
+	DurationS    float64       `json:"duration_s"`
+	SampleEveryS float64       `json:"sample_every_s"`
+
+	PeakRSSBytes     int64          `json:"peak_rss_bytes"` // max of sampled RSS and the kernel's VmHWM
+	PeakLiveBytes    int64          `json:"peak_live_bytes"`
+	Samples          int            `json:"samples"`
+	Phases           []PhaseSummary `json:"phases"`
+	BookkeepingBytes int64          `json:"bookkeeping_bytes"` // the harness's own per-object records, not in Live
+
+	Cgroup       *CgroupSummary `json:"cgroup,omitempty"`
+	Expectations []Expectation  `json:"expectations,omitempty"`
+	Passed       bool           `json:"passed"` // every expectation held (true when there are none)
+
+	Machine Machine `json:"machine"`
+}
+
+// AllocatorInfo names the allocator that really served malloc in the worker.
+type AllocatorInfo struct {
+	Requested string            `json:"requested,omitempty"`
+	Name      string            `json:"name"` // glibc, jemalloc, tcmalloc, mimalloc
+	Version   string            `json:"version"`
+	Env       map[string]string `json:"env,omitempty"`
+	Mallopt   map[string]int64  `json:"mallopt,omitempty"`
+}
+
+// PhaseSummary is one phase as it ran (a repeated phase appears once per run
+// of it, its name suffixed with the repetition, e.g. "grow#2").
+type PhaseSummary struct {
+	Name   string  `json:"name"`
+	StartS float64 `json:"start_s"`
+	EndS   float64 `json:"end_s"`
+	// Figures at the phase's end (the first sample taken after it ended).
+	RSSBytes         int64 `json:"rss_bytes"`
+	AnonBytes        int64 `json:"anon_bytes"` // RssAnon: what the allocator holds, without the worker binary's file pages
+	LiveBytes        int64 `json:"live_bytes"`
+	HeapInuseBytes   int64 `json:"heap_inuse_bytes"`
+	HeapHeldBytes    int64 `json:"heap_held_bytes"`
+	CgroupUsageBytes int64 `json:"cgroup_usage_bytes,omitempty"`
+}
+
+// CgroupSummary describes the memory cgroup the worker ran in.
+type CgroupSummary struct {
+	Version        int              `json:"version"` // 0 none, 1, 2
+	Path           string           `json:"path"`
+	Mode           string           `json:"mode"`        // "child" (created for the run) or "current" (memstorm's own, in-container)
+	LimitBytes     int64            `json:"limit_bytes"` // -1 unlimited
+	HighBytes      int64            `json:"high_bytes"`  // v2 memory.high / v1 soft limit; -1 unlimited
+	SwapBytes      int64            `json:"swap_bytes,omitempty"`
+	OOMGroup       bool             `json:"oom_group,omitempty"`
+	OOMKills       int64            `json:"oom_kills"`
+	PeakUsageBytes int64            `json:"peak_usage_bytes"`
+	PeakSource     string           `json:"peak_source"` // memory.peak, memory.max_usage_in_bytes, sampled
+	Failcnt        int64            `json:"failcnt,omitempty"`
+	Events         map[string]int64 `json:"events,omitempty"`
+	// Note says how the cgroup was chosen when it was not a child created
+	// for the run (in-container mode, fallbacks).
+	Note string `json:"note,omitempty"`
+}
+
+// Expectation is one checked line of a scenario's expect: block.
+type Expectation struct {
+	Expr     string `json:"expr"`
+	Passed   bool   `json:"passed"`
+	Observed string `json:"observed"`
+}
+
+// Machine describes where a run happened.
+type Machine struct {
+	CPUBrand      string   `json:"cpu_brand"`
+	PhysicalCores int      `json:"physical_cores"`
+	LogicalCores  int      `json:"logical_cores"`
+	L1DBytes      int      `json:"l1d_bytes"`
+	L2Bytes       int      `json:"l2_bytes"`
+	L3Bytes       int      `json:"l3_bytes"`
+	Features      []string `json:"features"`
+	Kernel        string   `json:"kernel"`
+	PageSize      int      `json:"page_size"`
+	MemTotalBytes int64    `json:"mem_total_bytes"`
+	THP           string   `json:"thp"`            // the selected mode of transparent_hugepage/enabled
+	Overcommit    int      `json:"overcommit"`     // vm.overcommit_memory
+	CgroupVersion int      `json:"cgroup_version"` // of the memory controller: 1 or 2, 0 none
+}

@@ -1,0 +1,439 @@
+package scenarios
+
+import (
+	"fmt"
+	"math"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/goccy/go-yaml/ast"
+)
+
+// ScenarioError is a scenario file that cannot be used: a YAML syntax error,
+// an unknown key, a value of the wrong type or an impossible value. It names
+// the file, the 1-based line and column of the offending node and what was
+// expected there, e.g.
+//
+//	scenarios/x.yaml:7:13: phases[0].allocate.size.min: want a size like 64, 4KiB or 2MiB, got "-3"
+//
+// The CLI maps it to exit status 2 (use errors.As).
+type ScenarioError struct {
+	File string // as given to Parse; "builtin:NAME" for the embedded library
+	Line int    // 1-based; 0 when the position is unknown
+	Col  int    // 1-based; 0 when the position is unknown
+	Path string // the key path of the node, "phases[1].allocate.until"; "" for the whole file
+	Msg  string // what is expected and what was found
+}
+
+// Error prints FILE:LINE:COL: PATH: MSG, leaving out what is unknown.
+func (e *ScenarioError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d:%d", e.Line, e.Col)
+	}
+	if b.Len() > 0 {
+		b.WriteString(": ")
+	}
+	if e.Path != "" {
+		b.WriteString(e.Path)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// nodeDecoder is implemented by the scenario types that have their own YAML
+// grammar (sizes, durations, shorthands).
+type nodeDecoder interface {
+	decodeNode(d *decoder, n ast.Node, path string) error
+}
+
+// decoder turns a goccy/go-yaml AST into the scenario types. It is strict:
+// every key must name a field, every scalar must have the field's type (no
+// 1.5 into an int, no "yes" into a bool), and it records the node of every
+// path it decodes so that validation can point at the offending value.
+type decoder struct {
+	nodes   map[string]ast.Node // key path -> value node
+	anchors map[string]ast.Node // anchor name -> anchored value
+}
+
+func newDecoder() *decoder {
+	return &decoder{nodes: map[string]ast.Node{}, anchors: map[string]ast.Node{}}
+}
+
+// errAt builds the error for node n at path.
+func errAt(n ast.Node, path, format string, args ...any) *ScenarioError {
+	e := &ScenarioError{Path: path, Msg: fmt.Sprintf(format, args...)}
+	e.Line, e.Col = position(n)
+	return e
+}
+
+// position is where a node starts: for a block mapping its first key (the
+// parser's token for it is the first ':').
+func position(n ast.Node) (line, col int) {
+	switch m := n.(type) {
+	case nil:
+		return 0, 0
+	case *ast.MappingNode:
+		if !m.IsFlowStyle && len(m.Values) > 0 {
+			return position(m.Values[0].Key)
+		}
+	case *ast.MappingValueNode:
+		return position(m.Key)
+	}
+	if tk := n.GetToken(); tk != nil && tk.Position != nil {
+		return tk.Position.Line, tk.Position.Column
+	}
+	return 0, 0
+}
+
+// intValue is an integer node's value as int64, false when it does not fit.
+func intValue(n *ast.IntegerNode) (int64, bool) {
+	switch x := n.Value.(type) {
+	case int64:
+		return x, true
+	case uint64:
+		return int64(x), x <= math.MaxInt64
+	}
+	return 0, false
+}
+
+// childPath appends a key to a path.
+func childPath(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// scalarText is a scalar's text as written (without quotes), and whether n
+// is a non-null scalar at all.
+func scalarText(n ast.Node) (string, bool) {
+	switch n := n.(type) {
+	case *ast.StringNode:
+		return n.Value, true
+	case *ast.LiteralNode:
+		return n.Value.Value, true
+	case *ast.IntegerNode, *ast.FloatNode, *ast.BoolNode, *ast.InfinityNode, *ast.NanNode:
+		return n.GetToken().Value, true
+	}
+	return "", false
+}
+
+// got describes what was found at n, for "want X, got Y" messages.
+func got(n ast.Node) string {
+	if s, ok := scalarText(n); ok {
+		return strconv.Quote(s)
+	}
+	switch n.(type) {
+	case nil, *ast.NullNode:
+		return "nothing"
+	case *ast.MappingNode, *ast.MappingValueNode:
+		return "a mapping"
+	case *ast.SequenceNode:
+		return "a list"
+	}
+	return n.Type().String()
+}
+
+// resolve unwraps anchors and aliases and refuses tags and merge keys.
+func (d *decoder) resolve(n ast.Node, path string) (ast.Node, error) {
+	switch a := n.(type) {
+	case *ast.AnchorNode:
+		name, _ := scalarText(a.Name)
+		d.anchors[name] = a.Value
+		return d.resolve(a.Value, path)
+	case *ast.AliasNode:
+		name, _ := scalarText(a.Value)
+		v, ok := d.anchors[name]
+		if !ok {
+			return nil, errAt(n, path, "alias *%s names no anchor defined before it", name)
+		}
+		return v, nil
+	case *ast.TagNode:
+		return nil, errAt(n, path, "YAML tags (%s) are not supported: write the value plainly", a.Start.Value)
+	}
+	return n, nil
+}
+
+// entries returns the key/value pairs of a mapping node.
+func entries(n ast.Node) ([]*ast.MappingValueNode, bool) {
+	switch m := n.(type) {
+	case *ast.MappingNode:
+		return m.Values, true
+	case *ast.MappingValueNode:
+		return []*ast.MappingValueNode{m}, true
+	}
+	return nil, false
+}
+
+// key returns the text of a mapping key, refusing merge keys and non-string keys.
+func key(kv *ast.MappingValueNode, path string) (string, error) {
+	if kv.Key.IsMergeKey() {
+		return "", errAt(kv.Key, path, "merge keys (<<) are not supported")
+	}
+	k, ok := kv.Key.(*ast.StringNode)
+	if !ok {
+		return "", errAt(kv.Key, path, "want a key name, got %s", got(kv.Key))
+	}
+	return k.Value, nil
+}
+
+var nodeDecoderType = reflect.TypeFor[nodeDecoder]()
+
+// decode fills v from n. path names n for errors and for d.nodes.
+func (d *decoder) decode(n ast.Node, v reflect.Value, path string) error {
+	n, err := d.resolve(n, path)
+	if err != nil {
+		return err
+	}
+	d.nodes[path] = n
+	if v.CanAddr() && v.Addr().Type().Implements(nodeDecoderType) {
+		return v.Addr().Interface().(nodeDecoder).decodeNode(d, n, path)
+	}
+	switch v.Kind() {
+	case reflect.Pointer:
+		v.Set(reflect.New(v.Type().Elem()))
+		return d.decode(n, v.Elem(), path)
+	case reflect.Struct:
+		return d.decodeStruct(n, v, path)
+	case reflect.Slice:
+		seq, ok := n.(*ast.SequenceNode)
+		if !ok {
+			return errAt(n, path, "want a list, got %s", got(n))
+		}
+		s := reflect.MakeSlice(v.Type(), len(seq.Values), len(seq.Values))
+		for i, item := range seq.Values {
+			if err := d.decode(item, s.Index(i), fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+		v.Set(s)
+		return nil
+	case reflect.Map:
+		kvs, ok := entries(n)
+		if !ok {
+			return errAt(n, path, "want a mapping, got %s", got(n))
+		}
+		m := reflect.MakeMapWithSize(v.Type(), len(kvs))
+		for _, kv := range kvs {
+			k, err := key(kv, path)
+			if err != nil {
+				return err
+			}
+			elem := reflect.New(v.Type().Elem()).Elem()
+			p := childPath(path, k)
+			d.nodes[p+"<key>"] = kv.Key
+			if elem.Kind() == reflect.String {
+				// Map values (env) keep any scalar as written: GOGC: 100.
+				text, ok := scalarText(kv.Value)
+				if !ok {
+					return errAt(kv.Value, p, "want a string, got %s", got(kv.Value))
+				}
+				d.nodes[p] = kv.Value
+				elem.SetString(text)
+			} else if err := d.decode(kv.Value, elem, p); err != nil {
+				return err
+			}
+			m.SetMapIndex(reflect.ValueOf(k), elem)
+		}
+		v.Set(m)
+		return nil
+	}
+	return decodeScalar(n, v, path)
+}
+
+// decodeScalar fills a string, integer, float or bool from a scalar node of
+// the same YAML type.
+func decodeScalar(n ast.Node, v reflect.Value, path string) error {
+	switch v.Kind() {
+	case reflect.String:
+		switch s := n.(type) {
+		case *ast.StringNode:
+			v.SetString(s.Value)
+			return nil
+		case *ast.LiteralNode:
+			v.SetString(s.Value.Value)
+			return nil
+		}
+		return errAt(n, path, "want a string, got %s", got(n))
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		in, ok := n.(*ast.IntegerNode)
+		if !ok {
+			return errAt(n, path, "want an integer, got %s", got(n))
+		}
+		i, ok := intValue(in)
+		if !ok || v.OverflowInt(i) {
+			return errAt(n, path, "want an integer in range, got %s", got(n))
+		}
+		v.SetInt(i)
+		return nil
+	case reflect.Uint64, reflect.Uint, reflect.Uint32:
+		in, ok := n.(*ast.IntegerNode)
+		if !ok {
+			return errAt(n, path, "want a non-negative integer, got %s", got(n))
+		}
+		var u uint64
+		switch x := in.Value.(type) {
+		case int64:
+			if x < 0 {
+				return errAt(n, path, "want a non-negative integer, got %s", got(n))
+			}
+			u = uint64(x)
+		case uint64:
+			u = x
+		}
+		if v.OverflowUint(u) {
+			return errAt(n, path, "want an integer in range, got %s", got(n))
+		}
+		v.SetUint(u)
+		return nil
+	case reflect.Float64:
+		switch f := n.(type) {
+		case *ast.FloatNode:
+			v.SetFloat(f.Value)
+			return nil
+		case *ast.IntegerNode:
+			i, _ := intValue(f)
+			v.SetFloat(float64(i))
+			return nil
+		}
+		return errAt(n, path, "want a number, got %s", got(n))
+	case reflect.Bool:
+		b, ok := n.(*ast.BoolNode)
+		if !ok {
+			return errAt(n, path, "want true or false, got %s", got(n))
+		}
+		v.SetBool(b.Value)
+		return nil
+	}
+	return errAt(n, path, "cannot decode into %s", v.Type())
+}
+
+// structField is one settable key of a struct, inline embedded fields
+// flattened.
+type structField struct {
+	name  string
+	index []int
+}
+
+// fieldsOf lists the YAML keys of a struct type in declaration order.
+func fieldsOf(t reflect.Type) []structField {
+	var out []structField
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("yaml")
+		name, opts, _ := strings.Cut(tag, ",")
+		if name == "-" || !f.IsExported() {
+			continue
+		}
+		if f.Anonymous && strings.Contains(opts, "inline") {
+			for _, sub := range fieldsOf(f.Type) {
+				out = append(out, structField{sub.name, append([]int{i}, sub.index...)})
+			}
+			continue
+		}
+		if name == "" {
+			name = strings.ToLower(f.Name)
+		}
+		out = append(out, structField{name, []int{i}})
+	}
+	return out
+}
+
+// decodeStruct fills a struct from a mapping, refusing unknown keys.
+func (d *decoder) decodeStruct(n ast.Node, v reflect.Value, path string) error {
+	kvs, ok := entries(n)
+	if !ok {
+		return errAt(n, path, "want a mapping, got %s", got(n))
+	}
+	fields := fieldsOf(v.Type())
+	for _, kv := range kvs {
+		k, err := key(kv, path)
+		if err != nil {
+			return err
+		}
+		var f *structField
+		for i := range fields {
+			if fields[i].name == k {
+				f = &fields[i]
+			}
+		}
+		if f == nil {
+			names := make([]string, len(fields))
+			for i, f := range fields {
+				names[i] = f.name
+			}
+			return errAt(kv.Key, path, "unknown key %q, want one of %s", k, strings.Join(names, ", "))
+		}
+		p := childPath(path, k)
+		d.nodes[p+"<key>"] = kv.Key
+		if err := d.decode(kv.Value, v.FieldByIndex(f.index), p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scalar returns the text of a scalar node or a "want" error.
+func scalar(n ast.Node, path, want string) (string, error) {
+	s, ok := scalarText(n)
+	if !ok {
+		return "", errAt(n, path, "%s, got %s", want, got(n))
+	}
+	return s, nil
+}
+
+// decodeNode reads `size: 4KiB` as {dist: fixed, value: 4KiB} and a mapping
+// as itself.
+func (sd *SizeDist) decodeNode(d *decoder, n ast.Node, path string) error {
+	if _, ok := entries(n); ok {
+		type plain SizeDist // no decodeNode: decoded field by field
+		return d.decodeStruct(n, reflect.ValueOf((*plain)(sd)).Elem(), path)
+	}
+	var v Size
+	if err := v.decodeNode(d, n, path); err != nil {
+		return err
+	}
+	*sd = SizeDist{Dist: DistFixed, Value: v}
+	d.nodes[childPath(path, "value")] = n
+	return nil
+}
+
+// decodeNode reads `until: oom` and `until: enomem` as {oom: true} and
+// {enomem: true}, and a mapping as itself.
+func (u *Until) decodeNode(d *decoder, n ast.Node, path string) error {
+	if _, ok := entries(n); ok {
+		type plain Until
+		return d.decodeStruct(n, reflect.ValueOf((*plain)(u)).Elem(), path)
+	}
+	text, _ := scalarText(n)
+	switch text {
+	case "oom":
+		*u = Until{OOM: true}
+	case "enomem":
+		*u = Until{ENOMEM: true}
+	default:
+		return errAt(n, path, "want oom, enomem or a mapping of bytes, count, duration, limit, oom, enomem, got %s", got(n))
+	}
+	d.nodes[childPath(path, text)] = n
+	return nil
+}
+
+// decodeNode reads `free: all` (any pattern name) as {pattern: all}, and a
+// mapping as itself.
+func (f *Free) decodeNode(d *decoder, n ast.Node, path string) error {
+	if _, ok := entries(n); ok {
+		type plain Free
+		return d.decodeStruct(n, reflect.ValueOf((*plain)(f)).Elem(), path)
+	}
+	text, err := scalar(n, path, "want a pattern like all or every-other, or a mapping with pattern")
+	if err != nil {
+		return err
+	}
+	*f = Free{Selection: Selection{Pattern: Pattern(text)}}
+	d.nodes[childPath(path, "pattern")] = n
+	return nil
+}

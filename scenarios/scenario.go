@@ -1,0 +1,216 @@
+package scenarios
+
+// Scenario is a decoded, validated scenario file. Zero values of optional
+// fields are filled with their defaults by Parse, so the engine never has to
+// guess.
+type Scenario struct {
+	Name        string            `yaml:"name"`
+	Description string            `yaml:"description"`
+	SampleEvery Duration          `yaml:"sample_every"` // default 20ms
+	Workers     int               `yaml:"workers"`      // threads, each locked to its own OS thread; default 1
+	Processes   int               `yaml:"processes"`    // worker processes in the run's cgroup; default 1
+	Seed        uint64            `yaml:"seed"`         // default 1; every random choice derives from it
+	Allocators  []string          `yaml:"allocators"`   // run once per allocator (allocator issue); empty: glibc
+	Env         map[string]string `yaml:"env"`          // extra environment for the worker
+	Mallopt     map[string]int64  `yaml:"mallopt"`      // M_MMAP_THRESHOLD, M_TRIM_THRESHOLD, M_ARENA_MAX, M_TOP_PAD
+	Limit       *Limit            `yaml:"limit"`        // the run's memory cgroup settings
+	Rlimits     *Rlimits          `yaml:"rlimits"`      // set in the worker before it allocates
+	Expect      *Expect           `yaml:"expect"`
+	Phases      []Phase           `yaml:"phases"`
+
+	// Source is the scenario text as read (for the report); Path is where it
+	// came from ("builtin:NAME" for the embedded library).
+	Source string `yaml:"-"`
+	Path   string `yaml:"-"`
+}
+
+// Phase is one step of a scenario. Exactly one of Allocate, Free, Madvise,
+// Trim, Hold or Repeat/Phases is set.
+type Phase struct {
+	Name     string    `yaml:"name"`
+	Allocate *Allocate `yaml:"allocate"`
+	Free     *Free     `yaml:"free"`
+	Madvise  *Madvise  `yaml:"madvise"`
+	Trim     bool      `yaml:"trim"`
+	Hold     Duration  `yaml:"hold"`
+	// Repeat runs Phases Repeat times (a group): sawtooth and growth-over-cycles.
+	Repeat int     `yaml:"repeat"`
+	Phases []Phase `yaml:"phases"`
+	// Turns makes a group run on one thread at a time: thread 0 runs all
+	// its phases alone, then thread 1, and so on, Repeat times over. Jobs
+	// that come and go at different times are what make per-thread arenas
+	// keep memory another thread could have reused.
+	Turns bool `yaml:"turns"`
+	// SizeGrowth, on a group, multiplies the object sizes of the allocate
+	// steps inside it by SizeGrowth^r on its repetition r (from 0): each
+	// cycle asks for bigger objects than the holes earlier cycles left.
+	SizeGrowth float64 `yaml:"size_growth"`
+	// RestartThreads ends the worker's threads 1..N-1 (only the running one
+	// in a turns group) while their objects stay live, and starts new OS
+	// threads that take over their objects (see threads.go).
+	RestartThreads bool `yaml:"restart_threads"`
+}
+
+// Via names the allocation backend.
+type Via string
+
+// Allocation backends.
+const (
+	ViaMalloc        Via = "malloc"
+	ViaCalloc        Via = "calloc"
+	ViaRealloc       Via = "realloc" // each object grown by realloc, doubling from 16 B to its size
+	ViaPosixMemalign Via = "posix_memalign"
+	ViaMmap          Via = "mmap"
+	ViaGo            Via = "go" // the Go heap, for comparison
+)
+
+// Allocate fills memory until its stop condition holds.
+type Allocate struct {
+	Via   Via      `yaml:"via"`   // default malloc
+	Align Size     `yaml:"align"` // posix_memalign alignment; default 64
+	Size  SizeDist `yaml:"size"`
+	Touch *bool    `yaml:"touch"` // write every page so it becomes resident; default true
+	Until Until    `yaml:"until"`
+}
+
+// Dist names a size distribution.
+type Dist string
+
+// Size distributions.
+const (
+	DistFixed     Dist = "fixed"     // Value
+	DistUniform   Dist = "uniform"   // Min..Max
+	DistLognormal Dist = "lognormal" // Median, Sigma; clamped to Min..Max
+	DistPareto    Dist = "pareto"    // Min (scale), Alpha; clamped to Max
+	DistHistogram Dist = "histogram" // Buckets, by weight
+)
+
+// SizeDist is an object size distribution. In YAML a plain size ("4KiB") is
+// a fixed size.
+type SizeDist struct {
+	Dist    Dist     `yaml:"dist"`
+	Value   Size     `yaml:"value"`
+	Min     Size     `yaml:"min"`
+	Max     Size     `yaml:"max"`
+	Median  Size     `yaml:"median"`
+	Sigma   float64  `yaml:"sigma"`
+	Alpha   float64  `yaml:"alpha"`
+	Buckets []Bucket `yaml:"buckets"`
+}
+
+// Bucket is one size of a histogram distribution with its relative weight.
+type Bucket struct {
+	Size   Size    `yaml:"size"`
+	Weight float64 `yaml:"weight"`
+}
+
+// Until is an allocate phase's stop condition. Several may be set; the first
+// to hold stops the phase. In YAML the scalars `oom` and `enomem` are
+// shorthands for {oom: true} and {enomem: true}.
+type Until struct {
+	Bytes    Size     `yaml:"bytes"`    // live bytes added by this phase, across all workers
+	Count    int64    `yaml:"count"`    // objects allocated by this phase, across all workers
+	Duration Duration `yaml:"duration"` // time spent in this phase
+	Limit    Percent  `yaml:"limit"`    // cgroup usage reaches this share of the hard limit
+	OOM      bool     `yaml:"oom"`      // until the kernel kills the worker
+	ENOMEM   bool     `yaml:"enomem"`   // until an allocation fails
+}
+
+// Pattern names which live objects a free or madvise step selects.
+type Pattern string
+
+// Selection patterns.
+const (
+	PatternAll            Pattern = "all"
+	PatternEveryOther     Pattern = "every-other" // objects 1, 3, 5, ... in allocation order
+	PatternEveryNth       Pattern = "every-nth"   // objects N-1, 2N-1, ... (N)
+	PatternKeepOnePerPage Pattern = "keep-one-per-page"
+	PatternRandom         Pattern = "random"       // Fraction, Seed
+	PatternOldest         Pattern = "oldest"       // Fraction of the oldest
+	PatternNewest         Pattern = "newest"       // Fraction of the newest
+	PatternLargerThan     Pattern = "larger-than"  // Size
+	PatternSmallerThan    Pattern = "smaller-than" // Size
+)
+
+// Selection chooses live objects.
+type Selection struct {
+	Pattern  Pattern `yaml:"pattern"`
+	N        int     `yaml:"n"`
+	Fraction float64 `yaml:"fraction"`
+	Seed     uint64  `yaml:"seed"` // default: derived from the scenario seed
+	Size     Size    `yaml:"size"`
+}
+
+// Free releases the selected objects (free(), munmap, or dropping Go references).
+type Free struct {
+	Selection `yaml:",inline"`
+	// Among narrows the candidates: AmongLastAllocate runs the pattern over
+	// the objects the allocate phase just before this one allocated (per
+	// thread), leaving older objects alone. Empty: every live object.
+	Among Among `yaml:"among"`
+	// By says which thread calls free(): ByNext makes thread i free the
+	// objects of thread (i+1) mod workers, so that memory allocated in one
+	// thread's arena or cache is released from another. Empty: the owner.
+	By By `yaml:"by"`
+}
+
+// Among names the objects a free pattern chooses from.
+type Among string
+
+// Candidate sets of a free.
+const (
+	AmongAll          Among = ""
+	AmongLastAllocate Among = "last-allocate" // the objects of the allocate phase just before
+)
+
+// By names the thread that frees an object.
+type By string
+
+// Freeing threads.
+const (
+	BySelf By = "self" // the thread that allocated it (the default)
+	ByNext By = "next" // thread (i+1) mod workers's objects are freed by thread i
+)
+
+// Advice is a madvise(2) advice.
+type Advice string
+
+// Advices.
+const (
+	AdviceDontneed Advice = "dontneed"
+	AdviceFree     Advice = "free"
+	AdviceCold     Advice = "cold"
+	AdvicePageout  Advice = "pageout"
+)
+
+// Madvise applies an advice to the selected mmap'd objects (other backends'
+// objects are skipped).
+type Madvise struct {
+	Selection `yaml:",inline"`
+	Advice    Advice `yaml:"advice"`
+}
+
+// Limit is the memory cgroup configuration of a run.
+type Limit struct {
+	Max      Size `yaml:"max"`       // hard limit
+	High     Size `yaml:"high"`      // v2 memory.high, v1 soft limit
+	Swap     Size `yaml:"swap"`      // v2 memory.swap.max, v1 memsw - max
+	OOMGroup bool `yaml:"oom_group"` // v2 memory.oom.group
+}
+
+// Rlimits are resource limits set in the worker before it allocates.
+type Rlimits struct {
+	AddressSpace Size `yaml:"address_space"` // RLIMIT_AS
+	Data         Size `yaml:"data"`          // RLIMIT_DATA
+}
+
+// Expect lists what must hold after the run.
+type Expect struct {
+	Outcome   string            `yaml:"outcome"`
+	PeakUsage string            `yaml:"peak_usage"` // "90%..100% of limit"
+	Phases    map[string]string `yaml:"phases"`     // phase name -> "anon/live >= 1.6", ...
+	// Allocators, when set, limits the peak_usage and phase expectations to
+	// runs under these allocators: a fragmentation shape is a property of an
+	// allocator. The outcome is checked under every allocator.
+	Allocators []string `yaml:"allocators"`
+}

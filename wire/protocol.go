@@ -1,0 +1,85 @@
+package wire
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+)
+
+// The worker and the supervisor talk over two pipes. The worker writes one
+// JSON Message per line on the event pipe; the supervisor answers on the
+// control pipe with single bytes: CtlGo releases the worker after it was
+// placed in its cgroup, CtlAck acknowledges a phase end once the supervisor
+// has sampled it, so the figures recorded "at the end of a phase" are those
+// of that instant and not of the next phase's first milliseconds.
+const (
+	CtlGo  byte = 'g'
+	CtlAck byte = 'a'
+)
+
+// File descriptors the worker inherits (os/exec ExtraFiles start at 3).
+const (
+	FDStatus  = 3 // status page memfd
+	FDEvents  = 4 // worker -> supervisor messages
+	FDControl = 5 // supervisor -> worker bytes
+	FDUsage   = 6 // cgroup usage file, when the run has a cgroup
+)
+
+// Message kinds sent by the worker.
+const (
+	MsgHello      = "hello"       // allocator detected; worker ready
+	MsgPhaseStart = "phase-start" // step begins
+	MsgPhaseEnd   = "phase-end"   // step ended; waits for CtlAck
+	MsgENOMEM     = "enomem"      // an allocation failed
+	MsgLimit      = "limit"       // allocation stopped at the cgroup limit share
+	MsgTrim       = "trim"        // the allocator's release ran
+	MsgDone       = "done"        // every step ran
+	MsgError      = "error"       // the worker cannot go on; Detail says why
+)
+
+// Message is one line on the event pipe.
+type Message struct {
+	Kind   string `json:"kind"`
+	Proc   int    `json:"proc"` // the sending worker process's index
+	Step   int    `json:"step"`
+	Name   string `json:"name,omitempty"`
+	Detail string `json:"detail,omitempty"`
+
+	// Figures at the moment of the Message (phase-end, enomem, limit, done).
+	Live         int64 `json:"live,omitempty"`
+	HeapInuse    int64 `json:"heap_inuse,omitempty"`
+	HeapHeld     int64 `json:"heap_held,omitempty"`
+	HeapRetained int64 `json:"heap_retained,omitempty"`
+	Bookkeeping  int64 `json:"bookkeeping,omitempty"`
+	Bytes        int64 `json:"bytes,omitempty"` // size that failed, freed or trimmed
+
+	// hello
+	AllocName    string `json:"alloc_name,omitempty"`
+	AllocVersion string `json:"alloc_version,omitempty"`
+	AllocPath    string `json:"alloc_path,omitempty"`
+}
+
+// MessageWriter sends one worker's messages. Every worker process of a run
+// writes to the same pipe: a Message is one write of less than PIPE_BUF
+// bytes, which the kernel never interleaves with another.
+type MessageWriter struct {
+	w    io.Writer
+	proc int
+}
+
+// NewMessageWriter sends the messages of worker process proc to w.
+func NewMessageWriter(w io.Writer, proc int) MessageWriter { return MessageWriter{w: w, proc: proc} }
+
+// Send writes one message as one line.
+func (m MessageWriter) Send(msg Message) error {
+	msg.Proc = m.proc
+	b, err := json.Marshal(msg)
+	if err != nil {
+		return fmt.Errorf("encoding %s message: %w", msg.Kind, err)
+	}
+	b = append(b, '\n')
+	if _, err := m.w.Write(b); err != nil {
+		return fmt.Errorf("sending %s Message to the supervisor: %w", msg.Kind, err)
+	}
+	return nil
+}

@@ -1,0 +1,25 @@
+package wire
+
+import (
+	"os"
+
+	"github.com/memstorm/memstorm/scenarios"
+)
+
+// WorkerEnv is the environment variable that turns a re-executed memstorm
+// binary (or test binary) into a worker.
+const WorkerEnv = "MEMSTORM_WORKER"
+
+// IsWorker reports whether this process was started as a memstorm worker.
+// main (and TestMain of packages whose tests start runs) calls it first and,
+// when true, hands over to worker.Main.
+func IsWorker() bool { return os.Getenv(WorkerEnv) == "1" }
+
+// Spec is what the supervisor sends the worker on its standard input.
+type Spec struct {
+	Scenario   *scenarios.Scenario `json:"scenario"`
+	LimitBytes int64               `json:"limit_bytes"` // the run's hard limit, -1 when none
+	HasUsage   bool                `json:"has_usage"`   // FDUsage is open on the cgroup's usage file
+	Proc       int                 `json:"proc"`        // this worker's index among the run's processes
+	Procs      int                 `json:"procs"`       // the run's worker processes (scenario processes:)
+}
