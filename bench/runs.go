@@ -27,10 +27,11 @@ func (b *bench) runScenario(ctx context.Context, name, yaml string, limit int64,
 	dir := filepath.Join(b.cfg.Dir, fmt.Sprintf("run-%s-%d", name, b.seqRun))
 	defer os.RemoveAll(dir)
 	opt := stress.Options{Dir: dir, Cgroup: stress.CgroupChild, Limit: &scenarios.Limit{Max: scenarios.Size(limit)}, Progress: progress}
-	if err := stress.Check(sc, opt); err != nil {
+	plan, err := stress.Prepare(sc, opt)
+	if err != nil {
 		return nil, nil, err
 	}
-	sum, err := stress.Run(ctx, sc, opt)
+	sum, err := plan.Run(ctx)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/memstorm/memstorm/rundir"
+	"github.com/memstorm/memstorm/units"
 )
 
 func TestEvaluateExpectations(t *testing.T) {
@@ -66,6 +67,54 @@ func TestExpectationErrorsPointAtTheLine(t *testing.T) {
 		_, err := Parse("test.yaml", []byte(base+tc.text))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("Parse(%q) = %v, want an error containing %q", tc.text, err, tc.want)
+		}
+	}
+}
+
+// TestRatioOverNothingFails: "anon/live >= 1000" must not pass when nothing
+// is live; the ratio is undefined and the expectation says so.
+func TestRatioOverNothingFails(t *testing.T) {
+	sum := &rundir.Summary{Outcome: rundir.OutcomeCompleted, Phases: []rundir.PhaseSummary{
+		{Name: "free", AnonBytes: 10 << 20, LiveBytes: 0, HeapInuseBytes: units.Absent},
+	}}
+	for _, tc := range []struct{ expr, word string }{
+		{"anon/live >= 1000", units.Undefined},
+		{"anon/live < 1", units.Undefined},
+		{"heap_inuse < 1MiB", "absent"},
+	} {
+		sc := &Scenario{Expect: &Expect{Phases: map[string]string{"free": tc.expr}}}
+		got := Evaluate(sc, sum)
+		if len(got) != 2 || got[1].Passed || !strings.Contains(got[1].Observed, tc.word) {
+			t.Errorf("%s: %+v, want a failed expectation saying %q", tc.expr, got, tc.word)
+		}
+	}
+}
+
+// TestLimitAllowsForcedCharges: the kernel may record a peak of the limit
+// plus the page a dying task was faulting in, once per worker thread; one
+// byte more than that is over the limit.
+func TestLimitAllowsForcedCharges(t *testing.T) {
+	const limit = 32 << 20
+	for _, tc := range []struct {
+		workers  int
+		peak     int64
+		expr     string
+		passed   bool
+		observed string
+	}{
+		{1, limit + 4096, "90%..100% of limit", true, "33558528 bytes"},
+		{1, limit + 4097, "90%..100% of limit", false, ""},
+		{2, limit + 8192, "90%..100% of limit", true, ""},
+		{1, limit + 4096, "<= 100% of limit", true, ""},
+		{1, limit + 4096, "< 90% of limit", false, ""},
+		{1, limit - 4096, ">= 100% of limit", false, ""}, // a lower bound gets no slack
+	} {
+		sum := &rundir.Summary{Outcome: rundir.OutcomeOOMKilled, Machine: rundir.Machine{PageSize: 4096},
+			Cgroup: &rundir.CgroupSummary{LimitBytes: limit, PeakUsageBytes: tc.peak}}
+		sc := &Scenario{Workers: tc.workers, Processes: 1, Expect: &Expect{Outcome: "oom-killed", PeakUsage: tc.expr}}
+		got := Evaluate(sc, sum)
+		if len(got) != 2 || got[1].Passed != tc.passed || !strings.Contains(got[1].Observed, tc.observed) {
+			t.Errorf("workers %d peak %d %q: %+v, want passed=%v observed containing %q", tc.workers, tc.peak, tc.expr, got, tc.passed, tc.observed)
 		}
 	}
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/memstorm/memstorm/cgroup"
 	"github.com/memstorm/memstorm/rundir"
-	"github.com/memstorm/memstorm/scenarios"
 )
 
 // memoryGroup is what a run needs of its memory cgroup.
@@ -30,39 +29,19 @@ const (
 	CgroupNone    = "none"
 )
 
-// effectiveLimit lays the command line's settings over the scenario's.
-func effectiveLimit(file, flags *scenarios.Limit) scenarios.Limit {
-	var l scenarios.Limit
-	if file != nil {
-		l = *file
-	}
-	if flags != nil {
-		if flags.Max > 0 {
-			l.Max = flags.Max
-		}
-		if flags.High > 0 {
-			l.High = flags.High
-		}
-		if flags.Swap > 0 {
-			l.Swap = flags.Swap
-		}
-		l.OOMGroup = l.OOMGroup || flags.OOMGroup
-	}
-	return l
-}
-
-func settingsFor(l scenarios.Limit) cgroup.Settings {
+// settingsFor turns a run's limits into the cgroup's settings (where -1 is
+// the cgroup package's "max").
+func settingsFor(l Limits) cgroup.Settings {
 	s := cgroup.Settings{Max: -1, High: -1, Swap: -1, OOMGroup: l.OOMGroup}
-	if l.Max > 0 {
-		s.Max = int64(l.Max)
-	}
-	if l.High > 0 {
-		s.High = int64(l.High)
-	}
-	if l.Swap > 0 {
-		s.Swap = int64(l.Swap)
-	} else if l.Max > 0 {
+	if b, ok := l.Max.Bytes(); ok {
+		s.Max = b
 		s.Swap = 0 // a limit with swap left open would let a run swap past it
+	}
+	if b, ok := l.High.Bytes(); ok {
+		s.High = b
+	}
+	if b, ok := l.Swap.Bytes(); ok {
+		s.Swap = b
 	}
 	return s
 }
@@ -75,16 +54,16 @@ var groupSeq atomic.Int64
 // delegation) falls back to memstorm's own cgroup; a host without a memory
 // controller runs without one. The reason for a fallback is returned as a
 // note for the rundir.
-func openGroup(mode string, l scenarios.Limit) (g memoryGroup, note string, err error) {
+func openGroup(mode string, l Limits, h Host) (g memoryGroup, note string, err error) {
 	if mode == "" {
 		mode = CgroupAuto
 	}
 	if mode == CgroupNone {
 		return nil, "run without a memory cgroup (--cgroup none)", nil
 	}
-	host, err := cgroup.Detect(cgroup.DefaultRoots())
+	host, err := cgroup.Detect(h.Cgroup)
 	if err != nil {
-		if mode == CgroupAuto && l.Max <= 0 {
+		if mode == CgroupAuto && !l.Max.Bounded() {
 			return nil, fmt.Sprintf("no memory cgroup: %v", err), nil
 		}
 		return nil, "", fmt.Errorf("finding the memory cgroup controller: %w", err)

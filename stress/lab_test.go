@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/memstorm/memstorm/alloc/allocators"
 	"github.com/memstorm/memstorm/rundir"
 	"github.com/memstorm/memstorm/scenarios"
 )
@@ -17,7 +18,7 @@ var labAllocators = []string{"glibc", "jemalloc", "tcmalloc", "mimalloc"}
 // missing.
 func requireAllocator(t *testing.T, name string) {
 	t.Helper()
-	if _, err := preloadFor(name); err != nil {
+	if _, err := allocators.Resolve(name); err != nil {
 		if inCI() {
 			t.Fatalf("%v, and MEMSTORM_CI=1 demands it", err)
 		}

@@ -62,10 +62,11 @@ func runScenario(t *testing.T, sc *scenarios.Scenario, opt Options) *rundir.Summ
 	if opt.Dir == "" {
 		opt.Dir = filepath.Join(t.TempDir(), "run")
 	}
-	if err := Check(sc, opt); err != nil {
-		t.Fatalf("Check(%s): %v", sc.Name, err)
+	plan, err := Prepare(sc, opt)
+	if err != nil {
+		t.Fatalf("Prepare(%s): %v", sc.Name, err)
 	}
-	sum, err := Run(context.Background(), sc, opt)
+	sum, err := plan.Run(context.Background())
 	if err != nil {
 		t.Fatalf("Run(%s): %v", sc.Name, err)
 	}

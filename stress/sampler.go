@@ -45,13 +45,13 @@ const (
 
 // newSampler opens the /proc files of the worker processes and prepares
 // the sampling thread, which sums their figures.
-func newSampler(procs []*workerProc, usage *os.File, steps []scenarios.Step, startNs int64, every time.Duration, psi func() (float64, bool)) (*sampler, error) {
+func newSampler(proc procfs.FS, procs []*workerProc, usage *os.File, steps []scenarios.Step, startNs int64, every time.Duration, psi func() (float64, bool)) (*sampler, error) {
 	s := &sampler{steps: steps, psi: psi, psiVal: -1}
 	var src sample.Source
 	src.Usage = usage
 	for _, p := range procs {
 		pid := p.cmd.Process.Pid
-		dir := procfs.DefaultFS.Proc(pid)
+		dir := proc.Proc(pid)
 		status, err := os.Open(dir.Path("status"))
 		if err != nil {
 			s.closeFiles()
@@ -64,7 +64,7 @@ func newSampler(procs []*workerProc, usage *os.File, steps []scenarios.Step, sta
 			return nil, fmt.Errorf("opening the stat of worker %d: %w", pid, err)
 		}
 		s.files = append(s.files, stat)
-		reader, err := procfs.DefaultFS.NewProcessReader(pid)
+		reader, err := proc.NewProcessReader(pid)
 		if err != nil {
 			s.closeFiles()
 			return nil, fmt.Errorf("opening /proc/%d of the worker: %w", pid, err)

@@ -16,45 +16,25 @@ import (
 	"github.com/memstorm/memstorm/units"
 )
 
-// Options say how to run a scenario.
-type Options struct {
-	// Dir is the run directory. It is created; it must not exist already,
-	// or be empty.
-	Dir string
-	// Allocator is glibc (the default), jemalloc, tcmalloc, mimalloc or the
-	// path of a malloc library to LD_PRELOAD into the worker.
-	Allocator string
-	// scenarios.Limit overrides the scenario's limit block field by field (the
-	// command line's --limit, --high, --swap).
-	Limit *scenarios.Limit
-	// Cgroup is "auto" (default: a child cgroup, else memstorm's own when a
-	// child cannot be created), "child", "current" or "none".
-	Cgroup string
-	// Progress, when set, is called a few times a second while the run goes.
-	Progress func(Progress)
-	// Executable is the binary re-executed as the worker; default: this one.
-	Executable string
-}
-
 // Progress is what a live status line shows.
 type Progress struct {
 	Elapsed     time.Duration
 	Phase       string
 	RSS, Live   int64
-	CgroupUsage int64   // rundir.Absent without a cgroup
-	Limit       int64   // -1 unlimited
+	CgroupUsage int64 // rundir.Absent without a cgroup
+	Limit       units.Limit
 	AllocRate   float64 // bytes/s over the last interval
 }
 
 // supervisor holds the state of one run while it goes.
 type supervisor struct {
+	plan  *Plan
 	sc    *scenarios.Scenario
-	opt   Options
 	steps []scenarios.Step
 	dir   string
 
 	cg            memoryGroup
-	limit         scenarios.Limit
+	limits        Limits
 	procs         []*workerProc
 	barrier       int // the step whose end the workers wait at, -1 for none
 	samples       *rundir.SampleWriter
@@ -73,13 +53,12 @@ type supervisor struct {
 	phaseIdx      map[int]int // step index -> index in sum.Phases
 }
 
-// Run runs sc as opt says, writes the run directory and returns its
-// summary. Bad input was refused by Check before; an error from Run is a
-// harness failure (the run directory then still holds what was recorded,
-// with outcome "failed").
-func Run(ctx context.Context, sc *scenarios.Scenario, opt Options) (*rundir.Summary, error) {
-	s := &supervisor{sc: sc, opt: opt, steps: sc.Steps(), dir: opt.Dir, phaseIdx: map[int]int{}, barrier: -1}
-	s.limit = effectiveLimit(sc.Limit, opt.Limit)
+// Run runs the plan, writes the run directory and returns its summary.
+// Bad input was refused by Prepare before; an error from Run is a harness
+// failure (the run directory then still holds what was recorded, with
+// outcome "failed").
+func (p *Plan) Run(ctx context.Context) (*rundir.Summary, error) {
+	s := &supervisor{plan: p, sc: p.Scenario, steps: p.Scenario.Steps(), dir: p.Dir, phaseIdx: map[int]int{}, barrier: -1, limits: p.Limits}
 	if err := s.prepare(); err != nil {
 		s.cleanup()
 		if s.cg != nil && s.cg.Mode() == CgroupChild {
@@ -142,10 +121,10 @@ func (s *supervisor) openCgroup() error {
 		Started:      time.Now().UTC().Format(time.RFC3339),
 		SampleEveryS: s.sc.SampleEvery.D().Seconds(),
 		Passed:       true,
-		Allocator:    rundir.AllocatorInfo{Requested: s.opt.Allocator, Env: s.sc.Env, Mallopt: s.sc.Mallopt},
+		Allocator:    rundir.AllocatorInfo{Requested: s.plan.Allocator.Label, Env: s.sc.Env, Mallopt: s.sc.Mallopt},
 	}
-	s.sum.Machine = describeMachine()
-	cg, note, err := openGroup(s.opt.Cgroup, s.limit)
+	s.sum.Machine = describeMachine(s.plan.Host)
+	cg, note, err := openGroup(s.plan.Cgroup, s.limits, s.plan.Host)
 	if err != nil {
 		return err
 	}
@@ -164,16 +143,16 @@ func (s *supervisor) openCgroup() error {
 		return nil
 	}
 	switch {
-	case s.limit.Max > 0 && (st.Limit < 0 || st.Limit > int64(s.limit.Max)):
+	case s.limits.Max.Bounded() && (st.Limit < 0 || st.Limit > s.limitBytes()):
 		have := "no limit"
 		if st.Limit > 0 {
 			have = "a limit of " + units.FormatBytes(st.Limit)
 		}
-		return usageErr("the run asks for a %v limit, but it runs in memstorm's own cgroup %s, which has %s (%s): run as root where child cgroups can be made, or in a container with that limit", s.limit.Max, cg.Path(), have, note)
+		return usageErr("the run asks for a %v limit, but it runs in memstorm's own cgroup %s, which has %s (%s): run as root where child cgroups can be made, or in a container with that limit", s.limits.Max, cg.Path(), have, note)
 	case st.Limit < 0 && s.sc.NeedsLimit():
 		return usageErr("scenario %s allocates until a kill or a limit share, and memstorm's own cgroup %s has no limit", s.sc.Name, cg.Path())
 	case st.Limit > 0:
-		s.limit.Max = scenarios.Size(st.Limit) // in-container: the container's limit is the run's
+		s.limits.Max = units.LimitOf(st.Limit) // in-container: the container's limit is the run's
 	}
 	return nil
 }
@@ -196,7 +175,7 @@ func (s *supervisor) supervise(ctx context.Context) error {
 		usage = s.cg.UsageFile()
 	}
 	s.startNs = sample.Now()
-	smp, err := newSampler(s.procs, usage, s.steps, s.startNs, s.sc.SampleEvery.D(), s.psiReader())
+	smp, err := newSampler(s.plan.Host.Proc, s.procs, usage, s.steps, s.startNs, s.sc.SampleEvery.D(), s.psiReader())
 	if err != nil {
 		s.abort()
 		return err
@@ -232,6 +211,12 @@ func (s *supervisor) abort() {
 	}
 }
 
+// limitBytes is the run's hard limit in bytes; 0 when it has none.
+func (s *supervisor) limitBytes() int64 {
+	b, _ := s.limits.Max.Bytes()
+	return b
+}
+
 // now is the run's clock: seconds since the worker was released, on the
 // sampling thread's clock.
 func (s *supervisor) now() float64 { return float64(sample.Now()-s.startNs) / 1e9 }
@@ -252,7 +237,7 @@ func (s *supervisor) record(v rundir.Sample) {
 }
 
 func (s *supervisor) progress(v rundir.Sample) {
-	if s.opt.Progress == nil || time.Since(s.lastProg) < 250*time.Millisecond {
+	if s.plan.progress == nil || time.Since(s.lastProg) < 250*time.Millisecond {
 		return
 	}
 	rate := 0.0
@@ -261,12 +246,8 @@ func (s *supervisor) progress(v rundir.Sample) {
 	}
 	s.lastSmpAtProg = v
 	s.lastProg = time.Now()
-	lim := int64(-1)
-	if s.limit.Max > 0 {
-		lim = int64(s.limit.Max)
-	}
-	s.opt.Progress(Progress{Elapsed: time.Duration(v.T * float64(time.Second)), Phase: v.Phase,
-		RSS: v.RSS, Live: v.Live, CgroupUsage: v.CgroupUsage, Limit: lim, AllocRate: rate})
+	s.plan.progress(Progress{Elapsed: time.Duration(v.T * float64(time.Second)), Phase: v.Phase,
+		RSS: v.RSS, Live: v.Live, CgroupUsage: v.CgroupUsage, Limit: s.limits.Max, AllocRate: rate})
 }
 
 func (s *supervisor) event(e rundir.Event) {

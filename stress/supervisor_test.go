@@ -228,7 +228,11 @@ phases:
 		}
 	}}
 	start := time.Now()
-	sum, err := Run(ctx, sc, opt)
+	plan, err := Prepare(sc, opt)
+	if err != nil {
+		t.Fatalf("Prepare: %v", err)
+	}
+	sum, err := plan.Run(ctx)
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
@@ -270,12 +274,12 @@ phases:
 		t.Run(tc.name, func(t *testing.T) {
 			sc := parseText(t, tc.text)
 			dir := filepath.Join(t.TempDir(), "run")
-			err := Check(sc, Options{Dir: dir})
+			_, err := Prepare(sc, Options{Dir: dir})
 			if err == nil || !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("Check = %v, want a usage error mentioning %q", err, tc.want)
+				t.Fatalf("Prepare = %v, want a usage error mentioning %q", err, tc.want)
 			}
 			if _, err := os.Stat(dir); !os.IsNotExist(err) {
-				t.Errorf("Check created %s", dir)
+				t.Errorf("Prepare created %s", dir)
 			}
 		})
 	}
@@ -362,7 +366,11 @@ phases:
 		t.Skipf("this process's cgroup limit is %q (%v): not the unlimited case", v, err)
 	}
 	dir := filepath.Join(t.TempDir(), "run")
-	sum, err := Run(context.Background(), sc, Options{Dir: dir, Cgroup: CgroupCurrent})
+	plan, err := Prepare(sc, Options{Dir: dir, Cgroup: CgroupCurrent})
+	if err != nil {
+		t.Fatalf("Prepare: %v", err)
+	}
+	sum, err := plan.Run(context.Background())
 	if err == nil || !errors.Is(err, ErrUsage) || sum != nil {
 		t.Fatalf("Run = %v, %v; want a usage error and no summary", sum, err)
 	}

@@ -11,8 +11,8 @@ import (
 
 // describeMachine describes this host for the summary. A part that cannot be
 // read stays empty: the run is worth more than a complete description.
-func describeMachine() rundir.Machine {
-	m, _ := machine.Describe(procfs.DefaultFS, "/sys")
+func describeMachine(h Host) rundir.Machine {
+	m, _ := machine.Describe(h.Proc, h.Sys)
 	return m
 }
 
@@ -20,7 +20,7 @@ func describeMachine() rundir.Machine {
 // the run's cgroup on v2, else the whole host's /proc/pressure/memory. nil
 // when the kernel gives neither.
 func (s *supervisor) psiReader() func() (float64, bool) {
-	path := "/proc/pressure/memory"
+	path := s.plan.Host.Proc.Path("pressure", "memory")
 	if s.cg != nil && s.cg.Version() == 2 {
 		path = filepath.Join(s.cg.Path(), "memory.pressure")
 	}

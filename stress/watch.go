@@ -114,7 +114,7 @@ func (s *supervisor) handle(m wire.Message, smp *sampler) {
 		if m.Proc == 0 {
 			s.event(rundir.Event{T: t, Kind: "allocator", Detail: strings.TrimSpace(m.AllocName + " " + m.AllocVersion + " " + m.AllocPath)})
 		}
-		if want := expectedAllocator(s.opt.Allocator); want != "" && want != m.AllocName {
+		if want := s.plan.Allocator.Expect; want != "" && want != m.AllocName {
 			p.err = fmt.Sprintf("allocator %s was requested, but malloc in the worker is served by %s (%s)", want, m.AllocName, m.AllocPath)
 			s.event(rundir.Event{T: t, Kind: rundir.EventError, Detail: p.err})
 			s.kill()

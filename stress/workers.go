@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"syscall"
 
+	"github.com/memstorm/memstorm/procfs"
 	"github.com/memstorm/memstorm/wire"
 )
 
@@ -35,17 +36,14 @@ type workerProc struct {
 // startWorkers starts the run's worker processes, each blocked before its
 // first allocation, writing its messages to evW.
 func (s *supervisor) startWorkers(evW *os.File) error {
-	preload, err := preloadFor(s.opt.Allocator)
-	if err != nil {
-		return err
-	}
-	exe := s.opt.Executable
+	var err error
+	exe := s.plan.executable
 	if exe == "" {
 		if exe, err = os.Executable(); err != nil {
 			return fmt.Errorf("finding memstorm's own executable to start the worker: %w", err)
 		}
 	}
-	env := workerEnviron(os.Environ(), s.sc.Env, preload)
+	env := workerEnviron(os.Environ(), s.sc.Env, s.plan.Allocator.Preload)
 	n := max(s.sc.Processes, 1)
 	for i := 0; i < n; i++ {
 		p, err := s.startWorker(exe, env, evW, i, n)
@@ -66,10 +64,7 @@ func (s *supervisor) startWorker(exe string, env []string, evW *os.File, i, n in
 		return nil, err
 	}
 	p := &workerProc{idx: i, page: page}
-	spec := wire.Spec{Scenario: s.sc, LimitBytes: int64(s.limit.Max), HasUsage: s.cg != nil, Proc: i, Procs: n}
-	if s.limit.Max <= 0 {
-		spec.LimitBytes = -1
-	}
+	spec := wire.Spec{Scenario: s.sc, LimitBytes: s.limitBytes(), HasUsage: s.cg != nil, Proc: i, Procs: n}
 	in, err := json.Marshal(spec)
 	if err != nil {
 		page.Close()
@@ -120,7 +115,7 @@ func (s *supervisor) admit(pid int) error {
 			return fmt.Errorf("moving the worker (pid %d) into %s: %w", pid, s.cg.Path(), err)
 		}
 	}
-	return setOOMScoreAdj(pid, 1000)
+	return setOOMScoreAdj(s.plan.Host.Proc, pid, 1000)
 }
 
 // startAll lets every worker begin its steps.
@@ -157,8 +152,8 @@ func (s *supervisor) closeWorkers() error {
 
 // setOOMScoreAdj makes pid the OOM killer's first choice (1000), so that a
 // kill lands on the worker and never on the supervisor that records it.
-func setOOMScoreAdj(pid, v int) error {
-	p := "/proc/" + strconv.Itoa(pid) + "/oom_score_adj"
+func setOOMScoreAdj(fs procfs.FS, pid, v int) error {
+	p := fs.Proc(pid).Path("oom_score_adj")
 	if err := os.WriteFile(p, []byte(strconv.Itoa(v)), 0); err != nil {
 		return fmt.Errorf("writing %s: %w", p, err)
 	}

@@ -18,7 +18,7 @@ func IsWorker() bool { return os.Getenv(WorkerEnv) == "1" }
 // Spec is what the supervisor sends the worker on its standard input.
 type Spec struct {
 	Scenario   *scenarios.Scenario `json:"scenario"`
-	LimitBytes int64               `json:"limit_bytes"` // the run's hard limit, -1 when none
+	LimitBytes int64               `json:"limit_bytes"` // the run's hard limit; 0 when it has none
 	HasUsage   bool                `json:"has_usage"`   // FDUsage is open on the cgroup's usage file
 	Proc       int                 `json:"proc"`        // this worker's index among the run's processes
 	Procs      int                 `json:"procs"`       // the run's worker processes (scenario processes:)

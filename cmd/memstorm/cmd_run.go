@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/memstorm/memstorm/alloc/allocators"
 	"github.com/memstorm/memstorm/report"
 	"github.com/memstorm/memstorm/rundir"
 	"github.com/memstorm/memstorm/scenarios"
@@ -19,27 +21,33 @@ import (
 	"github.com/memstorm/memstorm/units"
 )
 
-// plannedRun is one scenario under one allocator.
-type plannedRun struct {
-	sc        *scenarios.Scenario
-	allocator string
-	dir       string
+// runFlags are the flags of memstorm run.
+type runFlags struct {
+	out, allocator, limit, high, swap, cgroup, junit, align string
+	oomGroup, quiet, dryRun                                 bool
+	scale                                                   float64
+}
+
+func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runFlags) {
+	fs := newFlags("run", "[flags] SCENARIO...", stderr)
+	f := &runFlags{}
+	fs.StringVar(&f.out, "out", "", "run directory (default runs/<timestamp>-<scenario>/); with several runs, the directory holding one per run and the comparison")
+	fs.StringVar(&f.allocator, "allocator", "", "malloc implementation for the worker: glibc, jemalloc, tcmalloc, mimalloc, all, a comma-separated list, or a library path (default: the scenario's allocators:, else glibc)")
+	fs.StringVar(&f.limit, "limit", "", "hard memory limit of the run's cgroup, e.g. 256MiB (overrides the scenario's limit.max)")
+	fs.StringVar(&f.high, "high", "", "high (v2) / soft (v1) limit, e.g. 200MiB (overrides limit.high)")
+	fs.StringVar(&f.swap, "swap", "", "swap the run may use beyond the hard limit (overrides limit.swap; default 0 with a limit)")
+	fs.BoolVar(&f.oomGroup, "oom-group", false, "set memory.oom.group (cgroup v2): an OOM kill takes every process of the run")
+	fs.StringVar(&f.cgroup, "cgroup", "auto", "memory cgroup: auto (a child cgroup, else memstorm's own), child, current (in-container: memstorm's own cgroup and its limit) or none")
+	fs.BoolVar(&f.quiet, "quiet", false, "print only the final summary")
+	fs.StringVar(&f.junit, "junit", "", "write the expectations as JUnit XML to this file")
+	fs.StringVar(&f.align, "align", "", "with several runs: align the comparison at the start of this phase (default: at the start)")
+	fs.Float64Var(&f.scale, "scale", 1, "multiply every byte target and limit of the scenarios by this factor (object sizes, counts and durations stay): try a big scenario small first")
+	fs.BoolVar(&f.dryRun, "dry-run", false, "check the scenarios, flags and output directory, print what would run, run nothing")
+	return fs, f
 }
 
 func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
-	fs := newFlags("run", "[flags] SCENARIO...", stderr)
-	out := fs.String("out", "", "run directory (default runs/<timestamp>-<scenario>/); with several runs, the directory holding one per run and the comparison")
-	allocator := fs.String("allocator", "", "malloc implementation for the worker: glibc, jemalloc, tcmalloc, mimalloc, all, a comma-separated list, or a library path (default: the scenario's allocators:, else glibc)")
-	limit := fs.String("limit", "", "hard memory limit of the run's cgroup, e.g. 256MiB (overrides the scenario's limit.max)")
-	high := fs.String("high", "", "high (v2) / soft (v1) limit, e.g. 200MiB (overrides limit.high)")
-	swap := fs.String("swap", "", "swap the run may use beyond the hard limit (overrides limit.swap; default 0 with a limit)")
-	oomGroup := fs.Bool("oom-group", false, "set memory.oom.group (cgroup v2): an OOM kill takes every process of the run")
-	cgroupMode := fs.String("cgroup", "auto", "memory cgroup: auto (a child cgroup, else memstorm's own), child, current (in-container: memstorm's own cgroup and its limit) or none")
-	quiet := fs.Bool("quiet", false, "print only the final summary")
-	junit := fs.String("junit", "", "write the expectations as JUnit XML to this file")
-	align := fs.String("align", "", "with several runs: align the comparison at the start of this phase (default: at the start)")
-	scale := fs.Float64("scale", 1, "multiply every byte target and limit of the scenarios by this factor (object sizes, counts and durations stay): try a big scenario small first")
-	dryRun := fs.Bool("dry-run", false, "check the scenarios, flags and output directory, print what would run, run nothing")
+	fs, f := newRunFlags(stderr)
 	args, err := parseFlags(fs, args)
 	if err != nil {
 		return exitUsage, err
@@ -47,91 +55,123 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	if len(args) == 0 {
 		return exitUsage, usagef("no scenario given: name a file or a built-in (memstorm list)")
 	}
-	var lim scenarios.Limit
-	for _, f := range []struct {
-		name, val string
-		dst       *scenarios.Size
-	}{{"--limit", *limit, &lim.Max}, {"--high", *high, &lim.High}, {"--swap", *swap, &lim.Swap}} {
-		if f.val == "" {
-			continue
-		}
-		v, err := scenarios.ParseSize(f.val)
-		if err != nil || v <= 0 {
-			return exitUsage, usagef("%s %q: want a positive size like 256MiB", f.name, f.val)
-		}
-		*f.dst = v
+	plans, base, err := planRuns(f, args)
+	if err != nil {
+		return exitUsage, err
 	}
-	lim.OOMGroup = *oomGroup
-
-	if !(*scale > 0) {
-		return exitUsage, usagef("--scale %v: want a positive factor", *scale)
-	}
-	var plan []plannedRun
-	for _, arg := range args {
-		sc, err := scenarios.Load(arg)
-		if err != nil {
-			return exitUsage, err
-		}
-		if *scale != 1 {
-			sc.Scale(*scale)
-		}
-		allocs, err := allocatorsFor(*allocator, sc)
-		if err != nil {
-			return exitUsage, err
-		}
-		for _, a := range allocs {
-			plan = append(plan, plannedRun{sc: sc, allocator: a})
-		}
-	}
-	base := *out
-	if base == "" {
-		base = filepath.Join("runs", time.Now().Format("20060102-150405")+"-"+plan[0].sc.Name)
-	}
-	for i := range plan {
-		plan[i].dir = base
-		if len(plan) > 1 {
-			plan[i].dir = filepath.Join(base, runDirName(plan[i], plan))
-		}
-		opt := stress.Options{Dir: plan[i].dir, Allocator: plan[i].allocator, Limit: &lim, Cgroup: *cgroupMode}
-		if err := stress.Check(plan[i].sc, opt); err != nil {
-			return exitUsage, err
-		}
-	}
-	if ents, err := os.ReadDir(base); err == nil && len(ents) > 0 {
-		return exitUsage, usagef("output directory %s exists and is not empty", base)
-	}
-	if *dryRun {
-		for _, p := range plan {
-			fmt.Fprintf(stdout, "would run %s (%d steps) under %s into %s\n", p.sc.Name, len(p.sc.Steps()), allocatorLabel(p.allocator), p.dir)
+	if f.dryRun {
+		for _, p := range plans {
+			fmt.Fprintf(stdout, "would run %s (%d steps) under %s into %s\n", p.Scenario.Name, len(p.Scenario.Steps()), p.Allocator.Label, p.Dir)
 		}
 		return exitOK, nil
 	}
 	if err := os.MkdirAll(base, 0o755); err != nil {
 		return exitUsage, usagef("cannot create output directory %s: %v", base, unwrapPath(err))
 	}
+	return executeRuns(plans, base, f, stdout, stderr)
+}
 
+// limitOverrides reads --limit, --high, --swap and --oom-group.
+func limitOverrides(f *runFlags) (*scenarios.Limit, error) {
+	var lim scenarios.Limit
+	for _, fl := range []struct {
+		name, val string
+		dst       *scenarios.Size
+	}{{"--limit", f.limit, &lim.Max}, {"--high", f.high, &lim.High}, {"--swap", f.swap, &lim.Swap}} {
+		if fl.val == "" {
+			continue
+		}
+		v, err := scenarios.ParseSize(fl.val)
+		if err != nil || v <= 0 {
+			return nil, usagef("%s %q: want a positive size like 256MiB", fl.name, fl.val)
+		}
+		*fl.dst = v
+	}
+	lim.OOMGroup = f.oomGroup
+	return &lim, nil
+}
+
+// planRuns loads every scenario, expands the allocators and prepares one
+// plan per run, each checked before anything is created. base is the
+// output directory.
+func planRuns(f *runFlags, args []string) (plans []*stress.Plan, base string, err error) {
+	lim, err := limitOverrides(f)
+	if err != nil {
+		return nil, "", err
+	}
+	if !(f.scale > 0) {
+		return nil, "", usagef("--scale %v: want a positive factor", f.scale)
+	}
+	type one struct {
+		sc        *scenarios.Scenario
+		allocator string
+	}
+	var runs []one
+	for _, arg := range args {
+		sc, err := scenarios.Load(arg)
+		if err != nil {
+			return nil, "", err
+		}
+		if f.scale != 1 {
+			sc.Scale(f.scale)
+		}
+		allocs, err := allocatorsFor(f.allocator, sc)
+		if err != nil {
+			return nil, "", err
+		}
+		for _, a := range allocs {
+			runs = append(runs, one{sc, a})
+		}
+	}
+	base = f.out
+	if base == "" {
+		base = filepath.Join("runs", time.Now().Format("20060102-150405")+"-"+runs[0].sc.Name)
+	}
+	names := map[string]bool{}
+	for _, r := range runs {
+		names[r.sc.Name] = true
+	}
+	for _, r := range runs {
+		dir := base
+		if len(runs) > 1 {
+			dir = filepath.Join(base, runDirName(r.sc.Name, r.allocator, len(names) > 1))
+		}
+		p, err := stress.Prepare(r.sc, stress.Options{Dir: dir, Allocator: r.allocator, Limit: lim, Cgroup: f.cgroup})
+		if err != nil {
+			return nil, "", err
+		}
+		plans = append(plans, p)
+	}
+	if ents, err := os.ReadDir(base); err == nil && len(ents) > 0 {
+		return nil, "", usagef("output directory %s exists and is not empty", base)
+	}
+	return plans, base, nil
+}
+
+// executeRuns runs the plans in turn until one is interrupted, then writes
+// the JUnit file and the comparison.
+func executeRuns(plans []*stress.Plan, base string, f *runFlags, stdout, stderr io.Writer) (int, error) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	code := exitOK
 	var dirs []string
-	for _, p := range plan {
+	for _, p := range plans {
 		if ctx.Err() != nil {
 			break
 		}
-		opt := stress.Options{Dir: p.dir, Allocator: p.allocator, Limit: &lim, Cgroup: *cgroupMode}
-		pr := newProgressPrinter(stdout, *quiet, p.sc.Name+" / "+allocatorLabel(p.allocator))
-		opt.Progress = pr.update
-		sum, err := stress.Run(ctx, p.sc, opt)
+		pr := newProgressPrinter(stdout, f.quiet, p.Scenario.Name+" / "+p.Allocator.Label)
+		p.SetProgress(pr.update)
+		sum, err := p.Run(ctx)
 		pr.clear()
 		if sum != nil {
-			printSummary(stdout, p.dir, sum)
-			dirs = append(dirs, p.dir)
+			printSummary(stdout, p.Dir, sum)
+			dirs = append(dirs, p.Dir)
 			if !sum.Passed && code == exitOK {
 				code = exitExpectation
 			}
 		}
 		if err != nil {
-			fmt.Fprintf(stderr, "memstorm run: %s: %v\n", p.sc.Name, err)
+			fmt.Fprintf(stderr, "memstorm run: %s: %v\n", p.Scenario.Name, err)
 			code = exitHarness
 			if sum == nil && errors.Is(err, stress.ErrUsage) {
 				// Refused before anything ran: leave nothing behind.
@@ -140,14 +180,14 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 			}
 		}
 	}
-	if *junit != "" {
-		if err := writeJUnit(*junit, dirs); err != nil {
+	if f.junit != "" {
+		if err := writeJUnit(f.junit, dirs); err != nil {
 			fmt.Fprintf(stderr, "memstorm run: %v\n", err)
 			code = exitHarness
 		}
 	}
 	if len(dirs) > 1 {
-		if err := report.Compare(base, dirs, *align); err != nil {
+		if err := report.Compare(base, dirs, f.align); err != nil {
 			fmt.Fprintf(stderr, "memstorm run: comparing the runs: %v\n", err)
 			code = exitHarness
 		} else {
@@ -162,13 +202,13 @@ func allocatorsFor(flagVal string, sc *scenarios.Scenario) ([]string, error) {
 	var list []string
 	switch {
 	case flagVal == "all":
-		list = stress.AllocatorNames()
+		list = allocators.Names()
 	case flagVal != "":
 		list = strings.Split(flagVal, ",")
 	case len(sc.Allocators) > 0:
 		list = sc.Allocators
 	default:
-		list = []string{"glibc"}
+		list = []string{allocators.Glibc}
 	}
 	for i, a := range list {
 		list[i] = strings.TrimSpace(a)
@@ -179,21 +219,15 @@ func allocatorsFor(flagVal string, sc *scenarios.Scenario) ([]string, error) {
 	return list, nil
 }
 
-func allocatorLabel(a string) string {
-	if a == "" {
-		return "glibc"
+// runDirName names one run's directory among several: the allocator, and
+// the scenario first when several scenarios run.
+func runDirName(scenario, allocator string, several bool) string {
+	name := allocators.Glibc
+	if allocator != "" {
+		name = filepath.Base(allocator)
 	}
-	return filepath.Base(a)
-}
-
-func runDirName(p plannedRun, plan []plannedRun) string {
-	scenarios := map[string]bool{}
-	for _, q := range plan {
-		scenarios[q.sc.Name] = true
-	}
-	name := allocatorLabel(p.allocator)
-	if len(scenarios) > 1 {
-		name = p.sc.Name + "-" + name
+	if several {
+		name = scenario + "-" + name
 	}
 	return name
 }

@@ -76,8 +76,8 @@ func formatProgress(label string, pr stress.Progress) string {
 		units.FormatBytes(pr.RSS), units.FormatBytes(pr.Live))
 	if pr.CgroupUsage >= 0 {
 		fmt.Fprintf(&b, "  cgroup %9s", units.FormatBytes(pr.CgroupUsage))
-		if pr.Limit > 0 {
-			fmt.Fprintf(&b, " (%3.0f%% of limit)", 100*float64(pr.CgroupUsage)/float64(pr.Limit))
+		if lim, ok := pr.Limit.Bytes(); ok {
+			fmt.Fprintf(&b, " (%3.0f%% of limit)", 100*float64(pr.CgroupUsage)/float64(lim))
 		}
 	}
 	fmt.Fprintf(&b, "  alloc %s/s", units.FormatBytes(int64(pr.AllocRate)))

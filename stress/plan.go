@@ -1,0 +1,168 @@
+package stress
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/memstorm/memstorm/alloc/allocators"
+	"github.com/memstorm/memstorm/cgroup"
+	"github.com/memstorm/memstorm/procfs"
+	"github.com/memstorm/memstorm/scenarios"
+	"github.com/memstorm/memstorm/units"
+)
+
+// Options say how to run a scenario: what the command line asked for on
+// top of the scenario file.
+type Options struct {
+	// Dir is the run directory. It is created; it must not exist already,
+	// or be empty.
+	Dir string
+	// Allocator is glibc (the default), jemalloc, tcmalloc, mimalloc or the
+	// path of a malloc library to LD_PRELOAD into the worker.
+	Allocator string
+	// Limit overrides the scenario's limit block field by field (the
+	// command line's --limit, --high, --swap, --oom-group).
+	Limit *scenarios.Limit
+	// Cgroup is "auto" (default: a child cgroup, else memstorm's own when a
+	// child cannot be created), "child", "current" or "none".
+	Cgroup string
+	// Progress, when set, is called a few times a second while the run goes.
+	Progress func(Progress)
+	// Executable is the binary re-executed as the worker; default: this one.
+	Executable string
+	// Host is where the kernel's files are read; zero: the live system.
+	Host Host
+}
+
+// Host is where memstorm reads the kernel's files: /proc and the cgroup
+// mounts. Tests point it at trees captured from real hosts.
+type Host struct {
+	Proc   procfs.FS
+	Sys    string // the sysfs mount, for the machine description
+	Cgroup cgroup.Roots
+}
+
+// LiveHost is the running system.
+func LiveHost() Host { return Host{Proc: procfs.DefaultFS, Sys: "/sys", Cgroup: cgroup.DefaultRoots()} }
+
+func (h Host) orLive() Host {
+	if h.Proc.Root() == "" {
+		return LiveHost()
+	}
+	return h
+}
+
+// Limits are a run's memory cgroup settings, resolved once from the
+// scenario's limit block and the command line's overrides.
+type Limits struct {
+	Max, High, Swap units.Limit
+	OOMGroup        bool
+}
+
+// resolveLimits lays the command line's settings over the scenario's.
+func resolveLimits(file, flags *scenarios.Limit) Limits {
+	var l Limits
+	for _, src := range []*scenarios.Limit{file, flags} {
+		if src == nil {
+			continue
+		}
+		l.Max = units.LimitOf(int64(src.Max)).Or(l.Max)
+		l.High = units.LimitOf(int64(src.High)).Or(l.High)
+		l.Swap = units.LimitOf(int64(src.Swap)).Or(l.Swap)
+		l.OOMGroup = l.OOMGroup || src.OOMGroup
+	}
+	return l
+}
+
+// Plan is a run that was checked and resolved: the scenario, where it is
+// recorded, the allocator to preload, the limits to set and the cgroup
+// mode. Run executes it.
+type Plan struct {
+	Scenario  *scenarios.Scenario
+	Dir       string
+	Allocator allocators.Choice
+	Limits    Limits
+	Cgroup    string
+	Host      Host
+
+	progress   func(Progress)
+	executable string
+}
+
+// Prepare checks a run before anything is created or allocated and
+// resolves it into a Plan. It refuses, with an error that errors.Is
+// reports as ErrUsage, a run that is bound to fail or that could endanger
+// the host: an allocator that cannot be loaded, a run directory that
+// exists and is not empty, a scenario that allocates until an OOM kill or
+// a limit share without any limit, and an unlimited scenario whose byte
+// targets exceed 80% of MemAvailable.
+func Prepare(sc *scenarios.Scenario, opt Options) (*Plan, error) {
+	p := &Plan{Scenario: sc, Dir: opt.Dir, Cgroup: opt.Cgroup, Host: opt.Host.orLive(),
+		progress: opt.Progress, executable: opt.Executable}
+	if p.Cgroup == "" {
+		p.Cgroup = CgroupAuto
+	}
+	var err error
+	if p.Allocator, err = allocators.Resolve(opt.Allocator); err != nil {
+		return nil, usageErr("%v", err)
+	}
+	p.Limits = resolveLimits(sc.Limit, opt.Limit)
+	if err := p.check(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// availableShare is the share of MemAvailable an unlimited run may plan to use.
+const availableShare = 0.8
+
+func (p *Plan) check() error {
+	sc, l := p.Scenario, p.Limits
+	if p.Dir != "" {
+		if ents, err := os.ReadDir(p.Dir); err == nil && len(ents) > 0 {
+			return usageErr("run directory %s exists and is not empty", p.Dir)
+		}
+	}
+	switch p.Cgroup {
+	case CgroupAuto, CgroupChild, CgroupCurrent, CgroupNone:
+	default:
+		return usageErr("--cgroup %q: want auto, child, current or none", p.Cgroup)
+	}
+	maxB, bounded := l.Max.Bytes()
+	if high, ok := l.High.Bytes(); ok && bounded && high > maxB {
+		return usageErr("high limit %v is above the hard limit %v", l.High, l.Max)
+	}
+	if l.OOMGroup {
+		if host, err := cgroup.Detect(p.Host.Cgroup); err == nil && host.Version() != 2 {
+			return usageErr("oom_group (memory.oom.group) needs the memory controller on cgroup v2; this host's is on v%d", host.Version())
+		}
+	}
+	limited := bounded || p.Cgroup == CgroupCurrent
+	if r := sc.Rlimits; r != nil && (r.AddressSpace > 0 || r.Data > 0) {
+		// An rlimit bounds what the worker can allocate (until: enomem).
+		limited = true
+	}
+	if !limited && sc.NeedsLimit() {
+		return usageErr("scenario %s allocates until an OOM kill, a share of the limit or without a byte bound, and no limit is set: add a limit: block, --limit SIZE, or --cgroup current inside a container", sc.Name)
+	}
+	if limited {
+		return nil
+	}
+	need, ok := sc.Bounded()
+	if !ok {
+		return usageErr("scenario %s has no byte bound and no limit is set: add --limit SIZE", sc.Name)
+	}
+	mi, err := p.Host.Proc.Meminfo()
+	if err != nil {
+		return fmt.Errorf("reading MemAvailable to bound the run: %w", err)
+	}
+	if float64(need) > availableShare*float64(mi.MemAvailable) {
+		return usageErr("scenario %s may hold up to %s, more than %.0f%% of MemAvailable (%s): lower its targets or set --limit",
+			sc.Name, units.FormatBytes(need), availableShare*100, units.FormatBytes(mi.MemAvailable))
+	}
+	return nil
+}
+
+// SetProgress sets the function called a few times a second while the run
+// goes, with what a live status line shows.
+func (p *Plan) SetProgress(f func(Progress)) { p.progress = f }
