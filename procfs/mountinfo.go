@@ -109,14 +109,16 @@ func parseMountLine(text string) (Mount, error) {
 }
 
 // unescapeMount decodes the octal escapes the kernel writes for space, tab,
-// newline and backslash (\040, \011, \012, \134).
+// newline and backslash (\040, \011, \012, \134). It is the only octal
+// unescaper of mountinfo fields in memstorm. A backslash not followed by
+// three octal digits that make one byte (\000 to \377) is kept as it is.
 func unescapeMount(s string) string {
 	if !strings.Contains(s, `\`) {
 		return s
 	}
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) && isOctal(s[i+1]) && isOctal(s[i+2]) && isOctal(s[i+3]) {
+		if s[i] == '\\' && i+3 < len(s) && s[i+1] >= '0' && s[i+1] <= '3' && isOctal(s[i+2]) && isOctal(s[i+3]) {
 			b.WriteByte((s[i+1]-'0')<<6 | (s[i+2]-'0')<<3 | (s[i+3] - '0'))
 			i += 3
 			continue

@@ -74,8 +74,8 @@ const (
 	statRSS        = 24
 )
 
-// parseStat is the allocation-free parser behind ParseStat and
-// ProcessReader.Stat. On error *s is zero.
+// parseStat is the parser behind ParseStat, on bytes so that the empty read
+// of an exited process is told apart. On error *s is zero.
 func parseStat(b []byte, s *Stat) error {
 	err := fillStat(b, s)
 	if err != nil {

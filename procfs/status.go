@@ -72,8 +72,8 @@ func ParseStatus(r io.Reader) (Status, error) {
 
 var stateKey = []byte("\nState:")
 
-// parseStatus is the allocation-free parser behind ParseStatus and
-// ProcessReader.Status. On error *s is zero.
+// parseStatus is the parser behind ParseStatus, on bytes so that the empty
+// read of an exited process is told apart. On error *s is zero.
 func parseStatus(b []byte, s *Status) error {
 	*s = Status{}
 	if len(b) == 0 {
