@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,17 +18,7 @@ type CgroupLine struct {
 
 // Cgroups reads /proc/<pid>/cgroup.
 func (p Proc) Cgroups() ([]CgroupLine, error) {
-	path := p.Path("cgroup")
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path, goneIfESRCH(err))
-	}
-	defer f.Close()
-	lines, err := ParseCgroups(f)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path, err)
-	}
-	return lines, nil
+	return readFile(p.Path("cgroup"), ParseCgroups)
 }
 
 // ParseCgroups parses the text of /proc/<pid>/cgroup. Blank lines are

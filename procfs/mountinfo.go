@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -26,17 +25,7 @@ type Mount struct {
 
 // Mountinfo reads /proc/<pid>/mountinfo.
 func (p Proc) Mountinfo() ([]Mount, error) {
-	path := p.Path("mountinfo")
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path, goneIfESRCH(err))
-	}
-	defer f.Close()
-	ms, err := ParseMountinfo(f)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path, err)
-	}
-	return ms, nil
+	return readFile(p.Path("mountinfo"), ParseMountinfo)
 }
 
 // ParseMountinfo parses the text of /proc/<pid>/mountinfo. Blank lines are

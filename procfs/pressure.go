@@ -6,14 +6,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"strconv"
 	"strings"
 	"syscall"
 )
 
 // PSILine is one line of a pressure file: the share of wall time (percent,
-// 0-100) some or all tasks were stalled on memory, averaged over 10 s, 60 s
+// 0-100) some or all tasks were stalled on the resource, averaged over 10 s, 60 s
 // and 300 s, and the total stall time in microseconds.
 type PSILine struct {
 	Avg10  float64
@@ -46,23 +45,11 @@ func (fsys FS) PressureMemory() (PSI, error) {
 // memory.pressure. An absent file, or PSI disabled at boot, gives an error
 // wrapping ErrPSIUnavailable; any other failure does not.
 func ReadPressureFile(path string) (PSI, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return PSI{}, pressureErr(path, err)
-	}
-	defer f.Close()
-	p, err := ParsePressure(f)
-	if err != nil {
-		return PSI{}, pressureErr(path, err)
-	}
-	return p, nil
-}
-
-func pressureErr(path string, err error) error {
+	p, err := readFile(path, ParsePressure)
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.EOPNOTSUPP) {
-		return fmt.Errorf("%w: %s: %w", ErrPSIUnavailable, path, err)
+		return PSI{}, fmt.Errorf("%w: %w", ErrPSIUnavailable, err)
 	}
-	return fmt.Errorf("reading %s: %w", path, err)
+	return p, err
 }
 
 // ParsePressure parses a pressure file: a required "some" line and an

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 )
 
@@ -12,17 +11,7 @@ import (
 // /proc/stat, not a process's stat): when the system booted, in seconds since
 // the epoch. A process's start time in its stat is counted from this.
 func (fs FS) BootTime() (int64, error) {
-	path := fs.Path("stat")
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, fmt.Errorf("reading %s: %w", path, err)
-	}
-	defer f.Close()
-	bt, err := ParseBootTime(f)
-	if err != nil {
-		return 0, fmt.Errorf("reading %s: %w", path, err)
-	}
-	return bt, nil
+	return readFile(fs.Path("stat"), ParseBootTime)
 }
 
 // ParseBootTime returns the value of the "btime" line of /proc/stat. The
