@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/memstorm/memstorm/cgroup"
 	"github.com/memstorm/memstorm/machine"
 	"github.com/memstorm/memstorm/procfs"
 	"github.com/memstorm/memstorm/report"
@@ -12,7 +13,7 @@ import (
 // describeMachine describes this host for the summary. A part that cannot be
 // read stays empty: the run is worth more than a complete description.
 func describeMachine() report.Machine {
-	m, _ := machine.Describe(procfs.DefaultFS, "/sys")
+	m, _ := machine.Describe(cgroup.DefaultRoots())
 	return m
 }
 
