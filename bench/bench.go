@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/memstorm/memstorm/alloc/cref"
+	"github.com/memstorm/memstorm/cgroup"
 	"github.com/memstorm/memstorm/machine"
-	"github.com/memstorm/memstorm/procfs"
 	"github.com/memstorm/memstorm/rundir"
 )
 
@@ -138,7 +138,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	b := &bench{cfg: cfg, cref: bin, lim: lim}
 	r := &Result{VsStressNG: -1}
 	r.Detail.Reps, r.Detail.Threads = cfg.Reps, runtime.NumCPU()
-	if r.Machine, err = machine.Describe(procfs.DefaultFS, "/sys"); err != nil {
+	if r.Machine, err = machine.Describe(cgroup.DefaultRoots()); err != nil {
 		return nil, fmt.Errorf("bench: describing the machine: %w", err)
 	}
 	// Peak capture first: its truth is this process's RUSAGE_CHILDREN

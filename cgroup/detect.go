@@ -2,34 +2,22 @@ package cgroup
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/memstorm/memstorm/procfs"
 )
-
-// Roots are the file-system roots Detect reads. Tests point them at trees
-// under testdata/; DefaultRoots gives the live system.
-type Roots struct {
-	// Proc is the procfs mount; Detect reads Proc/self/mountinfo and
-	// Proc/self/cgroup.
-	Proc string
-	// FS is prefixed to every mount point found in mountinfo, so that a
-	// fixture tree can stand in for /sys/fs/cgroup. "/" on a live system.
-	FS string
-}
-
-// DefaultRoots returns the roots of the running system: /proc and /.
-func DefaultRoots() Roots { return Roots{Proc: "/proc", FS: "/"} }
 
 // Host is where the memory controller lives for this process: which cgroup
 // version holds it, the hierarchy's mount point and this process's own cgroup
 // inside it. Children are created under the own cgroup.
 type Host struct {
 	version int
-	hybrid  bool   // a cgroup2 hierarchy is mounted too, without memory
-	mount   string // memory hierarchy mount point, with Roots.FS prefixed
-	rel     string // own cgroup relative to mount, always starting with "/"
+	hybrid  bool      // a cgroup2 hierarchy is mounted too, without memory
+	mount   string    // memory hierarchy mount point, below Roots.FS
+	rel     string    // own cgroup relative to mount, always starting with "/"
+	proc    procfs.FS // Roots.Proc, where CleanupStale reads process start times
 }
 
 // Version returns 1 or 2: the cgroup version that holds the memory controller.
@@ -43,48 +31,45 @@ func (h *Host) Hybrid() bool { return h.hybrid }
 func (h *Host) Dir() string { return filepath.Join(h.mount, h.rel) }
 
 // Detect finds the memory controller from Proc/self/mountinfo and
-// Proc/self/cgroup. A v1 hierarchy mounted with the memory option wins (on a
-// hybrid host the cgroup2 mount cannot also hold memory, since a controller
-// binds to one hierarchy); otherwise the cgroup2 mount is used if this
-// process's cgroup lists memory in its cgroup.controllers.
+// Proc/self/cgroup, parsed by package procfs. It is the one place memstorm
+// decides which cgroup version holds memory; machine.Describe reports its
+// answer. A v1 hierarchy mounted with the memory option wins (on a hybrid
+// host the cgroup2 mount cannot also hold memory, since a controller binds to
+// one hierarchy); otherwise the cgroup2 mount is used if this process's
+// cgroup lists memory in its cgroup.controllers.
+//
+// When no mounted hierarchy gives this process a memory cgroup it can reach
+// (no memory mount, memory not delegated to the own v2 cgroup, or the own
+// cgroup outside the mounted subtree) the error wraps ErrNoMemoryController;
+// a file that cannot be read or parsed is an error that does not.
 func Detect(roots Roots) (*Host, error) {
-	mountinfo := filepath.Join(roots.Proc, "self", "mountinfo")
-	mounts, err := parseFile(mountinfo, parseMountinfo)
+	self := roots.ProcFS().Self()
+	mounts, err := self.Mountinfo()
 	if err != nil {
 		return nil, err
 	}
-	selfCgroup := filepath.Join(roots.Proc, "self", "cgroup")
-	lines, err := parseFile(selfCgroup, parseProcCgroup)
+	lines, err := self.Cgroups()
 	if err != nil {
 		return nil, err
 	}
-	var v1mem, v2 *mount
-	for i := range mounts {
-		m := &mounts[i]
-		switch {
-		case m.fstype == "cgroup" && m.has("memory") && v1mem == nil:
-			v1mem = m
-		case m.fstype == "cgroup2" && v2 == nil:
-			v2 = m
-		}
-	}
-	if v1mem != nil {
-		own, ok := findLine(lines, "memory")
+	v2, hasV2 := procfs.CgroupV2Mount(mounts)
+	if v1, ok := procfs.CgroupV1Mount(mounts, "memory"); ok {
+		own, ok := procfs.CgroupV1Path(lines, "memory")
 		if !ok {
 			return nil, fmt.Errorf("%s has no memory line although %s mounts memory at %s: %w",
-				selfCgroup, mountinfo, v1mem.mountpoint, ErrNoMemoryController)
+				self.Path("cgroup"), self.Path("mountinfo"), v1.MountPoint, ErrNoMemoryController)
 		}
-		return newHost(1, v2 != nil, roots.FS, *v1mem, own)
+		return newHost(roots, 1, hasV2, v1, own)
 	}
-	if v2 == nil {
-		return nil, fmt.Errorf("%s: no cgroup mount holds memory: %w", mountinfo, ErrNoMemoryController)
+	if !hasV2 {
+		return nil, fmt.Errorf("%s: no cgroup mount holds memory: %w", self.Path("mountinfo"), ErrNoMemoryController)
 	}
-	own, ok := findLine(lines, "")
+	own, ok := procfs.CgroupV2Path(lines)
 	if !ok {
 		return nil, fmt.Errorf("%s has no 0::/path line for the cgroup2 mount at %s: %w",
-			selfCgroup, v2.mountpoint, ErrNoMemoryController)
+			self.Path("cgroup"), v2.MountPoint, ErrNoMemoryController)
 	}
-	h, err := newHost(2, false, roots.FS, *v2, own)
+	h, err := newHost(roots, 2, false, v2, own)
 	if err != nil {
 		return nil, err
 	}
@@ -101,55 +86,22 @@ func Detect(roots Roots) (*Host, error) {
 	return nil, fmt.Errorf("%s lists %q, no memory: %w", ctrl, strings.TrimSpace(string(b)), ErrNoMemoryController)
 }
 
-// findLine returns the path of the /proc/self/cgroup line naming controller,
-// or of the v2 line ("0::/path") when controller is "".
-func findLine(lines []procCgroup, controller string) (string, bool) {
-	for _, l := range lines {
-		if controller == "" {
-			if l.id == 0 && len(l.controllers) == 0 {
-				return l.path, true
-			}
-			continue
-		}
-		for _, c := range l.controllers {
-			if c == controller {
-				return l.path, true
-			}
-		}
-	}
-	return "", false
-}
-
 // newHost maps the own cgroup path onto the mount. /proc/self/cgroup paths
 // are relative to the hierarchy root (or to the cgroup namespace root), while
 // the mount may expose only a subtree (mountinfo field 4, e.g. a container's
 // bind mount of /docker/<id>); the own directory is the mount point plus the
 // own path relative to that subtree.
-func newHost(version int, hybrid bool, fsRoot string, m mount, own string) (*Host, error) {
-	rel, err := filepath.Rel(m.root, own)
+func newHost(roots Roots, version int, hybrid bool, m procfs.Mount, own string) (*Host, error) {
+	rel, err := filepath.Rel(m.Root, own)
 	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
-		return nil, fmt.Errorf("own cgroup %s is outside the subtree %s mounted at %s", own, m.root, m.mountpoint)
+		return nil, fmt.Errorf("own cgroup %s is outside the subtree %s mounted at %s: %w",
+			own, m.Root, m.MountPoint, ErrNoMemoryController)
 	}
 	return &Host{
 		version: version,
 		hybrid:  hybrid,
-		mount:   filepath.Join(fsRoot, m.mountpoint),
+		mount:   roots.Path(m.MountPoint),
 		rel:     filepath.Join("/", rel),
+		proc:    roots.ProcFS(),
 	}, nil
-}
-
-// parseFile opens path and runs parse on it, wrapping errors with the path.
-func parseFile[T any](path string, parse func(r io.Reader) (T, error)) (T, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		var zero T
-		return zero, fmt.Errorf("reading %s: %w", path, err)
-	}
-	defer f.Close()
-	v, err := parse(f)
-	if err != nil {
-		var zero T
-		return zero, fmt.Errorf("parsing %s: %w", path, err)
-	}
-	return v, nil
 }

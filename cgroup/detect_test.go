@@ -5,6 +5,8 @@ import (
 	"io/fs"
 	"path/filepath"
 	"testing"
+
+	"github.com/memstorm/memstorm/procfs"
 )
 
 func hostRoots(name string) Roots {
@@ -17,13 +19,16 @@ func TestDetect(t *testing.T) {
 		host    string
 		version int
 		hybrid  bool
-		dir     string // relative to the host tree
+		mount   string // memory hierarchy mount point, relative to the host tree
+		rel     string // own cgroup below the mount
 		wantErr error
 	}{
-		{host: "hybrid", version: 1, hybrid: true, dir: "sys/fs/cgroup/memory/user.slice/session-1.scope"},
-		{host: "v2", version: 2, dir: "sys/fs/cgroup/user.slice/session-1.scope"},
-		{host: "v1-container", version: 1, hybrid: true, dir: "sys/fs/cgroup/memory"},
-		{host: "v1-outside-mount", wantErr: nil},
+		// Captured trees (/work/shared/fixtures cgroup-v1-hybrid and cgroup-v2).
+		{host: "hybrid", version: 1, hybrid: true, mount: "sys/fs/cgroup/memory", rel: "/user.slice/session-1.scope"},
+		{host: "v2", version: 2, mount: "sys/fs/cgroup", rel: "/user.slice/session-1.scope"},
+		// Edits of them.
+		{host: "v1-container", version: 1, hybrid: true, mount: "sys/fs/cgroup/memory", rel: "/"},
+		{host: "v1-outside-mount", wantErr: ErrNoMemoryController},
 		{host: "no-memory", wantErr: ErrNoMemoryController},
 		{host: "v2-no-memory", wantErr: ErrNoMemoryController},
 		{host: "absent", wantErr: fs.ErrNotExist},
@@ -33,11 +38,8 @@ func TestDetect(t *testing.T) {
 			roots := hostRoots(tc.host)
 			h, err := Detect(roots)
 			if tc.version == 0 {
-				if err == nil {
-					t.Fatalf("Detect = %+v, want error", h)
-				}
-				if tc.wantErr != nil && !errors.Is(err, tc.wantErr) {
-					t.Fatalf("err = %v, want %v", err, tc.wantErr)
+				if !errors.Is(err, tc.wantErr) {
+					t.Fatalf("Detect = %+v, %v; want %v", h, err, tc.wantErr)
 				}
 				return
 			}
@@ -47,9 +49,44 @@ func TestDetect(t *testing.T) {
 			if h.Version() != tc.version || h.Hybrid() != tc.hybrid {
 				t.Errorf("version %d hybrid %v, want %d %v", h.Version(), h.Hybrid(), tc.version, tc.hybrid)
 			}
-			if want := filepath.Join(roots.FS, tc.dir); h.Dir() != want {
+			if want := filepath.Join(roots.FS, tc.mount); h.mount != want {
+				t.Errorf("mount = %q, want %q", h.mount, want)
+			}
+			if h.rel != tc.rel {
+				t.Errorf("own cgroup = %q, want %q", h.rel, tc.rel)
+			}
+			if want := filepath.Join(roots.FS, tc.mount, tc.rel); h.Dir() != want {
 				t.Errorf("Dir = %q, want %q", h.Dir(), want)
 			}
+			if h.proc.Root() != roots.Proc {
+				t.Errorf("proc root = %q, want %q", h.proc.Root(), roots.Proc)
+			}
 		})
+	}
+}
+
+// A mountinfo or cgroup file that is not what the kernel writes is an error
+// of its own, not "no memory controller".
+func TestDetectMalformed(t *testing.T) {
+	for _, host := range []string{"torn-mountinfo", "torn-cgroup"} {
+		t.Run(host, func(t *testing.T) {
+			h, err := Detect(hostRoots(host))
+			if !errors.Is(err, procfs.ErrMalformed) || errors.Is(err, ErrNoMemoryController) {
+				t.Errorf("Detect = %+v, %v; want procfs.ErrMalformed only", h, err)
+			}
+		})
+	}
+}
+
+func TestRoots(t *testing.T) {
+	r := DefaultRoots()
+	if r.Proc != "/proc" || r.FS != "/" || r.ProcFS().Root() != "/proc" {
+		t.Errorf("DefaultRoots = %+v", r)
+	}
+	if got := r.Path("/sys/fs/cgroup"); got != "/sys/fs/cgroup" {
+		t.Errorf("Path on the live system = %q", got)
+	}
+	if got := hostRoots("v2").Path("/sys/fs/cgroup"); got != "testdata/hosts/v2/sys/fs/cgroup" {
+		t.Errorf("Path in a fixture tree = %q", got)
 	}
 }

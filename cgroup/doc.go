@@ -3,9 +3,13 @@
 //
 // # Detection
 //
-// Detect reads <proc>/self/mountinfo and <proc>/self/cgroup (both roots are
-// parameters, see Roots, so tests use captured trees under testdata/). A
-// controller binds to exactly one hierarchy, so:
+// Detect is the one place memstorm decides which cgroup version holds the
+// memory controller (machine.Describe reports its answer). It reads
+// <Proc>/self/mountinfo and <Proc>/self/cgroup with the parsers of package
+// procfs, which owns every /proc parser and the pressure (PSI) parser. The
+// roots are data (Roots; DefaultRoots for the live system), the same ones
+// machine.Describe takes, so tests run both against captured trees under
+// testdata/. A controller binds to exactly one hierarchy, so:
 //
 //   - v1: a "cgroup" mount whose super options include memory. The own cgroup
 //     is the path of the /proc/self/cgroup line listing memory, taken
@@ -47,12 +51,14 @@
 // Group.Delete SIGKILLs every PID still in cgroup.procs (never a process
 // outside the group), waits until the list is empty and removes the
 // directory through the library. Host.CleanupStale does the same for
-// children named memstorm-<pid>-* (ChildName) whose supervisor is dead.
+// children named memstorm-<pid>-* (ChildName) whose supervisor is dead (its
+// start time read through procfs below Roots.Proc).
 // Host.Current is the own cgroup in read-only mode for in-container runs.
 //
 // # Counters
 //
-// Stats reads, and pure io.Reader parsers decode:
+// Stats reads, and pure io.Reader parsers decode (memory.pressure through
+// procfs.ReadPressureFile):
 //
 //	Stats       v1                                      v2
 //	Usage       memory.usage_in_bytes                   memory.current
@@ -65,6 +71,10 @@
 //
 // Unlimited is -1 everywhere: v2 writes "max", v1 writes the page-counter
 // maximum (9223372036854771712 with 4 KiB pages; every value >= 2^62 is
-// read as unlimited). A file that the version always has and that is
-// missing or unparsable is an error naming the file, never a zero.
+// read as unlimited). -1 also marks a figure the kernel does not give (Peak
+// without memory.peak, OOMKills before 4.13, OOMEvents on v1, Swap without
+// swap accounting): the Stats comment lists which field means which. A file
+// that the version always has and that is missing or unparsable is an error
+// naming the file, never a zero; so is a memory.pressure without its "full"
+// line.
 package cgroup

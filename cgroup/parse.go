@@ -5,9 +5,31 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 )
+
+// This file holds the parsers of the cgroup interface files. The files of
+// /proc (mountinfo, /proc/self/cgroup) and the pressure files, which have
+// the same format under /proc/pressure and in a cgroup, are parsed by
+// package procfs.
+
+// parseFile opens path and runs parse on it, wrapping errors with the path.
+func parseFile[T any](path string, parse func(r io.Reader) (T, error)) (T, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		var zero T
+		return zero, fmt.Errorf("reading %s: %w", path, err)
+	}
+	defer f.Close()
+	v, err := parse(f)
+	if err != nil {
+		var zero T
+		return zero, fmt.Errorf("parsing %s: %w", path, err)
+	}
+	return v, nil
+}
 
 // unlimitedFloor is the smallest value read as "unlimited". cgroup v1 has no
 // "max" keyword: an unlimited limit reads as PAGE_COUNTER_MAX*PAGE_SIZE, which
@@ -98,71 +120,6 @@ func parseCounter(r io.Reader) (int64, error) {
 		return 0, fmt.Errorf("counter %q: negative", s)
 	}
 	return v, nil
-}
-
-// PSI is the memory pressure of a cgroup from its v2 memory.pressure file.
-// OK is false where there is no such file (cgroup v1, or a kernel booted with
-// psi=0); the other fields are then zero and meaningless.
-type PSI struct {
-	OK        bool
-	SomeAvg10 float64 // % of the last 10 s in which at least one task stalled on memory
-	FullAvg10 float64 // % of the last 10 s in which all non-idle tasks stalled
-	SomeTotal int64   // cumulative "some" stall time, microseconds
-	FullTotal int64   // cumulative "full" stall time, microseconds
-}
-
-// parsePSI parses a pressure file ("some avg10=.. avg60=.. avg300=.. total=.."
-// and a "full" line). Both lines must be present.
-func parsePSI(r io.Reader) (PSI, error) {
-	var p PSI
-	var seenSome, seenFull bool
-	sc := bufio.NewScanner(r)
-	for n := 1; sc.Scan(); n++ {
-		fields := strings.Fields(sc.Text())
-		if len(fields) == 0 {
-			continue
-		}
-		var avg10 float64
-		var total int64
-		var haveAvg, haveTotal bool
-		for _, f := range fields[1:] {
-			k, v, ok := strings.Cut(f, "=")
-			if !ok {
-				return PSI{}, fmt.Errorf("line %d: field %q is not key=value", n, f)
-			}
-			var err error
-			switch k {
-			case "avg10":
-				avg10, err = strconv.ParseFloat(v, 64)
-				haveAvg = true
-			case "total":
-				total, err = strconv.ParseInt(v, 10, 64)
-				haveTotal = true
-			}
-			if err != nil {
-				return PSI{}, fmt.Errorf("line %d: %s: %w", n, f, err)
-			}
-		}
-		if !haveAvg || !haveTotal {
-			return PSI{}, fmt.Errorf("line %d %q: missing avg10 or total", n, sc.Text())
-		}
-		switch fields[0] {
-		case "some":
-			p.SomeAvg10, p.SomeTotal, seenSome = avg10, total, true
-		case "full":
-			p.FullAvg10, p.FullTotal, seenFull = avg10, total, true
-		default:
-			return PSI{}, fmt.Errorf("line %d: unknown kind %q", n, fields[0])
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return PSI{}, err
-	}
-	if !seenSome || !seenFull {
-		return PSI{}, fmt.Errorf("want both some and full lines")
-	}
-	p.OK = true
-	return p, nil
 }
 
 // parseProcs parses cgroup.procs: one PID per line.

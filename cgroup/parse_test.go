@@ -147,37 +147,6 @@ func TestParseCounter(t *testing.T) {
 	}
 }
 
-func TestParsePSI(t *testing.T) {
-	got, err := parsePSI(openFixture(t, "v2/after-oom/memory.pressure"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := PSI{OK: true, SomeTotal: 302, FullTotal: 302}
-	if d := cmp.Diff(want, got); d != "" {
-		t.Errorf("(-want +got)\n%s", d)
-	}
-	got, err = parsePSI(strings.NewReader("some avg10=1.50 avg60=0.20 avg300=0.17 total=916431\nfull avg10=0.25 avg60=0.16 avg300=0.14 total=709387\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want = PSI{OK: true, SomeAvg10: 1.5, FullAvg10: 0.25, SomeTotal: 916431, FullTotal: 709387}
-	if d := cmp.Diff(want, got); d != "" {
-		t.Errorf("(-want +got)\n%s", d)
-	}
-	for name, in := range map[string]string{
-		"truncated": "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\nfull avg10=0.0",
-		"no full":   "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n",
-		"bad kind":  "many avg10=0.00 total=0\nfull avg10=0 total=0\n",
-		"bad float": "some avg10=x total=0\nfull avg10=0 total=0\n",
-		"bare word": "some avg10\nfull avg10=0 total=0\n",
-		"empty":     "",
-	} {
-		if p, err := parsePSI(strings.NewReader(in)); err == nil {
-			t.Errorf("%s: parsePSI = %+v, want error", name, p)
-		}
-	}
-}
-
 func TestParseProcs(t *testing.T) {
 	got, err := parseProcs(strings.NewReader("6506\n6509\n\n8186\n"))
 	if err != nil {

@@ -12,6 +12,8 @@ import (
 	"github.com/containerd/cgroups/v3/cgroup1"
 	"github.com/containerd/cgroups/v3/cgroup2"
 	"golang.org/x/sys/unix"
+
+	"github.com/memstorm/memstorm/procfs"
 )
 
 // childPrefix starts the name of every child memstorm creates.
@@ -50,13 +52,13 @@ func alive(pid int) bool {
 // aliveSince reports whether the supervisor pid that named dir is still
 // running: alive, and started before dir was made (a process that started
 // later only reuses the number of a dead supervisor). When the start time
-// cannot be read, the process counts as alive: a live run's cgroup is never
-// removed on a guess.
-func aliveSince(pid int, dir string) bool {
+// cannot be read (procfs reports a zombie as gone), the process counts
+// as alive: a live run's cgroup is never removed on a guess.
+func aliveSince(proc procfs.FS, pid int, dir string) bool {
 	if !alive(pid) {
 		return false
 	}
-	started, ok := processStart(pid)
+	started, ok := processStart(proc, pid)
 	if !ok {
 		return true
 	}
@@ -67,41 +69,19 @@ func aliveSince(pid int, dir string) bool {
 	return started <= ds.Ctim.Sec+1
 }
 
-// processStart is when pid started, in seconds since the epoch: boot time
-// (/proc/stat btime) plus the start time in /proc/<pid>/stat (field 22,
-// clock ticks after boot; USER_HZ is 100 on Linux).
-func processStart(pid int) (int64, bool) {
-	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+// processStart is when pid started, in whole seconds since the epoch: boot
+// time (/proc/stat btime) plus the start time in /proc/<pid>/stat (clock
+// ticks after boot), both read by procfs.
+func processStart(proc procfs.FS, pid int) (int64, bool) {
+	st, err := proc.Proc(pid).Stat()
 	if err != nil {
 		return 0, false
 	}
-	// Fields after the command, which may contain spaces and ')'.
-	i := strings.LastIndexByte(string(stat), ')')
-	if i < 0 {
-		return 0, false
-	}
-	f := strings.Fields(string(stat[i+1:]))
-	if len(f) < 20 { // field 22 is the 20th after "pid (comm)"
-		return 0, false
-	}
-	ticks, err := strconv.ParseInt(f[19], 10, 64)
+	boot, err := proc.BootTime()
 	if err != nil {
 		return 0, false
 	}
-	ps, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return 0, false
-	}
-	for _, line := range strings.Split(string(ps), "\n") {
-		if v, ok := strings.CutPrefix(line, "btime "); ok {
-			bt, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-			if err != nil {
-				return 0, false
-			}
-			return bt + ticks/100, true
-		}
-	}
-	return 0, false
+	return boot + int64(st.StartTimeTicks/procfs.UserHZ), true
 }
 
 // CleanupStale removes the memstorm-<pid>-* children of the own cgroup whose
@@ -120,7 +100,7 @@ func (h *Host) CleanupStale() (int, error) {
 			continue
 		}
 		pid, ok := stalePID(e.Name())
-		if !ok || aliveSince(pid, filepath.Join(h.Dir(), e.Name())) {
+		if !ok || aliveSince(h.proc, pid, filepath.Join(h.Dir(), e.Name())) {
 			continue
 		}
 		g, err := h.loadChild(e.Name())

@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/memstorm/memstorm/procfs"
 )
 
 func TestStalePID(t *testing.T) {
@@ -71,7 +73,7 @@ func TestCleanupStale(t *testing.T) {
 // TestProcessStartOfSelf: this process started before now and after boot,
 // and a directory made now is younger than it, so it counts as alive.
 func TestProcessStartOfSelf(t *testing.T) {
-	start, ok := processStart(os.Getpid())
+	start, ok := processStart(procfs.DefaultFS, os.Getpid())
 	if !ok {
 		t.Fatal("cannot read this process's start time")
 	}
@@ -79,7 +81,7 @@ func TestProcessStartOfSelf(t *testing.T) {
 	if start > now || start < now-24*3600*365 {
 		t.Fatalf("start %d not within a year before now %d", start, now)
 	}
-	if !aliveSince(os.Getpid(), t.TempDir()) {
+	if !aliveSince(procfs.DefaultFS, os.Getpid(), t.TempDir()) {
 		t.Error("this process does not count as alive for a directory made after it started")
 	}
 }

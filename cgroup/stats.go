@@ -3,10 +3,10 @@ package cgroup
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"syscall"
+
+	"github.com/memstorm/memstorm/procfs"
 )
 
 // Peak sources reported in Stats.PeakSource.
@@ -20,19 +20,34 @@ const (
 	PeakSampled = "sampled"
 )
 
-// Stats is one reading of a memory cgroup's counters. -1 means unlimited for
-// the limits and "not counted by this cgroup version" for the counters.
+// Stats is one reading of a memory cgroup's counters, in bytes or counts.
+//
+// -1 is a sentinel in five fields, with three meanings (the type keeps its
+// int64 fields until a byte-count type replaces them; read each field's
+// comment, never "-1" alone):
+//
+//	Peak       -1 = absent: no memory.peak (v2 before Linux 5.19); PeakSource says so
+//	Limit      -1 = unlimited ("max" on v2, >= 2^62 or negative on v1)
+//	High       -1 = unlimited, as Limit
+//	Swap       -1 = unlimited, OR not accounted (v1 without memsw files,
+//	             v2 without memory.swap.max), OR, on v1, Limit unlimited
+//	OOMKills   -1 = not counted: v1 memory.oom_control without an oom_kill
+//	             line (Linux before 4.13)
+//	OOMEvents  -1 = not counted: always on v1, which has no such counter
+//
+// Usage and Failcnt are never -1; a missing file behind them is an error.
+// PSI says "absent" with PSI.OK, not with a number.
 type Stats struct {
 	Version    int    // 1 or 2
 	Usage      int64  // bytes charged now: v1 memory.usage_in_bytes, v2 memory.current
-	Peak       int64  // high-water mark in bytes, -1 when PeakSource is PeakSampled
+	Peak       int64  // high-water mark in bytes; -1 (absent) when PeakSource is PeakSampled
 	PeakSource string // PeakKernel or PeakSampled
-	Limit      int64  // hard limit: v1 memory.limit_in_bytes, v2 memory.max
-	High       int64  // v1 memory.soft_limit_in_bytes, v2 memory.high
-	Swap       int64  // swap allowed beyond Limit: v1 memsw.limit - limit, v2 memory.swap.max; -1 if unlimited or not accounted
-	OOMKills   int64  // processes killed by the memcg OOM killer (v1 oom_control oom_kill, v2 events oom_kill); -1 before Linux 4.13 on v1
-	OOMEvents  int64  // v2 events "oom" (charge failed, OOM killer invoked); -1 on v1, which does not count them
-	Failcnt    int64  // charges refused at the limit: v1 memory.failcnt + memory.memsw.failcnt, v2 events "max"
+	Limit      int64  // hard limit: v1 memory.limit_in_bytes, v2 memory.max; -1 unlimited
+	High       int64  // v1 memory.soft_limit_in_bytes, v2 memory.high; -1 unlimited
+	Swap       int64  // swap allowed beyond Limit: v1 memsw.limit - limit, v2 memory.swap.max; -1 unlimited or not accounted
+	OOMKills   int64  // processes killed by the memcg OOM killer (v1 oom_control oom_kill, v2 events oom_kill); -1 (not counted) before Linux 4.13 on v1
+	OOMEvents  int64  // v2 events "oom" (charge failed, OOM killer invoked); -1 (not counted) on v1
+	Failcnt    int64  // charges refused at the limit: v1 memory.failcnt + memory.memsw.failcnt (a lower bound since Linux 6.15), v2 events "max"
 	UnderOOM   bool   // v1 oom_control under_oom: a task is waiting on a disabled OOM killer
 	// Events is v2 memory.events (hierarchical: low, high, max, oom,
 	// oom_kill, oom_group_kill) or v1 memory.oom_control.
@@ -134,14 +149,42 @@ func readStatsV2(dir string) (Stats, error) {
 	return s, nil
 }
 
-// readPSI reads a pressure file. Its absence (no file, or EOPNOTSUPP when the
-// kernel runs with psi=0) is the value PSI{OK: false}, not an error.
+// PSI is the memory pressure of a cgroup from its v2 memory.pressure file.
+// OK is false where there is no such file (cgroup v1, or a kernel booted with
+// psi=0); the other fields are then zero and meaningless.
+type PSI struct {
+	OK        bool
+	SomeAvg10 float64 // % of the last 10 s in which at least one task stalled on memory
+	FullAvg10 float64 // % of the last 10 s in which all non-idle tasks stalled
+	SomeTotal int64   // cumulative "some" stall time, microseconds
+	FullTotal int64   // cumulative "full" stall time, microseconds
+}
+
+// readPSI reads a memory.pressure file through procfs, the one PSI parser.
+// Its absence (no file, or EOPNOTSUPP when the kernel runs with psi=0:
+// procfs.ErrPSIUnavailable) is the value PSI{OK: false}, not an error. The
+// "full" line, optional in pressure files in general (cpu before Linux
+// 5.13), is in every memory pressure file since PSI exists, and PSI has no
+// way to say it is absent, so here a file without it is malformed (a torn
+// read) and an error naming the file, never a zero FullAvg10.
 func readPSI(path string) (PSI, error) {
-	p, err := parseFile(path, parsePSI)
-	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.EOPNOTSUPP) {
+	p, err := procfs.ReadPressureFile(path)
+	if errors.Is(err, procfs.ErrPSIUnavailable) {
 		return PSI{}, nil
 	}
-	return p, err
+	if err != nil {
+		return PSI{}, err
+	}
+	if !p.FullPresent {
+		return PSI{}, fmt.Errorf("reading %s: %w: no \"full\" line, which every memory pressure file has", path, procfs.ErrMalformed)
+	}
+	return PSI{
+		OK:        true,
+		SomeAvg10: p.Some.Avg10,
+		FullAvg10: p.Full.Avg10,
+		SomeTotal: int64(p.Some.Total),
+		FullTotal: int64(p.Full.Total),
+	}, nil
 }
 
 // reader reads files of one cgroup directory, keeping the first error so a

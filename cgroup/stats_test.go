@@ -9,6 +9,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/memstorm/memstorm/procfs"
 )
 
 func TestReadStatsFixtures(t *testing.T) {
@@ -65,7 +67,8 @@ func TestReadStatsErrors(t *testing.T) {
 		{"v2/missing-current", 2, fs.ErrNotExist, "memory.current"},
 		{"v2/garbage-max", 2, nil, "memory.max"},
 		{"v2/events-without-oom-kill", 2, nil, "memory.events"},
-		{"v2/truncated-pressure", 2, nil, "memory.pressure"},
+		{"v2/truncated-pressure", 2, procfs.ErrMalformed, "memory.pressure"},
+		{"v2/pressure-without-full", 2, procfs.ErrMalformed, "memory.pressure"},
 		{"v1/before", 3, ErrUnsupported, "version 3"},
 	}
 	for _, tc := range tests {
@@ -79,6 +82,41 @@ func TestReadStatsErrors(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tc.mention) {
 				t.Errorf("err = %v, want it to name %s", err, tc.mention)
+			}
+		})
+	}
+}
+
+// memory.pressure through procfs, the one PSI parser: both lines read; no
+// file is "no PSI"; a file without the "full" line, which every memory
+// pressure file has, is an error naming the file, never a zero.
+func TestReadPSI(t *testing.T) {
+	tests := []struct {
+		dir     string
+		want    PSI
+		wantErr error
+	}{
+		{dir: "v2/after-oom", want: PSI{OK: true, SomeTotal: 302, FullTotal: 302}},
+		{dir: "v2/busy-pressure", want: PSI{OK: true, SomeAvg10: 1.5, FullAvg10: 0.25, SomeTotal: 916431, FullTotal: 709387}},
+		{dir: "v2/no-pressure", want: PSI{}},
+		{dir: "v2/pressure-without-full", wantErr: procfs.ErrMalformed},
+		{dir: "v2/truncated-pressure", wantErr: procfs.ErrMalformed},
+	}
+	for _, tc := range tests {
+		t.Run(tc.dir, func(t *testing.T) {
+			path := filepath.Join("testdata", tc.dir, "memory.pressure")
+			got, err := readPSI(path)
+			if tc.wantErr != nil {
+				if !errors.Is(err, tc.wantErr) || !strings.Contains(err.Error(), path) {
+					t.Fatalf("readPSI = %+v, %v; want %v naming %s", got, err, tc.wantErr, path)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(tc.want, got); d != "" {
+				t.Errorf("(-want +got)\n%s", d)
 			}
 		})
 	}

@@ -3,7 +3,8 @@
 // overcommit policy and which cgroup version holds the memory controller.
 // Every figure that affects how an allocator behaves under memory pressure.
 //
-// Files are read below a procfs.FS and a sysfs root, so tests run against
-// trees captured from real hosts; CPU and page size always come from the
-// running machine.
+// Files are read below cgroup.Roots, the same roots cgroup.Detect takes, so
+// tests run against trees captured from real hosts; CPU and page size always
+// come from the running machine. The cgroup version is cgroup.Detect's
+// answer, not decided again here.
 package machine

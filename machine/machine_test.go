@@ -2,17 +2,24 @@ package machine
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"golang.org/x/sys/unix"
 
-	"github.com/memstorm/memstorm/procfs"
+	"github.com/memstorm/memstorm/cgroup"
 	"github.com/memstorm/memstorm/rundir"
 )
 
-// Describe on the captured trees of both hosts: every field read from files
-// must match the fixtures; the CPU and page size are this machine's.
+// fixtureRoots are the roots of a tree below testdata/: proc/ and sys/.
+func fixtureRoots(tree string) cgroup.Roots {
+	return cgroup.Roots{Proc: filepath.Join("testdata", tree, "proc"), FS: filepath.Join("testdata", tree)}
+}
+
+// Describe on the captured trees of both hosts (/work/shared/fixtures
+// cgroup-v1-hybrid and cgroup-v2): every field read from files must match
+// the fixtures; the CPU and page size are this machine's.
 func TestDescribeFixtures(t *testing.T) {
 	for _, tc := range []struct {
 		host string
@@ -22,8 +29,7 @@ func TestDescribeFixtures(t *testing.T) {
 		{"v2", rundir.Machine{Kernel: "6.18.44-fc-v657-gpu", MemTotalBytes: 131981020 * 1024, THP: "madvise", Overcommit: 1, CgroupVersion: 2}},
 	} {
 		t.Run(tc.host, func(t *testing.T) {
-			root := "testdata/" + tc.host
-			got, err := Describe(procfs.NewFS(root+"/proc"), root+"/sys")
+			got, err := Describe(fixtureRoots(tc.host))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -39,15 +45,40 @@ func TestDescribeFixtures(t *testing.T) {
 	}
 }
 
+// The cgroup version is cgroup.Detect's: 0 wherever Detect finds no memory
+// cgroup this process can use. v1-memory-not-mounted is where the two
+// former deciders disagreed: /proc/self/cgroup puts memory on a v1
+// hierarchy, but none is mounted, so there is nothing memstorm can use (the
+// old rule here said 1 from the cgroup file alone).
+func TestCgroupVersion(t *testing.T) {
+	for _, tc := range []struct {
+		tree string
+		want int
+	}{
+		{"v1-hybrid", 1},
+		{"v2", 2},
+		{"cases/v1-memory-not-mounted", 0},
+		{"cases/v2-memory-not-delegated", 0},
+		{"cases/no-cgroup-mount", 0},
+	} {
+		t.Run(tc.tree, func(t *testing.T) {
+			got, err := cgroupVersion(fixtureRoots(tc.tree))
+			if err != nil || got != tc.want {
+				t.Errorf("cgroupVersion = %d, %v; want %d", got, err, tc.want)
+			}
+		})
+	}
+}
+
 func TestDescribeMissingFile(t *testing.T) {
-	// The v1-hybrid tree has no cgroup.controllers at the unified mount of the
-	// v2 host, so pointing the v2 proc tree at the v1 sys tree must fail
+	// The v1-hybrid tree has no cgroup.controllers for the v2 host's own
+	// cgroup, so reading the v2 proc tree with the v1 tree as "/" must fail
 	// loudly rather than report "no memory controller".
-	_, err := Describe(procfs.NewFS("testdata/v2/proc"), "testdata/v1-hybrid/sys")
+	_, err := Describe(cgroup.Roots{Proc: "testdata/v2/proc", FS: "testdata/v1-hybrid"})
 	if err == nil || !strings.Contains(err.Error(), "cgroup.controllers") {
 		t.Errorf("Describe = %v, want an error naming cgroup.controllers", err)
 	}
-	_, err = Describe(procfs.NewFS("testdata/nonexistent/proc"), "testdata/v1-hybrid/sys")
+	_, err = Describe(fixtureRoots("nonexistent"))
 	if err == nil {
 		t.Error("Describe of a missing tree succeeded")
 	}
@@ -55,7 +86,7 @@ func TestDescribeMissingFile(t *testing.T) {
 
 // The real host: figures cross-checked against other sources of the same fact.
 func TestDescribeReal(t *testing.T) {
-	m, err := Describe(procfs.DefaultFS, DefaultSysRoot)
+	m, err := Describe(cgroup.DefaultRoots())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,20 +18,14 @@ type CgroupLine struct {
 
 // Cgroups reads /proc/<pid>/cgroup.
 func (p Proc) Cgroups() ([]CgroupLine, error) {
-	path := p.Path("cgroup")
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path, goneIfESRCH(err))
-	}
-	defer f.Close()
-	lines, err := ParseCgroups(f)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path, err)
-	}
-	return lines, nil
+	return readFile(p.Path("cgroup"), ParseCgroups)
 }
 
-// ParseCgroups parses the text of /proc/<pid>/cgroup. Blank lines are skipped.
+// ParseCgroups parses the text of /proc/<pid>/cgroup. Blank lines are
+// skipped. Every other line must be "ID:controllers:path" with a
+// non-negative ID and an absolute path: the kernel writes one even for a
+// cgroup outside the reader's cgroup namespace ("/../.."), so an empty or
+// relative path is a torn line, an error wrapping ErrMalformed.
 func ParseCgroups(r io.Reader) ([]CgroupLine, error) {
 	var lines []CgroupLine
 	sc := bufio.NewScanner(r)
@@ -49,6 +42,9 @@ func ParseCgroups(r io.Reader) ([]CgroupLine, error) {
 		id, err := strconv.Atoi(parts[0])
 		if err != nil || id < 0 {
 			return nil, fmt.Errorf("%w: cgroup: line %q: hierarchy ID %q", ErrMalformed, text, parts[0])
+		}
+		if !strings.HasPrefix(parts[2], "/") {
+			return nil, fmt.Errorf("%w: cgroup: line %q: path %q is not absolute", ErrMalformed, text, parts[2])
 		}
 		l := CgroupLine{HierarchyID: id, Path: parts[2]}
 		if parts[1] != "" {

@@ -70,6 +70,20 @@ func TestParseCgroupsCases(t *testing.T) {
 	}
 }
 
+// Torn or garbled lines the kernel never writes: the path is always absolute
+// (even "/../.." outside the cgroup namespace) and the ID non-negative.
+func TestParseCgroupsTorn(t *testing.T) {
+	for _, in := range []string{"4:memory:\n", "4:memory:user.slice\n", "-1:memory:/\n", "4:memory\n", ":memory:/\n"} {
+		if got, err := ParseCgroups(stringsReader(in)); !errors.Is(err, ErrMalformed) {
+			t.Errorf("ParseCgroups(%q) = %+v, %v; want ErrMalformed", in, got, err)
+		}
+	}
+	got, err := ParseCgroups(stringsReader("0::/../../user.slice\n"))
+	if err != nil || len(got) != 1 || got[0].Path != "/../../user.slice" {
+		t.Errorf("path outside the namespace: %+v, %v", got, err)
+	}
+}
+
 func TestCgroupPathWithColon(t *testing.T) {
 	got, err := ParseCgroups(stringsReader("0::/a:b/c\n"))
 	if err != nil {

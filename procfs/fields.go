@@ -6,8 +6,9 @@ import (
 )
 
 // This file holds the allocation-free scanner shared by the "Key:   value kB"
-// files (status, smaps_rollup, meminfo). The pure parsers and ProcessReader
-// both call it, so one parser serves tests and the hot path.
+// files (status, smaps_rollup, meminfo). The pure parsers and
+// ProcessReader.SmapsRollup both call it, so one parser serves tests and the
+// repeated reads.
 
 // unit says how a field's value is written.
 type unit uint8

@@ -1,6 +1,9 @@
 package procfs
 
 import (
+	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 	"strconv"
 )
@@ -48,4 +51,20 @@ func (fs FS) Self() Proc {
 // Path is the path of the named file in the process's directory.
 func (p Proc) Path(name string) string {
 	return filepath.Join(p.dir, name)
+}
+
+// readFile opens path and parses it, wrapping every error with the path. A
+// process that is gone by the time of the open (ESRCH) adds ErrProcessGone.
+func readFile[T any](path string, parse func(io.Reader) (T, error)) (T, error) {
+	var zero T
+	f, err := os.Open(path)
+	if err != nil {
+		return zero, fmt.Errorf("reading %s: %w", path, goneIfESRCH(err))
+	}
+	defer f.Close()
+	v, err := parse(f)
+	if err != nil {
+		return zero, fmt.Errorf("reading %s: %w", path, err)
+	}
+	return v, nil
 }

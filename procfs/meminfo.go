@@ -1,9 +1,7 @@
 package procfs
 
 import (
-	"fmt"
 	"io"
-	"os"
 )
 
 // Meminfo is /proc/meminfo, sizes in bytes. Fields marked optional depend on
@@ -81,17 +79,7 @@ var meminfoFields = newFieldSet("meminfo", []field[Meminfo]{
 
 // Meminfo reads <root>/meminfo.
 func (fs FS) Meminfo() (Meminfo, error) {
-	path := fs.Path("meminfo")
-	f, err := os.Open(path)
-	if err != nil {
-		return Meminfo{}, fmt.Errorf("reading %s: %w", path, err)
-	}
-	defer f.Close()
-	m, err := ParseMeminfo(f)
-	if err != nil {
-		return Meminfo{}, fmt.Errorf("reading %s: %w", path, err)
-	}
-	return m, nil
+	return readFile(fs.Path("meminfo"), ParseMeminfo)
 }
 
 // ParseMeminfo parses the text of /proc/meminfo.

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -26,17 +25,7 @@ type Mount struct {
 
 // Mountinfo reads /proc/<pid>/mountinfo.
 func (p Proc) Mountinfo() ([]Mount, error) {
-	path := p.Path("mountinfo")
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path, goneIfESRCH(err))
-	}
-	defer f.Close()
-	ms, err := ParseMountinfo(f)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path, err)
-	}
-	return ms, nil
+	return readFile(p.Path("mountinfo"), ParseMountinfo)
 }
 
 // ParseMountinfo parses the text of /proc/<pid>/mountinfo. Blank lines are
@@ -109,14 +98,16 @@ func parseMountLine(text string) (Mount, error) {
 }
 
 // unescapeMount decodes the octal escapes the kernel writes for space, tab,
-// newline and backslash (\040, \011, \012, \134).
+// newline and backslash (\040, \011, \012, \134). It is the only octal
+// unescaper of mountinfo fields in memstorm. A backslash not followed by
+// three octal digits that make one byte (\000 to \377) is kept as it is.
 func unescapeMount(s string) string {
 	if !strings.Contains(s, `\`) {
 		return s
 	}
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) && isOctal(s[i+1]) && isOctal(s[i+2]) && isOctal(s[i+3]) {
+		if s[i] == '\\' && i+3 < len(s) && s[i+1] >= '0' && s[i+1] <= '3' && isOctal(s[i+2]) && isOctal(s[i+3]) {
 			b.WriteByte((s[i+1]-'0')<<6 | (s[i+2]-'0')<<3 | (s[i+3] - '0'))
 			i += 3
 			continue

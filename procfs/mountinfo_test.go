@@ -77,9 +77,34 @@ func TestParseMountinfoCases(t *testing.T) {
 	}
 }
 
+// Lines cut short at each place a torn read can cut them, and lines whose
+// numbers are not numbers: every one is an error, never a shorter mount.
+func TestParseMountinfoTorn(t *testing.T) {
+	for _, tc := range []struct{ name, in string }{
+		{"truncated before separator", "34 30 0:31 / - cgroup cgroup rw,memory\n"},
+		{"no source", "34 30 0:31 / /sys/fs/cgroup/memory rw - cgroup\n"},
+		{"cut after dash", "34 30 0:31 / /sys/fs/cgroup/memory rw - \n"},
+		{"bad mount id", "x 30 0:31 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n"},
+		{"bad device", "34 30 031 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n"},
+		{"bad line among good", "26 1 254:0 / / rw - ext4 /dev/vda rw\n34 30 0:x / /m rw - tmpfs tmpfs rw\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got, err := ParseMountinfo(stringsReader(tc.in)); !errors.Is(err, ErrMalformed) {
+				t.Errorf("ParseMountinfo = %+v, %v; want ErrMalformed", got, err)
+			}
+		})
+	}
+	// Super options are per file system; a line without them parses.
+	got, err := ParseMountinfo(stringsReader("34 30 0:31 / /sys/fs/cgroup/memory rw - cgroup cgroup\n"))
+	if err != nil || len(got) != 1 || got[0].SuperOptions != nil {
+		t.Errorf("no super options: %+v, %v", got, err)
+	}
+}
+
 func TestUnescapeMount(t *testing.T) {
 	for in, want := range map[string]string{
 		`/a\040b`: "/a b", `\011\012`: "\t\n", `\134`: `\`, `/plain`: "/plain", `/trail\04`: `/trail\04`, `\999`: `\999`,
+		`\377`: "\xff", `/x\400`: `/x\400`, `\\134`: `\\`, `\`: `\`, `\0401`: " 1",
 	} {
 		if got := unescapeMount(in); got != want {
 			t.Errorf("unescapeMount(%q) = %q, want %q", in, got, want)

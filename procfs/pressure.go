@@ -6,14 +6,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"strconv"
 	"strings"
 	"syscall"
 )
 
 // PSILine is one line of a pressure file: the share of wall time (percent,
-// 0-100) some or all tasks were stalled on memory, averaged over 10 s, 60 s
+// 0-100) some or all tasks were stalled on the resource, averaged over 10 s, 60 s
 // and 300 s, and the total stall time in microseconds.
 type PSILine struct {
 	Avg10  float64
@@ -22,12 +21,18 @@ type PSILine struct {
 	Total  uint64 // microseconds
 }
 
-// PSI is a memory pressure file: /proc/pressure/memory for the whole system,
-// or a cgroup v2 memory.pressure (the same format).
+// PSI is one pressure file: /proc/pressure/{memory,io,cpu} for the whole
+// system, or a cgroup v2 memory.pressure (the same format).
+//
+// Every pressure file has a "some" line. The "full" line is there in every
+// memory and io file, but /proc/pressure/cpu (and cgroup cpu.pressure) only
+// gained it in Linux 5.13, so the parser treats it as optional and says
+// whether it was there: a missing "full" line is FullPresent false, never a
+// zero reading. A caller that needs "full" checks FullPresent.
 type PSI struct {
 	Some        PSILine // at least one task stalled
-	Full        PSILine // all non-idle tasks stalled at once; valid when FullPresent
-	FullPresent bool    // the "full" line exists (always for memory; absent for cpu on old kernels)
+	Full        PSILine // all non-idle tasks stalled at once; zero and meaningless unless FullPresent
+	FullPresent bool    // the "full" line exists
 }
 
 // PressureMemory reads <root>/pressure/memory. Without PSI in the kernel the
@@ -40,27 +45,18 @@ func (fsys FS) PressureMemory() (PSI, error) {
 // memory.pressure. An absent file, or PSI disabled at boot, gives an error
 // wrapping ErrPSIUnavailable; any other failure does not.
 func ReadPressureFile(path string) (PSI, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return PSI{}, pressureErr(path, err)
-	}
-	defer f.Close()
-	p, err := ParsePressure(f)
-	if err != nil {
-		return PSI{}, pressureErr(path, err)
-	}
-	return p, nil
-}
-
-func pressureErr(path string, err error) error {
+	p, err := readFile(path, ParsePressure)
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.EOPNOTSUPP) {
-		return fmt.Errorf("%w: %s: %w", ErrPSIUnavailable, path, err)
+		return PSI{}, fmt.Errorf("%w: %w", ErrPSIUnavailable, err)
 	}
-	return fmt.Errorf("reading %s: %w", path, err)
+	return p, err
 }
 
-// ParsePressure parses a pressure file: a "some" line and an optional
-// "full" line, each "avg10=F avg60=F avg300=F total=N".
+// ParsePressure parses a pressure file: a required "some" line and an
+// optional "full" line (see PSI), each "avg10=F avg60=F avg300=F total=N".
+// The kernel always writes all four keys, so a line missing one is a torn
+// read; it, an unknown line, or a file without "some" is an error wrapping
+// ErrMalformed. Blank lines are skipped.
 func ParsePressure(r io.Reader) (PSI, error) {
 	var p PSI
 	somePresent := false

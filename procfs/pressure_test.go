@@ -40,6 +40,8 @@ func TestParsePressureCases(t *testing.T) {
 	}{
 		// memory.pressure of a cgroup v2 right after its memcg OOM kill.
 		{file: "pressure-cgroup-after-oom", want: PSI{Some: PSILine{Total: 302}, Full: PSILine{Total: 302}, FullPresent: true}},
+		// /proc/pressure/cpu before Linux 5.13: no "full" line, which is
+		// absent (FullPresent false), not a zero reading and not an error.
 		{file: "pressure-some-only", want: PSI{Some: PSILine{Avg60: 0.20, Avg300: 0.17, Total: 916431}}},
 		{file: "pressure-truncated-line", wantErr: ErrMalformed},
 		{file: "pressure-empty", wantErr: ErrMalformed},
@@ -53,6 +55,23 @@ func TestParsePressureCases(t *testing.T) {
 				t.Errorf("ParsePressure mismatch (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// The lines the kernel never writes: "some" is in every pressure file, and
+// every line has all four keys.
+func TestParsePressureTorn(t *testing.T) {
+	for name, in := range map[string]string{
+		"full without some":    "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n",
+		"only avg10 and total": "some avg10=0.00 total=0\nfull avg10=0.00 total=0\n",
+		"unknown kind":         "many avg10=0.00 avg60=0.00 avg300=0.00 total=0\n",
+		"bad float":            "some avg10=x avg60=0.00 avg300=0.00 total=0\n",
+		"bare word":            "some avg10\n",
+		"negative total":       "some avg10=0.00 avg60=0.00 avg300=0.00 total=-1\n",
+	} {
+		if got, err := ParsePressure(stringsReader(in)); !errors.Is(err, ErrMalformed) {
+			t.Errorf("%s: ParsePressure = %+v, %v; want ErrMalformed", name, got, err)
+		}
 	}
 }
 

@@ -9,16 +9,16 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// ProcessReader samples one process's status, stat and smaps_rollup on the
-// hot path. It opens the files once and re-reads them with pread(2) at
-// offset 0 into buffers it reuses, so a read costs one syscall and no
-// allocation. The open file descriptors stay bound to the process they were
-// opened for: a recycled PID is never read by mistake.
+// ProcessReader re-reads one process's smaps_rollup, the per-process file
+// the supervisor reads between the samples of package sample (which reads
+// status and stat itself, in C). It opens the file once and re-reads it with
+// pread(2) at offset 0 into a buffer it reuses, so a read costs one syscall
+// and no allocation. The open file descriptor stays bound to the process it
+// was opened for: a recycled PID is never read by mistake.
 //
 // A ProcessReader is not safe for concurrent use. Close it when done.
 type ProcessReader struct {
-	pid                 int
-	status, stat, smaps procFile
+	smaps procFile
 }
 
 // procFile is one open /proc file with its read buffer.
@@ -29,39 +29,24 @@ type procFile struct {
 	buf     []byte
 }
 
-// NewProcessReader opens the per-process files of pid. A pid that does not
-// exist gives an error wrapping ErrProcessGone and fs.ErrNotExist. A missing
-// smaps_rollup (kernels before 4.14) is not fatal here; SmapsRollup returns
-// the open error.
+// NewProcessReader opens /proc/<pid>/smaps_rollup. A pid that does not exist
+// gives an error wrapping ErrProcessGone and fs.ErrNotExist; so does a kernel
+// before 4.14, which has no smaps_rollup. Any other failure to open (e.g.
+// EACCES) is not fatal here: SmapsRollup returns it.
 func (fsys FS) NewProcessReader(pid int) (*ProcessReader, error) {
-	return fsys.Proc(pid).newReader(pid)
+	return newProcessReader(fsys.Proc(pid))
 }
 
-// NewReader is NewProcessReader for an already chosen process directory,
-// e.g. fs.Self(). PID reports 0 for such a reader.
-func (p Proc) NewReader() (*ProcessReader, error) {
-	return p.newReader(0)
-}
-
-func (p Proc) newReader(pid int) (*ProcessReader, error) {
-	r := &ProcessReader{pid: pid}
-	var err error
-	if r.status, err = openProcFile(p.Path("status"), 4096); err != nil {
-		return nil, err
-	}
-	if r.stat, err = openProcFile(p.Path("stat"), 1024); err != nil {
-		r.status.close()
-		return nil, err
-	}
-	r.smaps, err = openProcFile(p.Path("smaps_rollup"), 2048)
+func newProcessReader(p Proc) (*ProcessReader, error) {
+	path := p.Path("smaps_rollup")
+	f, err := openProcFile(path, 2048)
 	if err != nil {
 		if errors.Is(err, ErrProcessGone) {
-			r.Close()
 			return nil, err
 		}
-		r.smaps = procFile{path: p.Path("smaps_rollup"), fd: -1, openErr: err}
+		f = procFile{path: path, fd: -1, openErr: err}
 	}
-	return r, nil
+	return &ProcessReader{smaps: f}, nil
 }
 
 func openProcFile(path string, size int) (procFile, error) {
@@ -113,40 +98,10 @@ func (f *procFile) close() error {
 	return err
 }
 
-// PID is the process this reader samples (0 for a reader from Proc.NewReader).
-func (r *ProcessReader) PID() int { return r.pid }
-
-// Status re-reads /proc/<pid>/status into s. After the process exits (a
-// zombie, or reaped) it returns an error wrapping ErrProcessGone. On any
-// error *s is zero.
-func (r *ProcessReader) Status(s *Status) error {
-	b, err := r.status.read()
-	if err != nil {
-		*s = Status{}
-		return err
-	}
-	if err := parseStatus(b, s); err != nil {
-		return fmt.Errorf("reading %s: %w", r.status.path, err)
-	}
-	return nil
-}
-
-// Stat re-reads /proc/<pid>/stat into s; ErrProcessGone as for Status.
-func (r *ProcessReader) Stat(s *Stat) error {
-	b, err := r.stat.read()
-	if err != nil {
-		*s = Stat{}
-		return err
-	}
-	if err := parseStat(b, s); err != nil {
-		return fmt.Errorf("reading %s: %w", r.stat.path, err)
-	}
-	return nil
-}
-
-// SmapsRollup re-reads /proc/<pid>/smaps_rollup into s; ErrProcessGone as
-// for Status. Its cost grows with the process's resident size, unlike
-// Status and Stat: see BenchmarkSmapsRollupByRSS before sampling it often.
+// SmapsRollup re-reads /proc/<pid>/smaps_rollup into s. After the process
+// exits (a zombie, or reaped) it returns an error wrapping ErrProcessGone. On
+// any error *s is zero. Its cost grows with the process's resident size,
+// unlike status: see BenchmarkSmapsRollupByRSS before sampling it often.
 func (r *ProcessReader) SmapsRollup(s *SmapsRollup) error {
 	b, err := r.smaps.read()
 	if err != nil {
@@ -159,7 +114,7 @@ func (r *ProcessReader) SmapsRollup(s *SmapsRollup) error {
 	return nil
 }
 
-// Close closes the files. Reads after Close fail with os.ErrClosed.
+// Close closes the file. Reads after Close fail with os.ErrClosed.
 func (r *ProcessReader) Close() error {
-	return errors.Join(r.status.close(), r.stat.close(), r.smaps.close())
+	return r.smaps.close()
 }

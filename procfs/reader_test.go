@@ -21,41 +21,37 @@ func newSelfReader(t testing.TB) *ProcessReader {
 	return r
 }
 
-// The reader and the pure parsers must agree: on fixture files (regular
-// files, read with pread too) they see the same bytes.
-// Only the v1-hybrid tree has a stat fixture, which NewReader opens.
+// The reader and the pure parser must agree: on a fixture file (a regular
+// file, read with pread too) they see the same bytes.
 func TestProcessReaderFixtures(t *testing.T) {
-	for _, host := range []string{"v1-hybrid"} {
+	for _, host := range []string{"v1-hybrid", "v2"} {
 		fsys := hostFS[host]
 		t.Run(host, func(t *testing.T) {
-			r, err := fsys.Self().NewReader()
+			r, err := newProcessReader(fsys.Self())
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer r.Close()
-			var st Status
-			if err := r.Status(&st); err != nil {
-				t.Fatal(err)
-			}
-			want, err := fsys.Self().Status()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(want, st); diff != "" {
-				t.Errorf("reader Status (-want +got):\n%s", diff)
-			}
 			var sm SmapsRollup
 			if err := r.SmapsRollup(&sm); err != nil {
 				t.Fatal(err)
 			}
-			wantSm, err := fsys.Self().SmapsRollup()
+			want, err := fsys.Self().SmapsRollup()
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(wantSm, sm); diff != "" {
+			if diff := cmp.Diff(want, sm); diff != "" {
 				t.Errorf("reader SmapsRollup (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// No such process directory: the reader is not made, and the error says why.
+func TestProcessReaderMissingFile(t *testing.T) {
+	_, err := newProcessReader(NewFS("testdata/nonexistent").Self())
+	if !errors.Is(err, ErrProcessGone) || !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("newProcessReader(missing dir) = %v, want ErrProcessGone and fs.ErrNotExist", err)
 	}
 }
 
@@ -81,24 +77,14 @@ func TestProcFileGrows(t *testing.T) {
 
 func TestProcessReaderSelf(t *testing.T) {
 	r := newSelfReader(t)
-	var st Status
-	var s Stat
 	var sm SmapsRollup
 	for i := 0; i < 3; i++ { // re-reads see fresh, consistent data
-		if err := r.Status(&st); err != nil {
-			t.Fatal(err)
-		}
-		if err := r.Stat(&s); err != nil {
-			t.Fatal(err)
-		}
 		if err := r.SmapsRollup(&sm); err != nil {
 			t.Fatal(err)
 		}
-		if st.VmRSS != st.RssAnon+st.RssFile+st.RssShmem || st.VmRSS <= 0 {
-			t.Errorf("status: %+v", st)
-		}
-		if s.PID != os.Getpid() || (s.State != 'R' && s.State != 'S') {
-			t.Errorf("stat: %+v", s)
+		st, err := DefaultFS.Self().Status()
+		if err != nil {
+			t.Fatal(err)
 		}
 		// status counters are per-CPU batched, smaps_rollup walks the page
 		// tables: they agree to within the batches and the pages touched between.
@@ -106,29 +92,18 @@ func TestProcessReaderSelf(t *testing.T) {
 			t.Errorf("smaps_rollup Rss %d vs status VmRSS %d", sm.Rss, st.VmRSS)
 		}
 	}
-	if r.PID() != os.Getpid() {
-		t.Errorf("PID() = %d", r.PID())
-	}
 }
 
 func TestProcessReaderNoAllocs(t *testing.T) {
 	r := newSelfReader(t)
-	var st Status
-	var s Stat
 	var sm SmapsRollup
-	for name, read := range map[string]func() error{
-		"Status":      func() error { return r.Status(&st) },
-		"Stat":        func() error { return r.Stat(&s) },
-		"SmapsRollup": func() error { return r.SmapsRollup(&sm) },
-	} {
-		var err error
-		allocs := testing.AllocsPerRun(50, func() { err = read() })
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		if allocs != 0 {
-			t.Errorf("%s: %v allocations per read, want 0", name, allocs)
-		}
+	var err error
+	allocs := testing.AllocsPerRun(50, func() { err = r.SmapsRollup(&sm) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if allocs != 0 {
+		t.Errorf("SmapsRollup: %v allocations per read, want 0", allocs)
 	}
 }
 
@@ -137,9 +112,9 @@ func TestProcessReaderClosed(t *testing.T) {
 	if err := r.Close(); err != nil {
 		t.Fatal(err)
 	}
-	var st Status
-	if err := r.Status(&st); !errors.Is(err, os.ErrClosed) {
-		t.Errorf("Status after Close = %v, want os.ErrClosed", err)
+	var sm SmapsRollup
+	if err := r.SmapsRollup(&sm); !errors.Is(err, os.ErrClosed) {
+		t.Errorf("SmapsRollup after Close = %v, want os.ErrClosed", err)
 	}
 }
 
@@ -163,15 +138,7 @@ func TestProcessReaderGone(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	var st Status
-	var s Stat
 	var sm SmapsRollup
-	if err := r.Status(&st); err != nil || st.VmRSS <= 0 {
-		t.Fatalf("alive: Status = %+v, %v", st, err)
-	}
-	if err := r.Stat(&s); err != nil || s.PID != pid {
-		t.Fatalf("alive: Stat = %+v, %v", s, err)
-	}
 	if err := r.SmapsRollup(&sm); err != nil || sm.Rss <= 0 {
 		t.Fatalf("alive: SmapsRollup = %+v, %v", sm, err)
 	}
@@ -181,23 +148,23 @@ func TestProcessReaderGone(t *testing.T) {
 	}
 	// SIGKILL is asynchronous: wait (bounded) for the zombie to appear.
 	deadline := time.Now().Add(10 * time.Second)
-	for r.Stat(&s) == nil {
+	for {
+		s, err := DefaultFS.Proc(pid).Stat()
+		if errors.Is(err, ErrProcessGone) {
+			break
+		}
 		if time.Now().After(deadline) {
-			t.Fatalf("still alive 10 s after SIGKILL: %+v", s)
+			t.Fatalf("still alive 10 s after SIGKILL: %+v, %v", s, err)
 		}
 		time.Sleep(time.Millisecond)
 	}
 	checkGone := func(when string) {
 		t.Helper()
-		for name, err := range map[string]error{
-			"Status": r.Status(&st), "Stat": r.Stat(&s), "SmapsRollup": r.SmapsRollup(&sm),
-		} {
-			if !errors.Is(err, ErrProcessGone) {
-				t.Errorf("%s: %s = %v, want ErrProcessGone", when, name, err)
-			}
+		if err := r.SmapsRollup(&sm); !errors.Is(err, ErrProcessGone) {
+			t.Errorf("%s: SmapsRollup = %v, want ErrProcessGone", when, err)
 		}
-		if st != (Status{}) || s != (Stat{}) || sm != (SmapsRollup{}) {
-			t.Errorf("%s: values left after ErrProcessGone: %+v %+v %+v", when, st, s, sm)
+		if sm != (SmapsRollup{}) {
+			t.Errorf("%s: values left after ErrProcessGone: %+v", when, sm)
 		}
 	}
 	checkGone("zombie")

@@ -1,9 +1,7 @@
 package procfs
 
 import (
-	"fmt"
 	"io"
-	"os"
 )
 
 // SmapsRollup is /proc/<pid>/smaps_rollup: the sums of /proc/<pid>/smaps over
@@ -61,17 +59,7 @@ var smapsRollupFields = newFieldSet("smaps_rollup", []field[SmapsRollup]{
 
 // SmapsRollup reads /proc/<pid>/smaps_rollup (Linux 4.14+).
 func (p Proc) SmapsRollup() (SmapsRollup, error) {
-	path := p.Path("smaps_rollup")
-	f, err := os.Open(path)
-	if err != nil {
-		return SmapsRollup{}, fmt.Errorf("reading %s: %w", path, goneIfESRCH(err))
-	}
-	defer f.Close()
-	s, err := ParseSmapsRollup(f)
-	if err != nil {
-		return SmapsRollup{}, fmt.Errorf("reading %s: %w", path, err)
-	}
-	return s, nil
+	return readFile(p.Path("smaps_rollup"), ParseSmapsRollup)
 }
 
 // ParseSmapsRollup parses the text of /proc/<pid>/smaps_rollup. An empty

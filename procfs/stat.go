@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
 	"time"
 )
 
@@ -34,17 +33,7 @@ func (s Stat) CPUTime() time.Duration {
 
 // Stat reads /proc/<pid>/stat.
 func (p Proc) Stat() (Stat, error) {
-	path := p.Path("stat")
-	f, err := os.Open(path)
-	if err != nil {
-		return Stat{}, fmt.Errorf("reading %s: %w", path, goneIfESRCH(err))
-	}
-	defer f.Close()
-	s, err := ParseStat(f)
-	if err != nil {
-		return Stat{}, fmt.Errorf("reading %s: %w", path, err)
-	}
-	return s, nil
+	return readFile(p.Path("stat"), ParseStat)
 }
 
 // ParseStat parses the text of /proc/<pid>/stat. The command name may hold
@@ -74,8 +63,8 @@ const (
 	statRSS        = 24
 )
 
-// parseStat is the allocation-free parser behind ParseStat and
-// ProcessReader.Stat. On error *s is zero.
+// parseStat is the parser behind ParseStat, on bytes so that the empty read
+// of an exited process is told apart. On error *s is zero.
 func parseStat(b []byte, s *Stat) error {
 	err := fillStat(b, s)
 	if err != nil {

@@ -2,9 +2,7 @@ package procfs
 
 import (
 	"bytes"
-	"fmt"
 	"io"
-	"os"
 )
 
 // Status is the memory part of /proc/<pid>/status. Sizes are in bytes.
@@ -22,7 +20,7 @@ type Status struct {
 	VmStk        int64
 	VmPTE        int64 // page tables
 	VmSwap       int64 // swapped-out anonymous memory
-	HugetlbPages int64
+	HugetlbPages int64 // optional (Linux 4.4+): reads as 0 when absent
 	Threads      int
 }
 
@@ -45,17 +43,7 @@ var statusFields = newFieldSet("status", []field[Status]{
 
 // Status reads /proc/<pid>/status.
 func (p Proc) Status() (Status, error) {
-	path := p.Path("status")
-	f, err := os.Open(path)
-	if err != nil {
-		return Status{}, fmt.Errorf("reading %s: %w", path, goneIfESRCH(err))
-	}
-	defer f.Close()
-	s, err := ParseStatus(f)
-	if err != nil {
-		return Status{}, fmt.Errorf("reading %s: %w", path, err)
-	}
-	return s, nil
+	return readFile(p.Path("status"), ParseStatus)
 }
 
 // ParseStatus parses the text of /proc/<pid>/status. A zombie (State Z or X,
@@ -72,8 +60,8 @@ func ParseStatus(r io.Reader) (Status, error) {
 
 var stateKey = []byte("\nState:")
 
-// parseStatus is the allocation-free parser behind ParseStatus and
-// ProcessReader.Status. On error *s is zero.
+// parseStatus is the parser behind ParseStatus, on bytes so that the empty
+// read of an exited process is told apart. On error *s is zero.
 func parseStatus(b []byte, s *Status) error {
 	*s = Status{}
 	if len(b) == 0 {

@@ -54,14 +54,14 @@ var groupSeq atomic.Int64
 // delegation) falls back to memstorm's own cgroup; a host without a memory
 // controller runs without one. The reason for a fallback is returned as a
 // note for the rundir.
-func openGroup(mode string, l Limits, h Host) (g memoryGroup, note string, err error) {
+func openGroup(mode string, l Limits, roots cgroup.Roots) (g memoryGroup, note string, err error) {
 	if mode == "" {
 		mode = CgroupAuto
 	}
 	if mode == CgroupNone {
 		return nil, "run without a memory cgroup (--cgroup none)", nil
 	}
-	host, err := cgroup.Detect(h.Cgroup)
+	host, err := cgroup.Detect(roots)
 	if err != nil {
 		if mode == CgroupAuto && !l.Max.Bounded() {
 			return nil, fmt.Sprintf("no memory cgroup: %v", err), nil

@@ -6,7 +6,6 @@ import (
 
 	"github.com/memstorm/memstorm/alloc/allocators"
 	"github.com/memstorm/memstorm/cgroup"
-	"github.com/memstorm/memstorm/procfs"
 	"github.com/memstorm/memstorm/scenarios"
 	"github.com/memstorm/memstorm/units"
 )
@@ -30,26 +29,17 @@ type Options struct {
 	Progress func(Progress)
 	// Executable is the binary re-executed as the worker; default: this one.
 	Executable string
-	// Host is where the kernel's files are read; zero: the live system.
-	Host Host
+	// Roots are where the kernel's files are read (/proc, and the root of
+	// /sys and the cgroup mounts); zero: the live system.
+	Roots cgroup.Roots
 }
 
-// Host is where memstorm reads the kernel's files: /proc and the cgroup
-// mounts. Tests point it at trees captured from real hosts.
-type Host struct {
-	Proc   procfs.FS
-	Sys    string // the sysfs mount, for the machine description
-	Cgroup cgroup.Roots
-}
-
-// LiveHost is the running system.
-func LiveHost() Host { return Host{Proc: procfs.DefaultFS, Sys: "/sys", Cgroup: cgroup.DefaultRoots()} }
-
-func (h Host) orLive() Host {
-	if h.Proc.Root() == "" {
-		return LiveHost()
+// orLive is roots, or the live system's when roots is the zero value.
+func orLive(roots cgroup.Roots) cgroup.Roots {
+	if roots.Proc == "" {
+		return cgroup.DefaultRoots()
 	}
-	return h
+	return roots
 }
 
 // Limits are a run's memory cgroup settings, resolved once from the
@@ -83,7 +73,7 @@ type Plan struct {
 	Allocator allocators.Choice
 	Limits    Limits
 	Cgroup    string
-	Host      Host
+	Roots     cgroup.Roots
 
 	progress   func(Progress)
 	executable string
@@ -97,7 +87,7 @@ type Plan struct {
 // a limit share without any limit, and an unlimited scenario whose byte
 // targets exceed 80% of MemAvailable.
 func Prepare(sc *scenarios.Scenario, opt Options) (*Plan, error) {
-	p := &Plan{Scenario: sc, Dir: opt.Dir, Cgroup: opt.Cgroup, Host: opt.Host.orLive(),
+	p := &Plan{Scenario: sc, Dir: opt.Dir, Cgroup: opt.Cgroup, Roots: orLive(opt.Roots),
 		progress: opt.Progress, executable: opt.Executable}
 	if p.Cgroup == "" {
 		p.Cgroup = CgroupAuto
@@ -133,7 +123,7 @@ func (p *Plan) check() error {
 		return usageErr("high limit %v is above the hard limit %v", l.High, l.Max)
 	}
 	if l.OOMGroup {
-		if host, err := cgroup.Detect(p.Host.Cgroup); err == nil && host.Version() != 2 {
+		if host, err := cgroup.Detect(p.Roots); err == nil && host.Version() != 2 {
 			return usageErr("oom_group (memory.oom.group) needs the memory controller on cgroup v2; this host's is on v%d", host.Version())
 		}
 	}
@@ -152,7 +142,7 @@ func (p *Plan) check() error {
 	if !ok {
 		return usageErr("scenario %s has no byte bound and no limit is set: add --limit SIZE", sc.Name)
 	}
-	mi, err := p.Host.Proc.Meminfo()
+	mi, err := p.Roots.ProcFS().Meminfo()
 	if err != nil {
 		return fmt.Errorf("reading MemAvailable to bound the run: %w", err)
 	}

@@ -123,8 +123,8 @@ func (s *supervisor) openCgroup() error {
 		Passed:       true,
 		Allocator:    rundir.AllocatorInfo{Requested: s.plan.Allocator.Label, Env: s.sc.Env, Mallopt: s.sc.Mallopt},
 	}
-	s.sum.Machine = describeMachine(s.plan.Host)
-	cg, note, err := openGroup(s.plan.Cgroup, s.limits, s.plan.Host)
+	s.sum.Machine = describeMachine(s.plan.Roots)
+	cg, note, err := openGroup(s.plan.Cgroup, s.limits, s.plan.Roots)
 	if err != nil {
 		return err
 	}
@@ -175,7 +175,7 @@ func (s *supervisor) supervise(ctx context.Context) error {
 		usage = s.cg.UsageFile()
 	}
 	s.startNs = sample.Now()
-	smp, err := newSampler(s.plan.Host.Proc, s.procs, usage, s.steps, s.startNs, s.sc.SampleEvery.D(), s.psiReader())
+	smp, err := newSampler(s.plan.Roots.ProcFS(), s.procs, usage, s.steps, s.startNs, s.sc.SampleEvery.D(), s.psiReader())
 	if err != nil {
 		s.abort()
 		return err

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/memstorm/memstorm/cgroup"
 	"github.com/memstorm/memstorm/machine"
 	"github.com/memstorm/memstorm/procfs"
 	"github.com/memstorm/memstorm/rundir"
@@ -11,8 +12,8 @@ import (
 
 // describeMachine describes this host for the summary. A part that cannot be
 // read stays empty: the run is worth more than a complete description.
-func describeMachine(h Host) rundir.Machine {
-	m, _ := machine.Describe(h.Proc, h.Sys)
+func describeMachine(roots cgroup.Roots) rundir.Machine {
+	m, _ := machine.Describe(roots)
 	return m
 }
 
@@ -20,7 +21,7 @@ func describeMachine(h Host) rundir.Machine {
 // the run's cgroup on v2, else the whole host's /proc/pressure/memory. nil
 // when the kernel gives neither.
 func (s *supervisor) psiReader() func() (float64, bool) {
-	path := s.plan.Host.Proc.Path("pressure", "memory")
+	path := s.plan.Roots.ProcFS().Path("pressure", "memory")
 	if s.cg != nil && s.cg.Version() == 2 {
 		path = filepath.Join(s.cg.Path(), "memory.pressure")
 	}

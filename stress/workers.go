@@ -115,7 +115,7 @@ func (s *supervisor) admit(pid int) error {
 			return fmt.Errorf("moving the worker (pid %d) into %s: %w", pid, s.cg.Path(), err)
 		}
 	}
-	return setOOMScoreAdj(s.plan.Host.Proc, pid, 1000)
+	return setOOMScoreAdj(s.plan.Roots.ProcFS(), pid, 1000)
 }
 
 // startAll lets every worker begin its steps.

@@ -9,7 +9,6 @@ import (
 
 	"github.com/memstorm/memstorm/cgroup"
 	"github.com/memstorm/memstorm/machine"
-	"github.com/memstorm/memstorm/procfs"
 	"github.com/memstorm/memstorm/report"
 	"github.com/memstorm/memstorm/scenarios"
 	"github.com/memstorm/memstorm/units"
@@ -109,7 +108,7 @@ func cmdSysinfo(args []string, stdout, stderr io.Writer) (int, error) {
 	if len(args) > 0 {
 		return exitUsage, usagef("%s takes no arguments, got %q", "sysinfo", args)
 	}
-	m, err := machine.Describe(procfs.DefaultFS, "/sys")
+	m, err := machine.Describe(cgroup.DefaultRoots())
 	if err != nil {
 		return exitHarness, err
 	}
