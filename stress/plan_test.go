@@ -1,0 +1,87 @@
+package stress
+
+import (
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/memstorm/memstorm/cgroup"
+	"github.com/memstorm/memstorm/scenarios"
+)
+
+// hostRoots are the roots of a host tree captured under testdata/hosts/.
+func hostRoots(host string) cgroup.Roots {
+	dir := filepath.Join("testdata", "hosts", host)
+	return cgroup.Roots{Proc: filepath.Join(dir, "proc"), FS: dir}
+}
+
+// TestPrepareReadsTheGivenHost: Prepare decides from the host it is
+// pointed at, not from the machine the test runs on. The captured v2 host
+// has 125 GiB available, the v1 one 23 GiB; only v2 accepts oom_group.
+func TestPrepareReadsTheGivenHost(t *testing.T) {
+	const fill = `
+name: fill
+phases:
+  - allocate: {size: 4KiB, until: {bytes: 40GiB}}
+`
+	for _, tc := range []struct {
+		host, text string
+		limit      *scenarios.Limit
+		want       string // "" for accepted
+	}{
+		{"v2", fill, nil, ""},
+		{"v1-hybrid", fill, nil, "more than 80% of MemAvailable (23.1 GiB)"},
+		{"v2", fill, &scenarios.Limit{Max: 1 << 30, OOMGroup: true}, ""},
+		{"v1-hybrid", fill, &scenarios.Limit{Max: 1 << 30, OOMGroup: true}, "needs the memory controller on cgroup v2; this host's is on v1"},
+	} {
+		sc, err := scenarios.Parse("fill.yaml", []byte(tc.text))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = Prepare(sc, Options{Limit: tc.limit, Cgroup: CgroupChild, Roots: hostRoots(tc.host)})
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s %+v: %v, want accepted", tc.host, tc.limit, err)
+		case tc.want != "" && (err == nil || !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%s %+v: %v, want a usage error containing %q", tc.host, tc.limit, err, tc.want)
+		}
+	}
+}
+
+// TestPrepareResolvesOnce: the limits are the scenario's overlaid field by
+// field with the command line's, and the allocator is resolved into what
+// the worker preloads and what its detection must report.
+func TestPrepareResolvesOnce(t *testing.T) {
+	sc, err := scenarios.Parse("x.yaml", []byte(`
+name: x
+limit: {max: 256MiB, high: 200MiB}
+phases:
+  - allocate: {size: 4KiB, until: {bytes: 1MiB}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Prepare(sc, Options{Limit: &scenarios.Limit{Max: 128 << 20, High: 100 << 20}, Roots: hostRoots("v2")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := p.Limits.Max.Bytes(); b != 128<<20 {
+		t.Errorf("max %v, want the flag's 128 MiB", p.Limits.Max)
+	}
+	if p.Limits.Swap.IsSet() {
+		t.Errorf("swap %v, want unset", p.Limits.Swap)
+	}
+	if p.Allocator.Label != "glibc" || p.Allocator.Preload != "" || p.Allocator.Expect != "glibc" {
+		t.Errorf("allocator %+v, want glibc with nothing to preload", p.Allocator)
+	}
+	if _, err := Prepare(sc, Options{Allocator: "hoard", Roots: hostRoots("v2")}); err == nil || !errors.Is(err, ErrUsage) {
+		t.Errorf("unknown allocator: %v, want a usage error", err)
+	}
+	if got := settingsFor(p.Limits); got.Max != 128<<20 || got.High != 100<<20 || got.Swap != 0 {
+		t.Errorf("cgroup settings %+v: want max 128 MiB, high 100 MiB, no swap past the limit", got)
+	}
+	if got := settingsFor(Limits{}); got.Max != -1 || got.Swap != -1 {
+		t.Errorf("no limits: settings %+v, want max and swap left at max", got)
+	}
+}
