@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/memstorm/memstorm/internal/testenv"
 	"github.com/memstorm/memstorm/wire"
 	"github.com/memstorm/memstorm/worker"
 )
@@ -26,17 +27,8 @@ func TestMain(m *testing.M) {
 // requireRoot skips (or, with MEMSTORM_CI=1, fails) tests that create cgroups.
 func requireRoot(t *testing.T) {
 	t.Helper()
-	why := ""
-	if os.Geteuid() != 0 {
-		why = "needs root to create memory cgroups"
-	} else if _, err := newLimiter(); err != nil {
-		why = err.Error()
+	testenv.RequireRoot(t)
+	if _, err := newLimiter(); err != nil {
+		testenv.Missing(t, "%v", err)
 	}
-	if why == "" {
-		return
-	}
-	if os.Getenv("MEMSTORM_CI") == "1" {
-		t.Fatalf("%s, and MEMSTORM_CI=1 demands it", why)
-	}
-	t.Skip(why)
 }

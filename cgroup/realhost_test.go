@@ -8,16 +8,15 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/memstorm/memstorm/internal/testenv"
 )
 
 // skipOrFail skips a test whose environment is missing, except under CI
 // (MEMSTORM_CI=1), where the environment is required and its absence fails.
 func skipOrFail(t *testing.T, format string, args ...any) {
 	t.Helper()
-	if os.Getenv("MEMSTORM_CI") == "1" {
-		t.Fatalf("MEMSTORM_CI=1: "+format, args...)
-	}
-	t.Skipf(format, args...)
+	testenv.Missing(t, format, args...)
 }
 
 // realHost returns the live host, skipping without a memory controller, or

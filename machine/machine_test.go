@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/memstorm/memstorm/cgroup"
+	"github.com/memstorm/memstorm/internal/testenv"
 	"github.com/memstorm/memstorm/rundir"
 )
 
@@ -123,8 +124,6 @@ func TestDescribeReal(t *testing.T) {
 			t.Errorf("CgroupVersion 2 but %v", err)
 		}
 	default:
-		if os.Getenv("MEMSTORM_CI") == "1" {
-			t.Errorf("no memory cgroup controller found under MEMSTORM_CI=1")
-		}
+		testenv.Missing(t, "no memory cgroup controller found")
 	}
 }

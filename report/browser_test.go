@@ -3,7 +3,6 @@ package report
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/memstorm/memstorm/internal/testenv"
 	"github.com/memstorm/memstorm/rundir"
 	"github.com/memstorm/memstorm/rundir/rundirtest"
 )
@@ -22,12 +22,7 @@ const chromiumPath = "/usr/bin/chromium"
 // console error or exception, every figure laid out with a real size, and a
 // full-page screenshot for a person to look at.
 func TestReportInChromium(t *testing.T) {
-	if _, err := exec.LookPath(chromiumPath); err != nil {
-		if os.Getenv("MEMSTORM_CI") == "1" {
-			t.Fatalf("chromium needed in CI: %v", err)
-		}
-		t.Skipf("no %s (apt-get install chromium): %v", chromiumPath, err)
-	}
+	testenv.RequireCommand(t, chromiumPath, "apt-get install chromium")
 	dir := t.TempDir()
 	rundirtest.WriteSynthetic(t, dir, 20000, 600)
 	if err := Render(dir); err != nil {

@@ -3,6 +3,8 @@ package stress
 import (
 	"testing"
 
+	"github.com/memstorm/memstorm/alloc/allocators"
+	"github.com/memstorm/memstorm/internal/testenv"
 	"github.com/memstorm/memstorm/rundir"
 	"github.com/memstorm/memstorm/scenarios"
 )
@@ -36,33 +38,57 @@ var builtinScale = map[string]struct {
 	"thread-exit-arenas":        {0.25, false},
 }
 
+// shapeAllocators are the allocators a built-in's shape is checked under:
+// those its expect: block is scoped to, else those it runs under, else glibc.
+func shapeAllocators(sc *scenarios.Scenario) []string {
+	switch {
+	case sc.Expect != nil && len(sc.Expect.Allocators) > 0:
+		return sc.Expect.Allocators
+	case len(sc.Allocators) > 0:
+		return sc.Allocators
+	}
+	return []string{allocators.Glibc}
+}
+
 // TestBuiltinShapes runs every built-in scenario small and holds it to the
 // shape its description promises: the scenario's own expect: block states
-// that shape in numbers, and the run must pass it.
+// that shape in numbers, and the run must pass it, under every allocator
+// the shape is stated for.
 func TestBuiltinShapes(t *testing.T) {
 	for _, name := range scenarios.Names() {
-		t.Run(name, func(t *testing.T) {
-			cfg, ok := builtinScale[name]
-			if !ok {
-				t.Fatalf("built-in %s has no entry in builtinScale: give it a test size", name)
-			}
-			if cfg.memcg {
-				requireMemcg(t)
-			}
-			sc := loadScaled(t, name, cfg.scale)
-			if sc.Expect == nil {
-				t.Fatalf("built-in %s has no expect: block: its documented shape is not checked", name)
-			}
-			sum := runScenario(t, sc, Options{})
-			logExpectations(t, sum)
-			if sum.Outcome == rundir.OutcomeFailed {
-				t.Fatalf("run failed: %s", sum.Reason)
-			}
-			for _, e := range sum.Expectations {
-				if !e.Passed {
-					t.Errorf("expectation failed: %s (observed %s)", e.Expr, e.Observed)
+		cfg, ok := builtinScale[name]
+		if !ok {
+			t.Errorf("built-in %s has no entry in builtinScale: give it a test size", name)
+			continue
+		}
+		sc := loadScaled(t, name, cfg.scale)
+		if sc.Expect == nil {
+			t.Errorf("built-in %s has no expect: block: its documented shape is not checked", name)
+			continue
+		}
+		for _, a := range shapeAllocators(sc) {
+			t.Run(name+"/"+a, func(t *testing.T) {
+				if cfg.memcg {
+					requireMemcg(t)
 				}
-			}
-		})
+				testenv.RequireAllocator(t, a)
+				sum := runScenario(t, sc, Options{Allocator: a})
+				checkShape(t, sum)
+			})
+		}
+	}
+}
+
+// checkShape fails the test when the run failed or an expectation did not hold.
+func checkShape(t *testing.T, sum *rundir.Summary) {
+	t.Helper()
+	logExpectations(t, sum)
+	if sum.Outcome == rundir.OutcomeFailed {
+		t.Fatalf("run failed: %s", sum.Reason)
+	}
+	for _, e := range sum.Expectations {
+		if !e.Passed {
+			t.Errorf("expectation failed: %s (observed %s)", e.Expr, e.Observed)
+		}
 	}
 }

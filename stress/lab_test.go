@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/memstorm/memstorm/alloc/allocators"
+	"github.com/memstorm/memstorm/internal/testenv"
 	"github.com/memstorm/memstorm/rundir"
 	"github.com/memstorm/memstorm/scenarios"
 )
@@ -18,12 +18,7 @@ var labAllocators = []string{"glibc", "jemalloc", "tcmalloc", "mimalloc"}
 // missing.
 func requireAllocator(t *testing.T, name string) {
 	t.Helper()
-	if _, err := allocators.Resolve(name); err != nil {
-		if inCI() {
-			t.Fatalf("%v, and MEMSTORM_CI=1 demands it", err)
-		}
-		t.Skip(err)
-	}
+	testenv.RequireAllocator(t, name)
 }
 
 // runLab runs built-in name at scale f under allocator a, with env added to

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/memstorm/memstorm/internal/testenv/testmemcg"
 	"github.com/memstorm/memstorm/rundir"
 	"github.com/memstorm/memstorm/scenarios"
 	"github.com/memstorm/memstorm/units"
@@ -31,29 +32,9 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// inCI reports whether skips for a missing environment must fail instead.
-func inCI() bool { return os.Getenv("MEMSTORM_CI") == "1" }
-
 // requireMemcg skips (or, in CI, fails) a test that needs root and a cgroup
 // memory controller where child cgroups can be created.
-func requireMemcg(t *testing.T) {
-	t.Helper()
-	why := ""
-	if os.Geteuid() != 0 {
-		why = "needs root to create memory cgroups"
-	} else if _, err := os.Stat("/sys/fs/cgroup/memory"); err != nil {
-		if _, err2 := os.Stat("/sys/fs/cgroup/cgroup.controllers"); err2 != nil {
-			why = "no cgroup memory controller mounted"
-		}
-	}
-	if why == "" {
-		return
-	}
-	if inCI() {
-		t.Fatalf("%s, and MEMSTORM_CI=1 demands it", why)
-	}
-	t.Skip(why)
-}
+func requireMemcg(t *testing.T) { testmemcg.RequireChildren(t) }
 
 // runScenario checks and runs sc into a temporary run directory and
 // returns its summary; a harness error fails the test.

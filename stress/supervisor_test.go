@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/memstorm/memstorm/internal/testenv/testmemcg"
 	"github.com/memstorm/memstorm/rundir"
 	"github.com/memstorm/memstorm/scenarios"
 )
@@ -211,6 +212,7 @@ func childPID(t *testing.T) int {
 // TestInterruptedRunIsRecorded: cancelling the run (SIGINT in the CLI)
 // stops the worker, removes the cgroup and still writes the rundir.
 func TestInterruptedRunIsRecorded(t *testing.T) {
+	requireMemcg(t) // its limit: block needs a cgroup that enforces it
 	sc := parseText(t, `
 name: long
 limit: {max: 64MiB}
@@ -288,11 +290,7 @@ phases:
 // TestCurrentCgroupMode runs in memstorm's own cgroup without creating one,
 // as it must inside a container, and says so.
 func TestCurrentCgroupMode(t *testing.T) {
-	if _, err := os.Stat("/sys/fs/cgroup/memory"); err != nil {
-		if _, err := os.Stat("/sys/fs/cgroup/memory.current"); err != nil {
-			t.Skip("no memory cgroup to run in")
-		}
-	}
+	testmemcg.Require(t)
 	sc := parseText(t, `
 name: here
 phases:
@@ -346,12 +344,7 @@ func TestOneOfSeveralWorkersKilled(t *testing.T) {
 // requested limit that the cgroup does not enforce is refused, before the
 // run directory is written, rather than run unlimited.
 func TestCurrentCgroupRefusesAnUnenforcedLimit(t *testing.T) {
-	if _, err := os.Stat("/sys/fs/cgroup/memory"); err != nil {
-		t.Skip("no v1 memory cgroup to run in")
-	}
-	if b, err := os.ReadFile("/proc/self/cgroup"); err == nil && !strings.Contains(string(b), "memory:") {
-		t.Skip("no v1 memory line in /proc/self/cgroup")
-	}
+	testmemcg.RequireV1(t)
 	sc := parseText(t, `
 name: wants-a-limit
 limit: {max: 64MiB}
