@@ -1,5 +1,5 @@
-// Package alloc is memstorm's allocation engine and heap introspection; all of
-// memstorm's cgo lives here.
+// Package alloc is memstorm's allocation engine and heap introspection. It
+// holds memstorm's cgo but for the sampling thread (package sample).
 //
 // An Engine allocates, frees and madvises through the real allocator that
 // serves malloc in the process (glibc, or jemalloc/tcmalloc/mimalloc when

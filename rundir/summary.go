@@ -34,6 +34,11 @@ type Summary struct {
 	Description  string        `json:"description,omitempty"`
 	Outcome      Outcome       `json:"outcome"`
 	Reason       string        `json:"reason,omitempty"`      // why, for failed/interrupted/oom-killed
+	// HarnessErrors are failures of memstorm's own while it recorded the run
+	// (a sample or event that could not be written, a counter that could
+	// not be read at the end). A run with any is not a clean record: the
+	// command exits 3.
+	HarnessErrors []string `json:"harness_errors,omitempty"`
 	ExitStatus   string        `json:"exit_status,omitempty"` // the worker's wait status in words
 	Allocator    AllocatorInfo `json:"allocator"`
 	Started      string        `json:"started"` // RFC 3339

@@ -1,8 +1,7 @@
-// Package scenarios is memstorm's library of built-in scenario files,
-// embedded in the binary so that `memstorm run NAME` works anywhere. The
-// files are decoded and validated by package stress; this package only
-// stores and lists them.
 package scenarios
+
+// The built-in scenario files are embedded in the binary, so that
+// `memstorm run NAME` works anywhere.
 
 import (
 	"embed"

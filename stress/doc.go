@@ -1,21 +1,20 @@
-// Package stress is memstorm's scenario model and run engine.
+// Package stress is the supervisor side of a run: it turns a scenario and
+// the command line's wishes into a checked Plan, and runs it.
 //
-// A scenario (scenario.go, decoded strictly by decode.go and validate.go,
-// flattened into steps by steps.go) says how a worker allocates and frees.
-// Run (supervisor.go) executes it:
+// Prepare (plan.go) resolves, once, the allocator (alloc/allocators) and the
+// limits (units.Limit) and refuses before anything is created a run that is
+// bound to fail or could endanger the host. Plan.Run then:
 //
-//   - the supervisor, this process, creates the run's memory cgroup
-//     (group.go), starts the worker (the same binary re-executed, see
-//     wire.IsWorker and WorkerMain), puts it in the cgroup before it allocates,
-//     and samples it (sampler.go) until it exits;
-//   - the worker (worker.go) runs the steps on its threads through the
-//     allocation engine of package alloc, publishing its live counters in a
-//     shared status page (statuspage.go) and its phase boundaries and
-//     failures as messages (protocol.go);
-//   - the outcome (outcome.go) is decided from the worker's wait status and
-//     the cgroup's own OOM counter, the expectations (expect.go) are checked,
-//     and package report writes the run directory.
+//   - gives the run its memory cgroup (group.go) and its run directory
+//     (package rundir);
+//   - starts the worker processes (workers.go: this binary re-executed,
+//     see package worker), each placed in the cgroup before it allocates;
+//   - samples them from a C thread (sampler.go, package sample) and follows
+//     their messages (watch.go, over package wire);
+//   - decides the outcome from wait statuses and the cgroup's own OOM
+//     counter (outcome.go), checks the scenario's expectations and writes
+//     summary.json.
 //
-// Check refuses, before anything is created, a run that is bound to fail or
-// could endanger the host.
+// Drawing the figures and the HTML report is package report's, called by
+// the command line after a run.
 package stress

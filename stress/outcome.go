@@ -187,6 +187,14 @@ func (s *supervisor) closeOpenPhase() {
 func (s *supervisor) finishCgroup() error {
 	cs := s.sum.Cgroup
 	st, err := s.cg.Stats()
+	if err != nil {
+		// Without the final counters an OOM kill could go uncounted: say
+		// so rather than report 0 kills.
+		s.harnessFailed("the run's cgroup counters", err)
+		if cs != nil {
+			cs.OOMKills = rundir.Absent
+		}
+	}
 	if err == nil && cs != nil {
 		if st.OOMKills >= 0 && s.oomBase >= 0 {
 			cs.OOMKills = st.OOMKills - s.oomBase

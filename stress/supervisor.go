@@ -4,12 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
-	"github.com/memstorm/memstorm/report"
 	"github.com/memstorm/memstorm/rundir"
 	"github.com/memstorm/memstorm/sample"
 	"github.com/memstorm/memstorm/scenarios"
@@ -39,14 +38,16 @@ type supervisor struct {
 	barrier       int // the step whose end the workers wait at, -1 for none
 	samples       *rundir.SampleWriter
 	events        *rundir.EventWriter
-	files         []io.Closer
+	rd            *rundir.Dir
+	files         []*os.File
 	startNs       int64 // sample.Now() when the worker was released
 	sum           rundir.Summary
 	lastProg      time.Time
 	lastSmp       rundir.Sample
 	enomem        bool
 	atLimit       bool
-	harnessErr    string // a failure of memstorm's own during the run
+	harnessErr    string         // the first failure of memstorm's own during the run
+	errSeen       map[string]int // harness failures by what failed, for the summary
 	oomBase       int64
 	oomSeen       int64 // OOM kills already written as events
 	lastSmpAtProg rundir.Sample
@@ -86,23 +87,25 @@ func (s *supervisor) prepare() error {
 	if err := s.openCgroup(); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(s.dir, 0o755); err != nil {
-		return fmt.Errorf("creating run directory %s: %w", s.dir, err)
-	}
-	if err := os.WriteFile(filepath.Join(s.dir, "scenario.yaml"), []byte(s.sc.Source), 0o644); err != nil {
-		return fmt.Errorf("writing %s: %w", filepath.Join(s.dir, "scenario.yaml"), err)
-	}
-	sf, err := os.Create(filepath.Join(s.dir, "samples.csv"))
+	d, err := rundir.Create(s.dir)
 	if err != nil {
-		return fmt.Errorf("creating samples.csv in %s: %w", s.dir, err)
+		return err
+	}
+	s.rd = d
+	if err := d.WriteFile(rundir.ScenarioFile, []byte(s.sc.Source)); err != nil {
+		return err
+	}
+	sf, err := d.Create(rundir.SamplesFile)
+	if err != nil {
+		return err
 	}
 	s.files = append(s.files, sf)
 	if s.samples, err = rundir.NewSampleWriter(sf); err != nil {
 		return fmt.Errorf("writing %s: %w", sf.Name(), err)
 	}
-	ef, err := os.Create(filepath.Join(s.dir, "events.jsonl"))
+	ef, err := d.Create(rundir.EventsFile)
 	if err != nil {
-		return fmt.Errorf("creating events.jsonl in %s: %w", s.dir, err)
+		return err
 	}
 	s.files = append(s.files, ef)
 	s.events = rundir.NewEventWriter(ef)
@@ -222,8 +225,8 @@ func (s *supervisor) limitBytes() int64 {
 func (s *supervisor) now() float64 { return float64(sample.Now()-s.startNs) / 1e9 }
 
 func (s *supervisor) record(v rundir.Sample) {
-	if err := s.samples.Write(&v); err != nil && s.harnessErr == "" {
-		s.harnessErr = fmt.Sprintf("writing samples.csv: %v", err)
+	if err := s.samples.Write(&v); err != nil {
+		s.harnessFailed(rundir.SamplesFile, err)
 	}
 	s.sum.Samples++
 	s.sum.PeakRSSBytes = max(s.sum.PeakRSSBytes, v.RSS)
@@ -257,7 +260,38 @@ func (s *supervisor) event(e rundir.Event) {
 	if e.T == 0 && s.startNs != 0 {
 		e.T = s.now()
 	}
-	_ = s.events.Write(&e)
+	if err := s.events.Write(&e); err != nil {
+		s.harnessFailed(rundir.EventsFile, err)
+	}
+}
+
+// maxHarnessErrors bounds how many failures of one kind are listed.
+const maxHarnessErrors = 5
+
+// harnessFailed records a failure of memstorm's own: the first of each
+// kind (what failed) in full, the rest counted, so that a full disk is one
+// line of the summary and not thousands.
+func (s *supervisor) harnessFailed(what string, err error) {
+	if s.errSeen == nil {
+		s.errSeen = map[string]int{}
+	}
+	msg := fmt.Sprintf("%s: %v", what, err)
+	if s.harnessErr == "" {
+		s.harnessErr = msg
+	}
+	s.errSeen[what]++
+	if n := s.errSeen[what]; n <= maxHarnessErrors {
+		s.sum.HarnessErrors = append(s.sum.HarnessErrors, msg)
+	}
+}
+
+// harnessSummary adds the count of failures beyond those listed.
+func (s *supervisor) harnessSummary() {
+	for what, n := range s.errSeen {
+		if n > maxHarnessErrors {
+			s.sum.HarnessErrors = append(s.sum.HarnessErrors, fmt.Sprintf("%s: %d more failures like these", what, n-maxHarnessErrors))
+		}
+	}
 }
 
 // finish closes the files, removes the cgroup, writes summary.json and
@@ -269,23 +303,32 @@ func (s *supervisor) finish() error {
 	}
 	errs = append(errs, s.closeWorkers())
 	s.cleanup()
+	s.harnessSummary()
 	s.sum.Expectations = scenarios.Evaluate(s.sc, &s.sum)
 	s.sum.Passed = true
 	for _, e := range s.sum.Expectations {
 		s.sum.Passed = s.sum.Passed && e.Passed
 	}
-	if err := rundir.WriteSummary(filepath.Join(s.dir, "summary.json"), &s.sum); err != nil {
+	if err := rundir.WriteSummary(filepath.Join(s.dir, rundir.SummaryFile), &s.sum); err != nil {
 		errs = append(errs, err)
 	}
-	if err := report.Render(s.dir); err != nil {
-		errs = append(errs, fmt.Errorf("rendering the report of %s: %w", s.dir, err))
+	if n := len(s.sum.HarnessErrors); n > 0 {
+		errs = append(errs, fmt.Errorf("the record in %s is incomplete: %s", s.dir, strings.Join(s.sum.HarnessErrors, "; ")))
 	}
 	return errors.Join(errs...)
 }
 
+// cleanup closes the run directory's files; a failed close (the last
+// buffered bytes not written) is a harness failure.
 func (s *supervisor) cleanup() {
 	for _, f := range s.files {
-		_ = f.Close()
+		if err := f.Close(); err != nil {
+			s.harnessFailed(filepath.Base(f.Name()), err)
+		}
 	}
 	s.files = nil
+	if s.rd != nil {
+		s.rd.Close()
+		s.rd = nil
+	}
 }

@@ -12,9 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/memstorm/memstorm/internal/testenv"
 	"github.com/memstorm/memstorm/internal/testenv/testmemcg"
 	"github.com/memstorm/memstorm/rundir"
 	"github.com/memstorm/memstorm/scenarios"
+	"golang.org/x/sys/unix"
 )
 
 func parseText(t *testing.T, text string) *scenarios.Scenario {
@@ -244,7 +246,7 @@ phases:
 	if sum.Outcome != rundir.OutcomeInterrupted || sum.Passed {
 		t.Errorf("outcome %s passed=%v, want interrupted and not passed", sum.Outcome, sum.Passed)
 	}
-	for _, f := range []string{rundir.SummaryFile, rundir.SamplesFile, rundir.EventsFile, rundir.ReportFile} {
+	for _, f := range []string{rundir.SummaryFile, rundir.SamplesFile, rundir.EventsFile} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("interrupted run lacks %s: %v", f, err)
 		}
@@ -383,4 +385,47 @@ func ownMemoryCgroup(t *testing.T) string {
 		}
 	}
 	return ""
+}
+
+// TestFullDiskIsRecorded: when the run directory's disk fills up mid-run,
+// the lost samples are a harness error in the summary and in Run's error,
+// never a clean completed record. The directory is a 16 KiB tmpfs.
+func TestFullDiskIsRecorded(t *testing.T) {
+	testmemcg.RequireChildren(t)
+	dir := filepath.Join(t.TempDir(), "run")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Mount("tmpfs", dir, "tmpfs", 0, "size=16k"); err != nil {
+		testenv.Missing(t, "mounting a small tmpfs: %v", err)
+	}
+	defer unix.Unmount(dir, unix.MNT_DETACH)
+	sc := parseText(t, `
+name: fills-the-disk
+sample_every: 5ms
+phases:
+  - name: fill
+    allocate: {size: 4KiB, until: {bytes: 1MiB}}
+  - name: hold
+    hold: 1500ms
+`)
+	plan, err := Prepare(sc, Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := plan.Run(context.Background())
+	if sum == nil {
+		t.Fatalf("no summary: %v", err)
+	}
+	if err == nil || !strings.Contains(err.Error(), "incomplete") {
+		t.Errorf("Run error %v, want one saying the record is incomplete", err)
+	}
+	found := false
+	for _, e := range sum.HarnessErrors {
+		found = found || strings.Contains(e, rundir.SamplesFile) && strings.Contains(e, "no space left")
+	}
+	if !found {
+		t.Errorf("harness errors %q, want samples.csv: no space left on device", sum.HarnessErrors)
+	}
+	assertNoCgroupLeft(t)
 }

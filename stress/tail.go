@@ -1,6 +1,7 @@
 package stress
 
 import (
+	"fmt"
 	"os"
 	"sync"
 )
@@ -8,28 +9,22 @@ import (
 // tailBuffer keeps the worker's standard error: all of it in worker.log,
 // the last max bytes in memory for the failure reason.
 type tailBuffer struct {
-	mu   sync.Mutex
-	path string
-	f    *os.File
-	buf  []byte
-	max  int
+	mu  sync.Mutex
+	f   *os.File
+	buf []byte
+	max int
+	err error // the first failed write to f
 }
 
-func newTailBuffer(path string, max int) *tailBuffer {
-	return &tailBuffer{path: path, max: max}
+func newTailBuffer(f *os.File, max int) *tailBuffer {
+	return &tailBuffer{f: f, max: max}
 }
 
 func (t *tailBuffer) Write(p []byte) (int, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.f == nil {
-		f, err := os.Create(t.path)
-		if err == nil {
-			t.f = f
-		}
-	}
-	if t.f != nil {
-		_, _ = t.f.Write(p)
+	if _, err := t.f.Write(p); err != nil && t.err == nil {
+		t.err = err
 	}
 	t.buf = append(t.buf, p...)
 	if len(t.buf) > t.max {
@@ -45,11 +40,15 @@ func (t *tailBuffer) Tail() string {
 	return string(t.buf)
 }
 
+// Close closes the log; it reports the first failed write, if any.
 func (t *tailBuffer) Close() error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.f == nil {
-		return nil
+	if err := t.f.Close(); err != nil && t.err == nil {
+		t.err = err
 	}
-	return t.f.Close()
+	if t.err != nil {
+		return fmt.Errorf("writing %s: %w", t.f.Name(), t.err)
+	}
+	return nil
 }

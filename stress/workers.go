@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"syscall"
 
 	"github.com/memstorm/memstorm/procfs"
+	"github.com/memstorm/memstorm/rundir"
 	"github.com/memstorm/memstorm/wire"
 )
 
@@ -76,11 +76,13 @@ func (s *supervisor) startWorker(exe string, env []string, evW *os.File, i, n in
 		return nil, fmt.Errorf("creating the control pipe: %w", err)
 	}
 	defer ctlR.Close()
-	log := "worker.log"
-	if n > 1 {
-		log = fmt.Sprintf("worker-%d.log", i)
+	logf, err := s.rd.Create(rundir.WorkerLog(i, n))
+	if err != nil {
+		page.Close()
+		ctlW.Close()
+		return nil, err
 	}
-	p.stderr = newTailBuffer(filepath.Join(s.dir, log), 8<<10)
+	p.stderr = newTailBuffer(logf, 8<<10)
 	cmd := exec.Command(exe)
 	cmd.Args = []string{"memstorm-worker"}
 	cmd.Stdin = bytes.NewReader(in)
@@ -141,7 +143,10 @@ func (s *supervisor) kill() {
 func (s *supervisor) closeWorkers() error {
 	var first error
 	for _, p := range s.procs {
-		for _, err := range []error{p.stderr.Close(), p.page.Close(), p.ctl.Close()} {
+		if err := p.stderr.Close(); err != nil {
+			s.harnessFailed(rundir.WorkerLog(p.idx, len(s.procs)), err)
+		}
+		for _, err := range []error{p.page.Close(), p.ctl.Close()} {
 			if err != nil && first == nil {
 				first = err
 			}

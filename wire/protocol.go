@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // The worker and the supervisor talk over two pipes. The worker writes one
@@ -60,26 +61,58 @@ type Message struct {
 }
 
 // MessageWriter sends one worker's messages. Every worker process of a run
-// writes to the same pipe: a Message is one write of less than PIPE_BUF
-// bytes, which the kernel never interleaves with another.
+// writes to the same pipe: a message is one write of at most PIPE_BUF
+// bytes, which the kernel never interleaves with another. Send keeps that
+// promise by shortening a long Detail (a worker's error text) to fit.
 type MessageWriter struct {
 	w    io.Writer
 	proc int
 }
 
+// PipeBuf is PIPE_BUF on Linux: the largest write to a pipe that the kernel
+// keeps whole.
+const PipeBuf = 4096
+
 // NewMessageWriter sends the messages of worker process proc to w.
 func NewMessageWriter(w io.Writer, proc int) MessageWriter { return MessageWriter{w: w, proc: proc} }
 
-// Send writes one message as one line.
+// Send writes one message as one line of at most PipeBuf bytes.
 func (m MessageWriter) Send(msg Message) error {
 	msg.Proc = m.proc
-	b, err := json.Marshal(msg)
+	b, err := encodeMessage(msg)
 	if err != nil {
-		return fmt.Errorf("encoding %s message: %w", msg.Kind, err)
+		return err
 	}
-	b = append(b, '\n')
 	if _, err := m.w.Write(b); err != nil {
-		return fmt.Errorf("sending %s Message to the supervisor: %w", msg.Kind, err)
+		return fmt.Errorf("sending %s message to the supervisor: %w", msg.Kind, err)
 	}
 	return nil
+}
+
+// truncated marks a Detail shortened to fit a message into PipeBuf.
+const truncated = " [truncated]"
+
+// encodeMessage encodes msg as one line, shortening Detail (and then
+// Name) until the line fits in PipeBuf.
+func encodeMessage(msg Message) ([]byte, error) {
+	for {
+		b, err := json.Marshal(msg)
+		if err != nil {
+			return nil, fmt.Errorf("encoding %s message: %w", msg.Kind, err)
+		}
+		if len(b)+1 <= PipeBuf {
+			return append(b, '\n'), nil
+		}
+		over := len(b) + 1 - PipeBuf + len(truncated)
+		switch {
+		case len(msg.Detail) > over:
+			msg.Detail = strings.ToValidUTF8(msg.Detail[:len(msg.Detail)-over], "") + truncated
+		case msg.Detail != "":
+			msg.Detail = truncated
+		case len(msg.Name) > over:
+			msg.Name = strings.ToValidUTF8(msg.Name[:len(msg.Name)-over], "") + truncated
+		default:
+			return nil, fmt.Errorf("encoding %s message: %d bytes, more than PIPE_BUF", msg.Kind, len(b)+1)
+		}
+	}
 }

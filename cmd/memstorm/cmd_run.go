@@ -164,7 +164,11 @@ func executeRuns(plans []*stress.Plan, base string, f *runFlags, stdout, stderr 
 		sum, err := p.Run(ctx)
 		pr.clear()
 		if sum != nil {
-			printSummary(stdout, p.Dir, sum)
+			rerr := report.Render(p.Dir)
+			printSummary(stdout, p.Dir, sum, rerr)
+			if rerr != nil {
+				err = errors.Join(err, fmt.Errorf("rendering the report of %s: %w", p.Dir, rerr))
+			}
 			dirs = append(dirs, p.Dir)
 			if !sum.Passed && code == exitOK {
 				code = exitExpectation
@@ -241,7 +245,7 @@ func unwrapPath(err error) error {
 }
 
 // printSummary prints the headline of one finished run.
-func printSummary(w io.Writer, dir string, s *rundir.Summary) {
+func printSummary(w io.Writer, dir string, s *rundir.Summary, renderErr error) {
 	fmt.Fprintf(w, "%s: %s", s.Scenario, s.Outcome)
 	if s.Reason != "" {
 		fmt.Fprintf(w, " (%s)", s.Reason)
@@ -260,9 +264,8 @@ func printSummary(w io.Writer, dir string, s *rundir.Summary) {
 	if n := len(s.Phases); n > 0 {
 		last := s.Phases[n-1]
 		fmt.Fprintf(w, "  at the end (%s): RSS %s, live %s", last.Name, units.FormatBytes(last.RSSBytes), units.FormatBytes(last.LiveBytes))
-		if last.LiveBytes > 0 {
-			fmt.Fprintf(w, ", RSS/live %.2f", float64(last.RSSBytes)/float64(last.LiveBytes))
-		}
+		r, _ := units.Ratio(last.RSSBytes, last.LiveBytes)
+		fmt.Fprintf(w, ", RSS/live %s", units.FormatRatio(r))
 		fmt.Fprintln(w)
 	}
 	for _, e := range s.Expectations {
@@ -271,6 +274,13 @@ func printSummary(w io.Writer, dir string, s *rundir.Summary) {
 			mark = "FAIL"
 		}
 		fmt.Fprintf(w, "  %s %s (observed %s)\n", mark, e.Expr, e.Observed)
+	}
+	for _, e := range s.HarnessErrors {
+		fmt.Fprintf(w, "  ERROR in the record: %s\n", e)
+	}
+	if renderErr != nil {
+		fmt.Fprintf(w, "  report: not written (%v)\n", renderErr)
+		return
 	}
 	fmt.Fprintf(w, "  report: %s\n", filepath.Join(dir, rundir.ReportFile))
 }
