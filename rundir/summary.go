@@ -30,20 +30,20 @@ func KnownOutcome(o string) bool {
 
 // Summary is summary.json: the headline numbers of one run.
 type Summary struct {
-	Scenario     string        `json:"scenario"`
-	Description  string        `json:"description,omitempty"`
-	Outcome      Outcome       `json:"outcome"`
-	Reason       string        `json:"reason,omitempty"`      // why, for failed/interrupted/oom-killed
+	Scenario    string  `json:"scenario"`
+	Description string  `json:"description,omitempty"`
+	Outcome     Outcome `json:"outcome"`
+	Reason      string  `json:"reason,omitempty"` // why, for failed/interrupted/oom-killed
 	// HarnessErrors are failures of memstorm's own while it recorded the run
 	// (a sample or event that could not be written, a counter that could
 	// not be read at the end). A run with any is not a clean record: the
 	// command exits 3.
-	HarnessErrors []string `json:"harness_errors,omitempty"`
-	ExitStatus   string        `json:"exit_status,omitempty"` // the worker's wait status in words
-	Allocator    AllocatorInfo `json:"allocator"`
-	Started      string        `json:"started"` // RFC 3339
-	DurationS    float64       `json:"duration_s"`
-	SampleEveryS float64       `json:"sample_every_s"`
+	HarnessErrors []string      `json:"harness_errors,omitempty"`
+	ExitStatus    string        `json:"exit_status,omitempty"` // the worker's wait status in words
+	Allocator     AllocatorInfo `json:"allocator"`
+	Started       string        `json:"started"` // RFC 3339
+	DurationS     float64       `json:"duration_s"`
+	SampleEveryS  float64       `json:"sample_every_s"`
 
 	PeakRSSBytes     int64          `json:"peak_rss_bytes"` // max of sampled RSS and the kernel's VmHWM
 	PeakLiveBytes    int64          `json:"peak_live_bytes"`
