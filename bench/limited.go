@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/memstorm/memstorm/cgroup"
+	"github.com/memstorm/memstorm/units"
 )
 
 // limiter creates child memory cgroups with a hard limit for the reference
@@ -44,7 +45,7 @@ type limitedProc struct {
 // that line the program's stdin is the rest of the pipe.
 func (l *limiter) start(max int64, argv ...string) (*limitedProc, error) {
 	l.seq++
-	g, err := l.host.NewChild(cgroup.ChildName(os.Getpid(), 100000+l.seq), cgroup.Settings{Max: max, High: -1, Swap: 0})
+	g, err := l.host.NewChild(cgroup.ChildName(os.Getpid(), 100000+l.seq), cgroup.Settings{Max: units.LimitOf(max), Swap: units.BytesLimit(0)})
 	if err != nil {
 		return nil, err
 	}

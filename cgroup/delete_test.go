@@ -8,11 +8,13 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/memstorm/memstorm/units"
 )
 
 func TestDeleteKillsRemainingProcs(t *testing.T) {
 	h := realHost(t, true)
-	g := newTestChild(t, h, Settings{Max: 32 << 20, High: -1, Swap: -1})
+	g := newTestChild(t, h, Settings{Max: units.BytesLimit(32 << 20), High: units.Unlimited, Swap: units.Unlimited})
 	cmd, release := startBlocked(t, 2*time.Minute, "sleep 1000")
 	if err := g.AddProc(cmd.Process.Pid); err != nil {
 		t.Fatal(err)

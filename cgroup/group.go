@@ -10,6 +10,7 @@ import (
 
 	"github.com/containerd/cgroups/v3/cgroup1"
 	"github.com/containerd/cgroups/v3/cgroup2"
+	"github.com/memstorm/memstorm/units"
 	"golang.org/x/sys/unix"
 )
 
@@ -19,35 +20,27 @@ const (
 	ModeCurrent = "current" // memstorm's own cgroup from Host.Current, read-only
 )
 
-// Settings are the limits of a new child cgroup. -1 leaves a value
-// unlimited (the kernel default of a new cgroup).
+// Settings are the limits of a new child cgroup. An unset or unlimited
+// limit is left at the kernel default of a new cgroup ("max").
 type Settings struct {
-	// Max is the hard limit in bytes (v1 memory.limit_in_bytes, v2 memory.max).
-	Max int64
-	// High is the reclaim threshold in bytes: v2 memory.high (throttles and
+	// Max is the hard limit (v1 memory.limit_in_bytes, v2 memory.max).
+	Max units.Limit
+	// High is the reclaim threshold: v2 memory.high (throttles and
 	// reclaims above it); on v1 memory.soft_limit_in_bytes, which only
 	// steers reclaim under global memory pressure.
-	High int64
+	High units.Limit
 	// Swap is how much swap the group may use beyond Max: v2
 	// memory.swap.max; v1 memory.memsw.limit_in_bytes = Max+Swap, written
 	// only where the kernel accounts swap (the memsw files exist) and Max is set.
-	Swap int64
+	Swap units.Limit
 	// OOMGroup makes a memcg OOM kill take the whole group (v2
 	// memory.oom.group). v1 has no equivalent: true is ErrUnsupported there.
 	OOMGroup bool
 }
 
 func (s Settings) validate() error {
-	for _, f := range []struct {
-		name string
-		v    int64
-	}{{"Max", s.Max}, {"High", s.High}, {"Swap", s.Swap}} {
-		if f.v < -1 {
-			return fmt.Errorf("settings: %s=%d: want -1 (unlimited) or a byte count", f.name, f.v)
-		}
-	}
-	if s.Max == 0 {
-		return fmt.Errorf("settings: Max=0 would make every charge fail; use -1 for unlimited")
+	if b, ok := s.Max.Bytes(); ok && b == 0 {
+		return fmt.Errorf("settings: Max=0 would make every charge fail; leave it unset for unlimited")
 	}
 	return nil
 }

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/memstorm/memstorm/units"
 )
 
 func readInt(t *testing.T, path string) int64 {
@@ -27,19 +29,19 @@ func readInt(t *testing.T, path string) int64 {
 }
 
 func TestSettingsValidate(t *testing.T) {
-	for _, s := range []Settings{{Max: -2, High: -1, Swap: -1}, {Max: 0, High: -1, Swap: -1}, {Max: 1, High: -5, Swap: -1}, {Max: 1, High: -1, Swap: -9}} {
-		if err := s.validate(); err == nil {
-			t.Errorf("%+v: want error", s)
-		}
+	// Negative or sentinel limits cannot be written any more; a hard limit
+	// of 0 bytes (every charge fails) is the one refused value.
+	if err := (Settings{Max: units.BytesLimit(0)}).validate(); err == nil {
+		t.Error("Max of 0 bytes: want an error")
 	}
-	if err := (Settings{Max: -1, High: -1, Swap: -1}).validate(); err != nil {
+	if err := (Settings{Max: units.Unlimited, High: units.Unlimited, Swap: units.Unlimited}).validate(); err != nil {
 		t.Errorf("all unlimited: %v", err)
 	}
 }
 
 func TestNewChildWritesLimits(t *testing.T) {
 	h := realHost(t, true)
-	g := newTestChild(t, h, Settings{Max: 32 << 20, High: 16 << 20, Swap: 0})
+	g := newTestChild(t, h, Settings{Max: units.BytesLimit(32 << 20), High: units.BytesLimit(16 << 20), Swap: units.BytesLimit(0)})
 	if g.Mode() != ModeChild || g.Version() != h.Version() || filepath.Dir(g.Path()) != h.Dir() {
 		t.Errorf("mode %q version %d path %q under %q", g.Mode(), g.Version(), g.Path(), h.Dir())
 	}
@@ -64,8 +66,8 @@ func TestNewChildWritesLimits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Limit != 32<<20 || st.High != 16<<20 || st.OOMKills != 0 {
-		t.Errorf("Stats: Limit %d High %d OOMKills %d", st.Limit, st.High, st.OOMKills)
+	if st.Limit != units.BytesLimit(32<<20) || st.High != units.BytesLimit(16<<20) || st.OOMKills != 0 {
+		t.Errorf("Stats: Limit %v High %v OOMKills %d", st.Limit, st.High, st.OOMKills)
 	}
 	// Only controllers the group owns: no sibling directory in cpu, pids, ...
 	if h.Version() == 1 {
@@ -74,16 +76,16 @@ func TestNewChildWritesLimits(t *testing.T) {
 		}
 	}
 
-	u := newTestChild(t, h, Settings{Max: -1, High: -1, Swap: -1})
+	u := newTestChild(t, h, Settings{Max: units.Unlimited, High: units.Unlimited, Swap: units.Unlimited})
 	st, err = u.Stats()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Limit != -1 || st.High != -1 || st.Swap != -1 {
-		t.Errorf("unlimited child: Limit %d High %d Swap %d, want -1", st.Limit, st.High, st.Swap)
+	if !st.Limit.IsUnlimited() || !st.High.IsUnlimited() || (st.Swap.IsSet() && !st.Swap.IsUnlimited()) {
+		t.Errorf("unlimited child: Limit %v High %v Swap %v, want unlimited (swap: or not accounted)", st.Limit, st.High, st.Swap)
 	}
 
-	if dup, err := h.NewChild(filepath.Base(g.Path()), Settings{Max: -1, High: -1, Swap: -1}); !errors.Is(err, fs.ErrExist) {
+	if dup, err := h.NewChild(filepath.Base(g.Path()), Settings{Max: units.Unlimited, High: units.Unlimited, Swap: units.Unlimited}); !errors.Is(err, fs.ErrExist) {
 		if dup != nil {
 			dup.Close() // same directory as g, which removes it
 		}
@@ -91,7 +93,7 @@ func TestNewChildWritesLimits(t *testing.T) {
 	}
 	if h.Version() == 1 {
 		name := ChildName(os.Getpid(), int(childSeq.Add(1)))
-		bad, err := h.NewChild(name, Settings{Max: 32 << 20, High: -1, Swap: -1, OOMGroup: true})
+		bad, err := h.NewChild(name, Settings{Max: units.BytesLimit(32 << 20), High: units.Unlimited, Swap: units.Unlimited, OOMGroup: true})
 		if bad != nil {
 			t.Cleanup(func() { bad.Delete() })
 		}
@@ -113,7 +115,7 @@ func TestOOMKillInChild(t *testing.T) {
 	const limit = 32 << 20
 	for _, swap := range []int64{-1, 0} {
 		t.Run(fmt.Sprintf("swap=%d", swap), func(t *testing.T) {
-			g := newTestChild(t, h, Settings{Max: limit, High: -1, Swap: swap})
+			g := newTestChild(t, h, Settings{Max: units.BytesLimit(limit), High: units.Unlimited, Swap: units.BytesLimit(swap)})
 			cmd, release := startBlocked(t, 2*time.Minute, "tail /dev/zero")
 			if err := g.AddProc(cmd.Process.Pid); err != nil {
 				t.Fatal(err)
@@ -180,8 +182,8 @@ func TestCurrent(t *testing.T) {
 	}
 	t.Logf("current %s: %+v", g.Path(), st)
 	// This test binary runs in that cgroup, so its own pages are charged.
-	if st.Usage <= 0 || (st.Limit >= 0 && st.Usage > st.Limit) {
-		t.Errorf("Usage = %d with Limit %d", st.Usage, st.Limit)
+	if lim, ok := st.Limit.Bytes(); st.Usage <= 0 || (ok && st.Usage > lim) {
+		t.Errorf("Usage = %d with Limit %v", st.Usage, st.Limit)
 	}
 	if st.PeakSource == PeakKernel && st.Peak < st.Usage {
 		t.Errorf("Peak %d < Usage %d read before it", st.Peak, st.Usage)

@@ -8,6 +8,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/memstorm/memstorm/units"
 )
 
 // This file holds the parsers of the cgroup interface files. The files of
@@ -86,23 +88,23 @@ func readOneLine(r io.Reader) (string, error) {
 // parseLimit parses a limit file: memory.max / memory.high / memory.swap.max
 // ("max" or bytes) or memory.limit_in_bytes and friends (bytes, with the
 // page-counter maximum meaning unlimited). Unlimited is returned as -1.
-func parseLimit(r io.Reader) (int64, error) {
+func parseLimit(r io.Reader) (units.Limit, error) {
 	s, err := readOneLine(r)
 	if err != nil {
-		return 0, err
+		return units.Limit{}, err
 	}
 	if s == "max" {
-		return -1, nil
+		return units.Unlimited, nil
 	}
 	v, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("limit %q: %w", s, err)
+		return units.Limit{}, fmt.Errorf("limit %q: %w", s, err)
 	}
 	if v < 0 || v >= unlimitedFloor {
 		// v1 accepts -1 on write and may echo it on some kernels.
-		return -1, nil
+		return units.Unlimited, nil
 	}
-	return v, nil
+	return units.BytesLimit(v), nil
 }
 
 // parseCounter parses a single non-negative integer (memory.current,

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/memstorm/memstorm/units"
 )
 
 func openFixture(t *testing.T, rel string) *os.File {
@@ -86,20 +87,20 @@ func TestParseLimit(t *testing.T) {
 	tests := []struct {
 		name    string
 		in      string
-		want    int64
+		want    units.Limit
 		wantErr bool
 	}{
-		{"v2 max", "max\n", -1, false},
-		{"v1 unlimited 4K pages", "9223372036854771712\n", -1, false},
-		{"v1 unlimited 64K pages", "9223372036854710272\n", -1, false},
-		{"v1 minus one", "-1\n", -1, false},
-		{"64 MiB", "67108864\n", 64 << 20, false},
-		{"zero", "0", 0, false},
-		{"empty", "", 0, true},
-		{"blank", " \n", 0, true},
-		{"garbage", "maxx\n", 0, true},
-		{"two values", "1 2\n", 0, true},
-		{"overflow", "99999999999999999999\n", 0, true},
+		{"v2 max", "max\n", units.Unlimited, false},
+		{"v1 unlimited 4K pages", "9223372036854771712\n", units.Unlimited, false},
+		{"v1 unlimited 64K pages", "9223372036854710272\n", units.Unlimited, false},
+		{"v1 minus one", "-1\n", units.Unlimited, false},
+		{"64 MiB", "67108864\n", units.BytesLimit(64 << 20), false},
+		{"zero", "0", units.BytesLimit(0), false},
+		{"empty", "", units.Limit{}, true},
+		{"blank", " \n", units.Limit{}, true},
+		{"garbage", "maxx\n", units.Limit{}, true},
+		{"two values", "1 2\n", units.Limit{}, true},
+		{"overflow", "99999999999999999999\n", units.Limit{}, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -108,21 +109,21 @@ func TestParseLimit(t *testing.T) {
 				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
 			}
 			if !tc.wantErr && got != tc.want {
-				t.Errorf("got %d, want %d", got, tc.want)
+				t.Errorf("got %v, want %v", got, tc.want)
 			}
 		})
 	}
-	for file, want := range map[string]int64{
-		"v1/before/memory.limit_in_bytes":       64 << 20,
-		"v1/before/memory.memsw.limit_in_bytes": -1,
-		"v1/before/memory.soft_limit_in_bytes":  -1,
-		"v2/before/memory.max":                  64 << 20,
-		"v2/before/memory.high":                 -1,
-		"v2/before/memory.swap.max":             -1,
+	for file, want := range map[string]units.Limit{
+		"v1/before/memory.limit_in_bytes":       units.BytesLimit(64 << 20),
+		"v1/before/memory.memsw.limit_in_bytes": units.Unlimited,
+		"v1/before/memory.soft_limit_in_bytes":  units.Unlimited,
+		"v2/before/memory.max":                  units.BytesLimit(64 << 20),
+		"v2/before/memory.high":                 units.Unlimited,
+		"v2/before/memory.swap.max":             units.Unlimited,
 	} {
 		got, err := parseLimit(openFixture(t, file))
 		if err != nil || got != want {
-			t.Errorf("%s: got %d, %v; want %d", file, got, err, want)
+			t.Errorf("%s: got %v, %v; want %v", file, got, err, want)
 		}
 	}
 }

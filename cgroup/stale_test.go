@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/memstorm/memstorm/procfs"
+	"github.com/memstorm/memstorm/units"
 )
 
 func TestStalePID(t *testing.T) {
@@ -35,7 +36,7 @@ func TestCleanupStale(t *testing.T) {
 	if alive(deadPID) {
 		t.Skipf("pid %d reused already", deadPID)
 	}
-	stale, err := h.NewChild(ChildName(deadPID, 0), Settings{Max: 32 << 20, High: -1, Swap: -1})
+	stale, err := h.NewChild(ChildName(deadPID, 0), Settings{Max: units.BytesLimit(32 << 20), High: units.Unlimited, Swap: units.Unlimited})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +51,7 @@ func TestCleanupStale(t *testing.T) {
 		t.Fatal(err)
 	}
 	release()
-	live := newTestChild(t, h, Settings{Max: -1, High: -1, Swap: -1})
+	live := newTestChild(t, h, Settings{Max: units.Unlimited, High: units.Unlimited, Swap: units.Unlimited})
 
 	n, err := h.CleanupStale()
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/memstorm/memstorm/procfs"
+	"github.com/memstorm/memstorm/units"
 )
 
 // Peak sources reported in Stats.PeakSource.
@@ -22,33 +23,31 @@ const (
 
 // Stats is one reading of a memory cgroup's counters, in bytes or counts.
 //
-// -1 is a sentinel in five fields, with three meanings (the type keeps its
-// int64 fields until a byte-count type replaces them; read each field's
-// comment, never "-1" alone):
+// Limits are units.Limit: unlimited ("max" on v2, >= 2^62 or negative on
+// v1) is units.Unlimited, and a limit the kernel does not keep is unset.
+// Counters the kernel does not keep are units.Absent:
 //
-//	Peak       -1 = absent: no memory.peak (v2 before Linux 5.19); PeakSource says so
-//	Limit      -1 = unlimited ("max" on v2, >= 2^62 or negative on v1)
-//	High       -1 = unlimited, as Limit
-//	Swap       -1 = unlimited, OR not accounted (v1 without memsw files,
-//	             v2 without memory.swap.max), OR, on v1, Limit unlimited
-//	OOMKills   -1 = not counted: v1 memory.oom_control without an oom_kill
-//	             line (Linux before 4.13)
-//	OOMEvents  -1 = not counted: always on v1, which has no such counter
+//	Peak       absent: no memory.peak (v2 before Linux 5.19); PeakSource says so
+//	Swap       unset: not accounted (v1 without memsw files, v2 without
+//	             memory.swap.max), or, on v1, Limit unlimited
+//	OOMKills   absent: v1 memory.oom_control without an oom_kill line
+//	             (Linux before 4.13)
+//	OOMEvents  absent: always on v1, which has no such counter
 //
-// Usage and Failcnt are never -1; a missing file behind them is an error.
-// PSI says "absent" with PSI.OK, not with a number.
+// Usage and Failcnt are never absent; a missing file behind them is an
+// error. PSI says "absent" with PSI.OK, not with a number.
 type Stats struct {
-	Version    int    // 1 or 2
-	Usage      int64  // bytes charged now: v1 memory.usage_in_bytes, v2 memory.current
-	Peak       int64  // high-water mark in bytes; -1 (absent) when PeakSource is PeakSampled
-	PeakSource string // PeakKernel or PeakSampled
-	Limit      int64  // hard limit: v1 memory.limit_in_bytes, v2 memory.max; -1 unlimited
-	High       int64  // v1 memory.soft_limit_in_bytes, v2 memory.high; -1 unlimited
-	Swap       int64  // swap allowed beyond Limit: v1 memsw.limit - limit, v2 memory.swap.max; -1 unlimited or not accounted
-	OOMKills   int64  // processes killed by the memcg OOM killer (v1 oom_control oom_kill, v2 events oom_kill); -1 (not counted) before Linux 4.13 on v1
-	OOMEvents  int64  // v2 events "oom" (charge failed, OOM killer invoked); -1 (not counted) on v1
-	Failcnt    int64  // charges refused at the limit: v1 memory.failcnt + memory.memsw.failcnt (a lower bound since Linux 6.15), v2 events "max"
-	UnderOOM   bool   // v1 oom_control under_oom: a task is waiting on a disabled OOM killer
+	Version    int         // 1 or 2
+	Usage      int64       // bytes charged now: v1 memory.usage_in_bytes, v2 memory.current
+	Peak       int64       // high-water mark in bytes; units.Absent when PeakSource is PeakSampled
+	PeakSource string      // PeakKernel or PeakSampled
+	Limit      units.Limit // hard limit: v1 memory.limit_in_bytes, v2 memory.max
+	High       units.Limit // v1 memory.soft_limit_in_bytes, v2 memory.high
+	Swap       units.Limit // swap allowed beyond Limit: v1 memsw.limit - limit, v2 memory.swap.max; unset when not accounted
+	OOMKills   int64       // processes killed by the memcg OOM killer (v1 oom_control oom_kill, v2 events oom_kill); units.Absent before Linux 4.13 on v1
+	OOMEvents  int64       // v2 events "oom" (charge failed, OOM killer invoked); units.Absent on v1
+	Failcnt    int64       // charges refused at the limit: v1 memory.failcnt + memory.memsw.failcnt (a lower bound since Linux 6.15), v2 events "max"
+	UnderOOM   bool        // v1 oom_control under_oom: a task is waiting on a disabled OOM killer
 	// Events is v2 memory.events (hierarchical: low, high, max, oom,
 	// oom_kill, oom_group_kill) or v1 memory.oom_control.
 	Events map[string]int64
@@ -75,7 +74,7 @@ func readStats(version int, dir string) (Stats, error) {
 }
 
 func readStatsV1(dir string) (Stats, error) {
-	s := Stats{Version: 1, PeakSource: PeakKernel, OOMEvents: -1}
+	s := Stats{Version: 1, PeakSource: PeakKernel, OOMEvents: units.Absent}
 	r := reader{dir: dir}
 	s.Usage = r.counter("memory.usage_in_bytes")
 	s.Peak = r.counter("memory.max_usage_in_bytes")
@@ -84,7 +83,6 @@ func readStatsV1(dir string) (Stats, error) {
 	s.High = r.limit("memory.soft_limit_in_bytes")
 	s.Events = r.flat("memory.oom_control")
 	s.Stat = r.flat("memory.stat")
-	s.Swap = -1
 	// With swap accounting a charge is tried against memsw first; when
 	// that refuses it, memory.failcnt is never touched, so with Swap 0 an
 	// OOM shows only in memory.memsw.failcnt. Each refused charge counts in
@@ -97,14 +95,19 @@ func readStatsV1(dir string) (Stats, error) {
 	}
 	if r.exists("memory.memsw.limit_in_bytes") {
 		memsw := r.limit("memory.memsw.limit_in_bytes")
-		if memsw >= 0 && s.Limit >= 0 {
-			s.Swap = memsw - s.Limit
+		mb, ok1 := memsw.Bytes()
+		lb, ok2 := s.Limit.Bytes()
+		switch {
+		case ok1 && ok2:
+			s.Swap = units.BytesLimit(mb - lb)
+		case memsw.IsUnlimited():
+			s.Swap = units.Unlimited
 		}
 	}
 	if r.err != nil {
 		return Stats{}, r.err
 	}
-	s.OOMKills = -1
+	s.OOMKills = units.Absent
 	if v, ok := s.Events["oom_kill"]; ok {
 		s.OOMKills = v
 	}
@@ -124,9 +127,8 @@ func readStatsV2(dir string) (Stats, error) {
 	if r.exists("memory.peak") {
 		s.Peak = r.counter("memory.peak")
 	} else {
-		s.Peak, s.PeakSource = -1, PeakSampled
+		s.Peak, s.PeakSource = units.Absent, PeakSampled
 	}
-	s.Swap = -1
 	if r.exists("memory.swap.max") {
 		s.Swap = r.limit("memory.swap.max")
 	}
@@ -210,9 +212,9 @@ func (r *reader) counter(name string) int64 {
 	return v
 }
 
-func (r *reader) limit(name string) int64 {
+func (r *reader) limit(name string) units.Limit {
 	if r.err != nil {
-		return 0
+		return units.Limit{}
 	}
 	v, err := parseFile(r.path(name), parseLimit)
 	r.err = err

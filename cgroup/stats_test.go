@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/memstorm/memstorm/procfs"
+	"github.com/memstorm/memstorm/units"
 )
 
 func TestReadStatsFixtures(t *testing.T) {
@@ -20,19 +21,19 @@ func TestReadStatsFixtures(t *testing.T) {
 		version int
 		want    Stats
 	}{
-		{"v1/before", 1, Stats{Version: 1, Usage: 0, Peak: 0, PeakSource: PeakKernel, Limit: 64 << 20, High: -1, Swap: -1,
-			OOMKills: 0, OOMEvents: -1, Failcnt: 0}},
-		{"v1/after-oom", 1, Stats{Version: 1, Usage: 241664, Peak: 64 << 20, PeakSource: PeakKernel, Limit: 64 << 20, High: -1, Swap: -1,
-			OOMKills: 1, OOMEvents: -1, Failcnt: 48}},
-		{"v1/no-memsw", 1, Stats{Version: 1, PeakSource: PeakKernel, Limit: 64 << 20, High: -1, Swap: -1, OOMEvents: -1}},
-		{"v1/no-oom-kill-line", 1, Stats{Version: 1, PeakSource: PeakKernel, Limit: 64 << 20, High: -1, Swap: -1, OOMKills: -1, OOMEvents: -1}},
-		{"v2/before", 2, Stats{Version: 2, Usage: 0, Peak: 0, PeakSource: PeakKernel, Limit: 64 << 20, High: -1, Swap: -1,
+		{"v1/before", 1, Stats{Version: 1, Usage: 0, Peak: 0, PeakSource: PeakKernel, Limit: units.BytesLimit(64 << 20), High: units.Unlimited, Swap: units.Unlimited,
+			OOMKills: 0, OOMEvents: units.Absent, Failcnt: 0}},
+		{"v1/after-oom", 1, Stats{Version: 1, Usage: 241664, Peak: 64 << 20, PeakSource: PeakKernel, Limit: units.BytesLimit(64 << 20), High: units.Unlimited, Swap: units.Unlimited,
+			OOMKills: 1, OOMEvents: units.Absent, Failcnt: 48}},
+		{"v1/no-memsw", 1, Stats{Version: 1, PeakSource: PeakKernel, Limit: units.BytesLimit(64 << 20), High: units.Unlimited, Swap: units.Limit{}, OOMEvents: units.Absent}},
+		{"v1/no-oom-kill-line", 1, Stats{Version: 1, PeakSource: PeakKernel, Limit: units.BytesLimit(64 << 20), High: units.Unlimited, Swap: units.Unlimited, OOMKills: units.Absent, OOMEvents: units.Absent}},
+		{"v2/before", 2, Stats{Version: 2, Usage: 0, Peak: 0, PeakSource: PeakKernel, Limit: units.BytesLimit(64 << 20), High: units.Unlimited, Swap: units.Unlimited,
 			PSI: PSI{OK: true}}},
-		{"v2/after-oom", 2, Stats{Version: 2, Usage: 335872, Peak: 64 << 20, PeakSource: PeakKernel, Limit: 64 << 20, High: -1, Swap: -1,
+		{"v2/after-oom", 2, Stats{Version: 2, Usage: 335872, Peak: 64 << 20, PeakSource: PeakKernel, Limit: units.BytesLimit(64 << 20), High: units.Unlimited, Swap: units.Unlimited,
 			OOMKills: 1, OOMEvents: 1, Failcnt: 35, PSI: PSI{OK: true, SomeTotal: 302, FullTotal: 302}}},
-		{"v2/no-peak", 2, Stats{Version: 2, Peak: -1, PeakSource: PeakSampled, Limit: 64 << 20, High: -1, Swap: -1, PSI: PSI{OK: true}}},
-		{"v2/no-pressure", 2, Stats{Version: 2, PeakSource: PeakKernel, Limit: 64 << 20, High: -1, Swap: -1}},
-		{"v2/no-swap-accounting", 2, Stats{Version: 2, PeakSource: PeakKernel, Limit: 64 << 20, High: -1, Swap: -1, PSI: PSI{OK: true}}},
+		{"v2/no-peak", 2, Stats{Version: 2, Peak: units.Absent, PeakSource: PeakSampled, Limit: units.BytesLimit(64 << 20), High: units.Unlimited, Swap: units.Unlimited, PSI: PSI{OK: true}}},
+		{"v2/no-pressure", 2, Stats{Version: 2, PeakSource: PeakKernel, Limit: units.BytesLimit(64 << 20), High: units.Unlimited, Swap: units.Unlimited}},
+		{"v2/no-swap-accounting", 2, Stats{Version: 2, PeakSource: PeakKernel, Limit: units.BytesLimit(64 << 20), High: units.Unlimited, Swap: units.Limit{}, PSI: PSI{OK: true}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.dir, func(t *testing.T) {

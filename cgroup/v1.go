@@ -33,17 +33,20 @@ func (h *Host) newV1(name string, s Settings) (cgroup1.Cgroup, error) {
 		}
 	}
 	mem := &specs.LinuxMemory{}
-	if s.Max >= 0 {
-		mem.Limit = &s.Max
+	maxB, hasMax := s.Max.Bytes()
+	if hasMax {
+		mem.Limit = &maxB
 	}
-	if s.High >= 0 {
-		mem.Reservation = &s.High
+	if b, ok := s.High.Bytes(); ok {
+		mem.Reservation = &b
 	}
 	// memsw exists only with swap accounting (CONFIG_MEMCG_SWAP, swapaccount=1).
 	// It must be >= the limit, so it is meaningful only with a Max.
-	if _, err := os.Stat(filepath.Join(h.Dir(), "memory.memsw.limit_in_bytes")); err == nil && s.Swap >= 0 && s.Max > 0 {
-		memsw := s.Max + s.Swap
-		mem.Swap = &memsw
+	if swap, ok := s.Swap.Bytes(); ok && hasMax {
+		if _, err := os.Stat(filepath.Join(h.Dir(), "memory.memsw.limit_in_bytes")); err == nil {
+			memsw := maxB + swap
+			mem.Swap = &memsw
+		}
 	}
 	return cgroup1.New(cgroup1.StaticPath(path.Join(h.rel, name)),
 		&specs.LinuxResources{Memory: mem}, cgroup1.WithHierarchy(h.v1Hierarchy))

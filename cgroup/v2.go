@@ -14,14 +14,14 @@ import (
 // into a leaf behind the caller's back.
 func (h *Host) newV2(name string, s Settings) (*cgroup2.Manager, error) {
 	mem := &cgroup2.Memory{}
-	if s.Max >= 0 {
-		mem.Max = &s.Max
+	if b, ok := s.Max.Bytes(); ok {
+		mem.Max = &b
 	}
-	if s.High >= 0 {
-		mem.High = &s.High
+	if b, ok := s.High.Bytes(); ok {
+		mem.High = &b
 	}
-	if s.Swap >= 0 {
-		mem.Swap = &s.Swap
+	if b, ok := s.Swap.Bytes(); ok {
+		mem.Swap = &b
 	}
 	if s.OOMGroup {
 		mem.OOMGroup = &s.OOMGroup

@@ -74,7 +74,7 @@ func (r *Run) MemoryFigure() *Figure {
 	p.Add(phaseBands{spans: r.Phases(), label: true}, grid{})
 	f := &Figure{Name: "memory", Title: r.title("memory over time"), Width: FigureWidth, Height: 5 * vg.Inch, Panels: []*plot.Plot{p}}
 	cg := r.Summary.Cgroup
-	limited := cg != nil && (cg.LimitBytes > 0 || cg.HighBytes > 0)
+	limited := cg != nil && (cg.Limit.Bounded() || cg.High.Bounded())
 	ymax := 0.0
 	lines := map[Metric]*envLine{}
 	gap := gapBand{samples: r.Samples, upper: MetricAnon, lower: MetricLive, fill: heldFill}
@@ -102,24 +102,25 @@ func (r *Run) MemoryFigure() *Figure {
 	}
 	if cg != nil {
 		for _, lim := range []struct {
-			v     int64
+			l     units.Limit
 			name  string
 			style draw.LineStyle
 		}{
-			{cg.LimitBytes, "hard limit", draw.LineStyle{Color: color.NRGBA{200, 0, 0, 255}, Width: 1.2, Dashes: []vg.Length{6, 3}}},
-			{cg.HighBytes, highName(cg.Version), draw.LineStyle{Color: color.NRGBA{210, 120, 0, 255}, Width: 1.1, Dashes: []vg.Length{2, 2}}},
+			{cg.Limit, "hard limit", draw.LineStyle{Color: color.NRGBA{200, 0, 0, 255}, Width: 1.2, Dashes: []vg.Length{6, 3}}},
+			{cg.High, highName(cg.Version), draw.LineStyle{Color: color.NRGBA{210, 120, 0, 255}, Width: 1.1, Dashes: []vg.Length{2, 2}}},
 		} {
-			if lim.v <= 0 {
+			v, ok := lim.l.Bytes()
+			if !ok || v <= 0 {
 				continue
 			}
-			label := "cgroup " + lim.name + " " + units.FormatBytes(lim.v)
-			if float64(lim.v) > 2*ymax && ymax > 0 {
+			label := "cgroup " + lim.name + " " + units.FormatBytes(v)
+			if float64(v) > 2*ymax && ymax > 0 {
 				// Far above the data: drawing it would flatten every curve.
 				f.Legend = append(f.Legend, LegendItem{Label: label + " (off scale)", Thumb: hLine{style: lim.style}})
 				continue
 			}
-			ymax = max(ymax, float64(lim.v))
-			p.Add(hLine{y: float64(lim.v), label: label, style: lim.style})
+			ymax = max(ymax, float64(v))
+			p.Add(hLine{y: float64(v), label: label, style: lim.style})
 			f.Legend = append(f.Legend, LegendItem{Label: label, Thumb: hLine{style: lim.style}})
 		}
 	}

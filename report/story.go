@@ -176,8 +176,8 @@ func (r *Run) outcomeSentence() string {
 		return ""
 	}
 	limit := ""
-	if cg := s.Cgroup; cg != nil && cg.LimitBytes > 0 {
-		limit = fmt.Sprintf(" (cgroup limit %s, peak usage %s)", units.FormatBytes(cg.LimitBytes), units.FormatBytes(cg.PeakUsageBytes))
+	if cg := s.Cgroup; cg != nil && cg.Limit.Bounded() {
+		limit = fmt.Sprintf(" (cgroup limit %s, peak usage %s)", cg.Limit, units.FormatBytes(cg.PeakUsageBytes))
 	}
 	reason := ""
 	if s.Reason != "" {

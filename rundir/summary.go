@@ -1,5 +1,7 @@
 package rundir
 
+import "github.com/memstorm/memstorm/units"
+
 // Outcome says why a run ended. It is the single most important field of a
 // summary: every path out of a run sets exactly one.
 type Outcome string
@@ -86,12 +88,12 @@ type PhaseSummary struct {
 type CgroupSummary struct {
 	Version        int              `json:"version"` // 0 none, 1, 2
 	Path           string           `json:"path"`
-	Mode           string           `json:"mode"`        // "child" (created for the run) or "current" (memstorm's own, in-container)
-	LimitBytes     int64            `json:"limit_bytes"` // -1 unlimited
-	HighBytes      int64            `json:"high_bytes"`  // v2 memory.high / v1 soft limit; -1 unlimited
-	SwapBytes      int64            `json:"swap_bytes,omitempty"`
+	Mode           string           `json:"mode"`  // "child" (created for the run) or "current" (memstorm's own, in-container)
+	Limit          units.Limit      `json:"limit"` // bytes, "max", or null when the kernel keeps none
+	High           units.Limit      `json:"high"`  // v2 memory.high / v1 soft limit
+	Swap           units.Limit      `json:"swap"`  // swap allowed beyond the limit; null when not accounted
 	OOMGroup       bool             `json:"oom_group,omitempty"`
-	OOMKills       int64            `json:"oom_kills"`
+	OOMKills       int64            `json:"oom_kills"` // units.Absent (-1) when the kernel does not count them
 	PeakUsageBytes int64            `json:"peak_usage_bytes"`
 	PeakSource     string           `json:"peak_source"` // memory.peak, memory.max_usage_in_bytes, sampled
 	Failcnt        int64            `json:"failcnt,omitempty"`

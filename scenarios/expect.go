@@ -199,10 +199,14 @@ func figure(name, phase string, sum *rundir.Summary) (float64, error) {
 	case "peak_live":
 		return float64(sum.PeakLiveBytes), nil
 	case "limit":
-		if cg == nil || cg.LimitBytes <= 0 {
+		if cg == nil || !cg.Limit.Bounded() {
 			return 0, fmt.Errorf("the run had no memory limit")
 		}
-		return float64(cg.LimitBytes), nil
+		b, _ := cg.Limit.Bytes()
+		if b <= 0 {
+			return 0, fmt.Errorf("the run had no memory limit")
+		}
+		return float64(b), nil
 	case "peak_usage":
 		if cg == nil {
 			return 0, fmt.Errorf("the run had no memory cgroup")

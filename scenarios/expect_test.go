@@ -14,7 +14,7 @@ func TestEvaluateExpectations(t *testing.T) {
 		PeakRSSBytes:  300 << 20,
 		PeakLiveBytes: 256 << 20,
 		Allocator:     rundir.AllocatorInfo{Name: "glibc"},
-		Cgroup:        &rundir.CgroupSummary{LimitBytes: 512 << 20, PeakUsageBytes: 480 << 20},
+		Cgroup:        &rundir.CgroupSummary{Limit: units.LimitOf(512 << 20), PeakUsageBytes: 480 << 20},
 		Phases: []rundir.PhaseSummary{
 			{Name: "fill", RSSBytes: 280 << 20, AnonBytes: 264 << 20, LiveBytes: 256 << 20},
 			{Name: "punch", RSSBytes: 276 << 20, AnonBytes: 260 << 20, LiveBytes: 128 << 20},
@@ -110,7 +110,7 @@ func TestLimitAllowsForcedCharges(t *testing.T) {
 		{1, limit - 4096, ">= 100% of limit", false, ""}, // a lower bound gets no slack
 	} {
 		sum := &rundir.Summary{Outcome: rundir.OutcomeOOMKilled, Machine: rundir.Machine{PageSize: 4096},
-			Cgroup: &rundir.CgroupSummary{LimitBytes: limit, PeakUsageBytes: tc.peak}}
+			Cgroup: &rundir.CgroupSummary{Limit: units.LimitOf(limit), PeakUsageBytes: tc.peak}}
 		sc := &Scenario{Workers: tc.workers, Processes: 1, Expect: &Expect{Outcome: "oom-killed", PeakUsage: tc.expr}}
 		got := Evaluate(sc, sum)
 		if len(got) != 2 || got[1].Passed != tc.passed || !strings.Contains(got[1].Observed, tc.observed) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/memstorm/memstorm/cgroup"
 	"github.com/memstorm/memstorm/rundir"
+	"github.com/memstorm/memstorm/units"
 )
 
 // memoryGroup is what a run needs of its memory cgroup.
@@ -29,19 +30,11 @@ const (
 	CgroupNone    = "none"
 )
 
-// settingsFor turns a run's limits into the cgroup's settings (where -1 is
-// the cgroup package's "max").
+// settingsFor turns a run's limits into the cgroup's settings.
 func settingsFor(l Limits) cgroup.Settings {
-	s := cgroup.Settings{Max: -1, High: -1, Swap: -1, OOMGroup: l.OOMGroup}
-	if b, ok := l.Max.Bytes(); ok {
-		s.Max = b
-		s.Swap = 0 // a limit with swap left open would let a run swap past it
-	}
-	if b, ok := l.High.Bytes(); ok {
-		s.High = b
-	}
-	if b, ok := l.Swap.Bytes(); ok {
-		s.Swap = b
+	s := cgroup.Settings{Max: l.Max, High: l.High, Swap: l.Swap, OOMGroup: l.OOMGroup}
+	if l.Max.Bounded() && !l.Swap.IsSet() {
+		s.Swap = units.BytesLimit(0) // a limit with swap left open would let a run swap past it
 	}
 	return s
 }
@@ -97,7 +90,7 @@ func cgroupSummary(g memoryGroup, st cgroup.Stats) *rundir.CgroupSummary {
 	}
 	return &rundir.CgroupSummary{
 		Version: g.Version(), Path: g.Path(), Mode: g.Mode(),
-		LimitBytes: st.Limit, HighBytes: st.High, SwapBytes: st.Swap,
+		Limit: st.Limit, High: st.High, Swap: st.Swap,
 		PeakUsageBytes: 0, PeakSource: "sampled",
 	}
 }

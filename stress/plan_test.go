@@ -8,6 +8,7 @@ import (
 
 	"github.com/memstorm/memstorm/cgroup"
 	"github.com/memstorm/memstorm/scenarios"
+	"github.com/memstorm/memstorm/units"
 )
 
 // hostRoots are the roots of a host tree captured under testdata/hosts/.
@@ -78,10 +79,10 @@ phases:
 	if _, err := Prepare(sc, Options{Allocator: "hoard", Roots: hostRoots("v2")}); err == nil || !errors.Is(err, ErrUsage) {
 		t.Errorf("unknown allocator: %v, want a usage error", err)
 	}
-	if got := settingsFor(p.Limits); got.Max != 128<<20 || got.High != 100<<20 || got.Swap != 0 {
+	if got := settingsFor(p.Limits); got.Max != units.LimitOf(128<<20) || got.High != units.LimitOf(100<<20) || got.Swap != units.BytesLimit(0) {
 		t.Errorf("cgroup settings %+v: want max 128 MiB, high 100 MiB, no swap past the limit", got)
 	}
-	if got := settingsFor(Limits{}); got.Max != -1 || got.Swap != -1 {
+	if got := settingsFor(Limits{}); got.Max.IsSet() || got.Swap.IsSet() {
 		t.Errorf("no limits: settings %+v, want max and swap left at max", got)
 	}
 }

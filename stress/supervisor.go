@@ -146,16 +146,16 @@ func (s *supervisor) openCgroup() error {
 		return nil
 	}
 	switch {
-	case s.limits.Max.Bounded() && (st.Limit < 0 || st.Limit > s.limitBytes()):
+	case s.limits.Max.Bounded() && (!st.Limit.Bounded() || limitOver(st.Limit, s.limitBytes())):
 		have := "no limit"
-		if st.Limit > 0 {
-			have = "a limit of " + units.FormatBytes(st.Limit)
+		if st.Limit.Bounded() {
+			have = "a limit of " + st.Limit.String()
 		}
 		return usageErr("the run asks for a %v limit, but it runs in memstorm's own cgroup %s, which has %s (%s): run as root where child cgroups can be made, or in a container with that limit", s.limits.Max, cg.Path(), have, note)
-	case st.Limit < 0 && s.sc.NeedsLimit():
+	case !st.Limit.Bounded() && s.sc.NeedsLimit():
 		return usageErr("scenario %s allocates until a kill or a limit share, and memstorm's own cgroup %s has no limit", s.sc.Name, cg.Path())
-	case st.Limit > 0:
-		s.limits.Max = units.LimitOf(st.Limit) // in-container: the container's limit is the run's
+	case st.Limit.Bounded():
+		s.limits.Max = st.Limit // in-container: the container's limit is the run's
 	}
 	return nil
 }
@@ -212,6 +212,12 @@ func (s *supervisor) abort() {
 			p.exited = true
 		}
 	}
+}
+
+// limitOver reports whether a bounded limit l is above n bytes.
+func limitOver(l units.Limit, n int64) bool {
+	b, _ := l.Bytes()
+	return b > n
 }
 
 // limitBytes is the run's hard limit in bytes; 0 when it has none.

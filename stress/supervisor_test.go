@@ -16,6 +16,7 @@ import (
 	"github.com/memstorm/memstorm/internal/testenv/testmemcg"
 	"github.com/memstorm/memstorm/rundir"
 	"github.com/memstorm/memstorm/scenarios"
+	"github.com/memstorm/memstorm/units"
 	"golang.org/x/sys/unix"
 )
 
@@ -68,8 +69,8 @@ func TestOOMKillIsDetected(t *testing.T) {
 		t.Fatalf("cgroup summary %+v: want exactly 1 OOM kill", cg)
 	}
 	limit := int64(32 << 20)
-	if cg.LimitBytes != limit {
-		t.Errorf("limit = %d, want %d", cg.LimitBytes, limit)
+	if cg.Limit != units.LimitOf(limit) {
+		t.Errorf("limit = %v, want %d", cg.Limit, limit)
 	}
 	if cg.PeakUsageBytes < limit*9/10 || cg.PeakUsageBytes > limit {
 		t.Errorf("peak usage %d outside 90..100%% of the %d limit", cg.PeakUsageBytes, limit)

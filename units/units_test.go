@@ -1,6 +1,7 @@
 package units
 
 import (
+	"encoding/json"
 	"math"
 	"testing"
 )
@@ -97,5 +98,30 @@ func TestLimitStates(t *testing.T) {
 	}
 	if got := Unlimited.Or(l); got != Unlimited {
 		t.Errorf("Unlimited.Or(l) = %v: an explicit unlimited overrides", got)
+	}
+	if z := BytesLimit(0); !z.Bounded() || z.String() != "0 B" {
+		t.Errorf("BytesLimit(0) = %v: no swap is a limit of 0, not unset", z)
+	}
+}
+
+func TestLimitJSON(t *testing.T) {
+	for _, tc := range []struct {
+		l    Limit
+		json string
+	}{{Limit{}, "null"}, {Unlimited, `"max"`}, {LimitOf(64 << 20), "67108864"}, {BytesLimit(0), "0"}} {
+		b, err := json.Marshal(tc.l)
+		if err != nil || string(b) != tc.json {
+			t.Errorf("Marshal(%v) = %s, %v; want %s", tc.l, b, err, tc.json)
+		}
+		var back Limit
+		if err := json.Unmarshal(b, &back); err != nil || back != tc.l {
+			t.Errorf("Unmarshal(%s) = %v, %v; want %v", b, back, err, tc.l)
+		}
+	}
+	for _, bad := range []string{`-1`, `"unlimited"`, `1.5`, `{}`} {
+		var l Limit
+		if err := json.Unmarshal([]byte(bad), &l); err == nil {
+			t.Errorf("Unmarshal(%s) = %v, want an error", bad, l)
+		}
 	}
 }

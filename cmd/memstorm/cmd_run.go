@@ -254,11 +254,14 @@ func printSummary(w io.Writer, dir string, s *rundir.Summary, renderErr error) {
 		s.Allocator.Name, s.Allocator.Version, time.Duration(s.DurationS*float64(time.Second)).Round(time.Millisecond), units.FormatBytes(s.PeakRSSBytes), units.FormatBytes(s.PeakLiveBytes))
 	if c := s.Cgroup; c != nil {
 		fmt.Fprintf(w, "\n  cgroup v%d (%s) peak usage %s", c.Version, c.Mode, units.FormatBytes(c.PeakUsageBytes))
-		if c.LimitBytes > 0 {
-			fmt.Fprintf(w, " of limit %s (%.0f%%)", units.FormatBytes(c.LimitBytes),
-				100*float64(c.PeakUsageBytes)/float64(c.LimitBytes))
+		if lim, ok := c.Limit.Bytes(); ok && lim > 0 {
+			fmt.Fprintf(w, " of limit %s (%.0f%%)", c.Limit, 100*float64(c.PeakUsageBytes)/float64(lim))
 		}
-		fmt.Fprintf(w, ", OOM kills %d", c.OOMKills)
+		if units.Known(c.OOMKills) {
+			fmt.Fprintf(w, ", OOM kills %d", c.OOMKills)
+		} else {
+			fmt.Fprint(w, ", OOM kills not counted by this kernel")
+		}
 	}
 	fmt.Fprintln(w)
 	if n := len(s.Phases); n > 0 {
