@@ -416,7 +416,7 @@ func (u *Until) decodeNode(d *decoder, n ast.Node, path string) error {
 	case "enomem":
 		*u = Until{ENOMEM: true}
 	default:
-		return errAt(n, path, "want oom, enomem or a mapping of bytes, count, duration, limit, oom, enomem, got %s", got(n))
+		return errAt(n, path, "want %s, got %s", untilWant(), got(n))
 	}
 	d.nodes[childPath(path, text)] = n
 	return nil

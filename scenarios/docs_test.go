@@ -2,8 +2,11 @@ package scenarios
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // TestDocExamples parses every YAML example of docs/scenarios.md, so the
@@ -69,4 +72,83 @@ func docExampleScenarios(block string) []string {
 		}
 	}
 	return out
+}
+
+// TestDocValueTables holds the lists of values in docs/scenarios.md to the
+// tables they document. Each enum is documented by one markdown table whose
+// first header cell is its key (`via`, or plain action), with one value per
+// row, written `value`, in the first column; the table must list exactly
+// the enum's values in its order. Outcomes come from rundir.Outcomes, and
+// the outcome table of docs/limits.md (in the order outcomes are decided)
+// must name the same set.
+func TestDocValueTables(t *testing.T) {
+	want := map[string][]string{"outcome": outcomeNames()}
+	for _, e := range allTables() {
+		want[e.key] = e.names
+	}
+	tables := docValueTables(t, "../docs/scenarios.md", want)
+	for key, names := range want {
+		if diff := cmp.Diff(names, tables[key]); diff != "" {
+			t.Errorf("docs/scenarios.md, table of %s: values (-table in Go +docs):\n%s", key, diff)
+		}
+	}
+	decided := docValueTables(t, "../docs/limits.md", map[string][]string{"outcome": nil})["outcome"]
+	if diff := cmp.Diff(slices.Sorted(slices.Values(outcomeNames())), slices.Sorted(slices.Values(decided))); diff != "" {
+		t.Errorf("docs/limits.md, table of outcome: values (-rundir.Outcomes +docs, sorted):\n%s", diff)
+	}
+}
+
+// docValueTables reads the markdown file at path and returns, for each key
+// of keys, the values listed by the one table headed by that key. A key
+// with no table, or with two, and a row whose first cell is not one
+// `value`, are test errors.
+func docValueTables(t *testing.T, path string, keys map[string][]string) map[string][]string {
+	t.Helper()
+	doc, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]string{}
+	found := map[string]int{}
+	lines := strings.Split(string(doc), "\n")
+	fenced := false
+	for i := 0; i < len(lines); i++ {
+		if strings.HasPrefix(lines[i], "```") {
+			fenced = !fenced
+		}
+		if fenced || !strings.HasPrefix(lines[i], "|") || i+1 >= len(lines) || !strings.HasPrefix(lines[i+1], "|---") {
+			continue
+		}
+		key := strings.Trim(firstCell(lines[i]), "`")
+		if _, ok := keys[key]; !ok {
+			continue
+		}
+		found[key]++
+		for i += 2; i < len(lines) && strings.HasPrefix(lines[i], "|"); i++ {
+			cell := firstCell(lines[i])
+			v, ok := strings.CutPrefix(cell, "`")
+			v, ok2 := strings.CutSuffix(v, "`")
+			if !ok || !ok2 || v == "" || strings.Contains(v, "`") {
+				t.Errorf("%s:%d: table of %s: first cell %q is not one `value`", path, i+1, key, cell)
+				continue
+			}
+			out[key] = append(out[key], v)
+		}
+		i-- // the line after the table is looked at again
+	}
+	for key := range keys {
+		if found[key] != 1 {
+			t.Errorf("%s: %d tables headed %s, want 1 listing its values", path, found[key], key)
+		}
+	}
+	return out
+}
+
+// firstCell is the first cell of a markdown table row, trimmed.
+func firstCell(row string) string {
+	cells := strings.Split(row, "|")
+	if len(cells) < 2 {
+		return ""
+	}
+	return strings.TrimSpace(cells[1])
 }

@@ -25,7 +25,7 @@ type Scenario struct {
 }
 
 // Phase is one step of a scenario. Exactly one of Allocate, Free, Madvise,
-// Trim, Hold or Repeat/Phases is set.
+// Trim, Hold, RestartThreads or Repeat/Phases is set.
 type Phase struct {
 	Name     string    `yaml:"name"`
 	Allocate *Allocate `yaml:"allocate"`
@@ -51,18 +51,40 @@ type Phase struct {
 	RestartThreads bool `yaml:"restart_threads"`
 }
 
+// phaseActions lists the keys of which a phase has exactly one. A group may
+// leave repeat out and write only phases.
+var phaseActions = Enum[string]{Key: "action", Values: []Value[string]{
+	{"allocate", "allocate objects until a condition holds"},
+	{"free", "free the selected live objects"},
+	{"madvise", "apply madvise(2) advice to the selected mmap'd objects"},
+	{"trim", "ask the allocator to return free memory to the system"},
+	{"hold", "do nothing for a while, sampling"},
+	{"restart_threads", "end threads 1..N-1 and hand their objects to new threads"},
+	{"repeat", "with phases: a group, its phases run repeat times"},
+}}
+
 // Via names the allocation backend.
 type Via string
 
-// Allocation backends.
+// Allocation backends, documented in ViaValues.
 const (
 	ViaMalloc        Via = "malloc"
 	ViaCalloc        Via = "calloc"
-	ViaRealloc       Via = "realloc" // each object grown by realloc, doubling from 16 B to its size
+	ViaRealloc       Via = "realloc"
 	ViaPosixMemalign Via = "posix_memalign"
 	ViaMmap          Via = "mmap"
-	ViaGo            Via = "go" // the Go heap, for comparison
+	ViaGo            Via = "go"
 )
+
+// ViaValues lists the allocation backends.
+var ViaValues = Enum[Via]{Key: "via", Values: []Value[Via]{
+	{ViaMalloc, "malloc(3)"},
+	{ViaCalloc, "calloc(3)"},
+	{ViaRealloc, "each object grown by realloc(3), doubling from 16 B to its size"},
+	{ViaPosixMemalign, "posix_memalign(3) at Align"},
+	{ViaMmap, "an anonymous mmap(2) per object, in whole pages"},
+	{ViaGo, "the Go heap, for comparison"},
+}}
 
 // Allocate fills memory until its stop condition holds.
 type Allocate struct {
@@ -76,14 +98,23 @@ type Allocate struct {
 // Dist names a size distribution.
 type Dist string
 
-// Size distributions.
+// Size distributions, documented in DistValues.
 const (
-	DistFixed     Dist = "fixed"     // Value
-	DistUniform   Dist = "uniform"   // Min..Max
-	DistLognormal Dist = "lognormal" // Median, Sigma; clamped to Min..Max
-	DistPareto    Dist = "pareto"    // Min (scale), Alpha; clamped to Max
-	DistHistogram Dist = "histogram" // Buckets, by weight
+	DistFixed     Dist = "fixed"
+	DistUniform   Dist = "uniform"
+	DistLognormal Dist = "lognormal"
+	DistPareto    Dist = "pareto"
+	DistHistogram Dist = "histogram"
 )
+
+// DistValues lists the size distributions.
+var DistValues = Enum[Dist]{Key: "dist", Values: []Value[Dist]{
+	{DistFixed, "every object Value bytes"},
+	{DistUniform, "uniform in Min..Max"},
+	{DistLognormal, "log-normal around Median with Sigma, clamped to Min..Max"},
+	{DistPareto, "Pareto with scale Min and shape Alpha, clamped to Max"},
+	{DistHistogram, "Buckets, each drawn in proportion to its weight"},
+}}
 
 // SizeDist is an object size distribution. In YAML a plain size ("4KiB") is
 // a fixed size.
@@ -116,21 +147,48 @@ type Until struct {
 	ENOMEM   bool     `yaml:"enomem"`   // until an allocation fails
 }
 
+// untilKeys lists the stop conditions (the keys of Until, in its order).
+var untilKeys = Enum[string]{Key: "until", Values: []Value[string]{
+	{"bytes", "live bytes added by this phase, across all workers"},
+	{"count", "objects allocated by this phase, across all workers"},
+	{"duration", "time spent in this phase"},
+	{"limit", "cgroup usage reaches this share of the hard limit"},
+	{"oom", "until the kernel kills the worker"},
+	{"enomem", "until an allocation fails"},
+}}
+
+// untilShorthands are the conditions that may be written as a scalar,
+// `until: oom` for {oom: true}.
+var untilShorthands = []string{"oom", "enomem"}
+
 // Pattern names which live objects a free or madvise step selects.
 type Pattern string
 
-// Selection patterns.
+// Selection patterns, documented in PatternValues.
 const (
 	PatternAll            Pattern = "all"
-	PatternEveryOther     Pattern = "every-other" // objects 1, 3, 5, ... in allocation order
-	PatternEveryNth       Pattern = "every-nth"   // objects N-1, 2N-1, ... (N)
+	PatternEveryOther     Pattern = "every-other"
+	PatternEveryNth       Pattern = "every-nth"
 	PatternKeepOnePerPage Pattern = "keep-one-per-page"
-	PatternRandom         Pattern = "random"       // Fraction, Seed
-	PatternOldest         Pattern = "oldest"       // Fraction of the oldest
-	PatternNewest         Pattern = "newest"       // Fraction of the newest
-	PatternLargerThan     Pattern = "larger-than"  // Size
-	PatternSmallerThan    Pattern = "smaller-than" // Size
+	PatternRandom         Pattern = "random"
+	PatternOldest         Pattern = "oldest"
+	PatternNewest         Pattern = "newest"
+	PatternLargerThan     Pattern = "larger-than"
+	PatternSmallerThan    Pattern = "smaller-than"
 )
+
+// PatternValues lists the selection patterns.
+var PatternValues = Enum[Pattern]{Key: "pattern", Values: []Value[Pattern]{
+	{PatternAll, "every live object"},
+	{PatternEveryOther, "objects 1, 3, 5, ... in allocation order"},
+	{PatternEveryNth, "objects N-1, 2N-1, ..."},
+	{PatternKeepOnePerPage, "on every page, all objects but the first that starts there"},
+	{PatternRandom, "a Fraction of the live objects, chosen at random from Seed"},
+	{PatternOldest, "the first Fraction of the live objects in allocation order"},
+	{PatternNewest, "the last Fraction of the live objects"},
+	{PatternLargerThan, "objects whose requested size is above Size"},
+	{PatternSmallerThan, "objects whose requested size is below Size"},
+}}
 
 // Selection chooses live objects.
 type Selection struct {
@@ -157,31 +215,51 @@ type Free struct {
 // Among names the objects a free pattern chooses from.
 type Among string
 
-// Candidate sets of a free.
+// Candidate sets of a free. AmongAll is the key left out; AmongValues
+// documents the others.
 const (
 	AmongAll          Among = ""
-	AmongLastAllocate Among = "last-allocate" // the objects of the allocate phase just before
+	AmongLastAllocate Among = "last-allocate"
 )
+
+// AmongValues lists the values among may be written with.
+var AmongValues = Enum[Among]{Key: "among", Values: []Value[Among]{
+	{AmongLastAllocate, "the objects of the allocate phase just before (per thread)"},
+}}
 
 // By names the thread that frees an object.
 type By string
 
-// Freeing threads.
+// Freeing threads, documented in ByValues; "" is BySelf.
 const (
-	BySelf By = "self" // the thread that allocated it (the default)
-	ByNext By = "next" // thread (i+1) mod workers's objects are freed by thread i
+	BySelf By = "self"
+	ByNext By = "next"
 )
+
+// ByValues lists the freeing threads.
+var ByValues = Enum[By]{Key: "by", Values: []Value[By]{
+	{BySelf, "the thread that allocated the object (the default)"},
+	{ByNext, "thread i frees the objects of thread (i+1) mod workers"},
+}}
 
 // Advice is a madvise(2) advice.
 type Advice string
 
-// Advices.
+// Advices, documented in AdviceValues.
 const (
 	AdviceDontneed Advice = "dontneed"
 	AdviceFree     Advice = "free"
 	AdviceCold     Advice = "cold"
 	AdvicePageout  Advice = "pageout"
 )
+
+// AdviceValues lists the madvise(2) advices.
+var AdviceValues = Enum[Advice]{Key: "advice", Values: []Value[Advice]{
+	{AdviceDontneed, "MADV_DONTNEED: drop the pages now"},
+	{AdviceFree, "MADV_FREE: the kernel may take the pages back when it needs memory"},
+	{AdviceCold, "MADV_COLD: make the pages the first to be reclaimed, keeping them"},
+	{AdvicePageout, "MADV_PAGEOUT: reclaim the pages now"},
+}}
 
 // Madvise applies an advice to the selected mmap'd objects (other backends'
 // objects are skipped).

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -186,12 +187,12 @@ func (c *checker) phases(ps []Phase, path string) error {
 func (c *checker) phase(ph *Phase, p string) error {
 	c.count++
 	var actions []string
-	for _, a := range []string{"allocate", "free", "madvise", "trim", "hold", "restart_threads", "repeat", "phases"} {
+	for _, a := range append(phaseActions.Names(), "phases") {
 		if c.has(childPath(p, a)) && !(a == "phases" && c.has(childPath(p, "repeat"))) {
 			actions = append(actions, a)
 		}
 	}
-	const want = "want exactly one action: allocate, free, madvise, trim, hold, restart_threads, or repeat with phases"
+	want := "want exactly one action: " + phaseActions.Want() + " with phases"
 	switch len(actions) {
 	case 0:
 		return c.errf(p, "%s; got none", want)
@@ -228,10 +229,8 @@ func (c *checker) phase(ph *Phase, p string) error {
 		return c.freeBy(ph.Free, c.prev, fp)
 	case "madvise":
 		mp := childPath(p, "madvise")
-		switch ph.Madvise.Advice {
-		case AdviceDontneed, AdviceFree, AdviceCold, AdvicePageout:
-		default:
-			return c.enum(childPath(mp, "advice"), string(ph.Madvise.Advice), "advice dontneed, free, cold or pageout")
+		if !AdviceValues.Has(ph.Madvise.Advice) {
+			return c.enum(childPath(mp, "advice"), string(ph.Madvise.Advice), "advice "+AdviceValues.Want())
 		}
 		return c.selection(&ph.Madvise.Selection, mp)
 	case "trim":
@@ -273,10 +272,8 @@ func (c *checker) allocate(a *Allocate, p string) error {
 	if !c.has(vp) {
 		a.Via = DefaultVia
 	}
-	switch a.Via {
-	case ViaMalloc, ViaCalloc, ViaRealloc, ViaPosixMemalign, ViaMmap, ViaGo:
-	default:
-		return c.errf(vp, "want via malloc, calloc, realloc, posix_memalign, mmap or go, got %q", a.Via)
+	if !ViaValues.Has(a.Via) {
+		return c.errf(vp, "want via %s, got %q", ViaValues.Want(), a.Via)
 	}
 	ap := childPath(p, "align")
 	switch {
@@ -301,7 +298,8 @@ func (c *checker) allocate(a *Allocate, p string) error {
 	return c.until(&a.Until, childPath(p, "until"))
 }
 
-// distKeys lists, per distribution, the keys it reads.
+// distKeys lists, per distribution, the keys it reads (a test holds its
+// distributions to DistValues).
 var distKeys = map[Dist][]string{
 	DistFixed:     {"value"},
 	DistUniform:   {"min", "max"},
@@ -313,10 +311,10 @@ var distKeys = map[Dist][]string{
 // dist checks a size distribution.
 func (c *checker) dist(d *SizeDist, p string) error {
 	dp := childPath(p, "dist")
-	keys, ok := distKeys[d.Dist]
-	if !ok {
-		return c.enum(dp, string(d.Dist), "dist fixed, uniform, lognormal, pareto or histogram (or a plain size for a fixed one)")
+	if !DistValues.Has(d.Dist) {
+		return c.enum(dp, string(d.Dist), "dist "+DistValues.Want()+" (or a plain size for a fixed one)")
 	}
+	keys := distKeys[d.Dist]
 	for _, k := range []string{"value", "min", "max", "median", "sigma", "alpha", "buckets"} {
 		kp := childPath(p, k)
 		used := strings.Contains(" "+strings.Join(keys, " ")+" ", " "+k+" ")
@@ -392,7 +390,7 @@ func firstErr(errs ...error) error {
 // until checks an allocate step's stop condition.
 func (c *checker) until(u *Until, p string) error {
 	if !c.has(p) {
-		return c.errf(p, "required: want oom, enomem or a mapping of bytes, count, duration, limit, oom, enomem")
+		return c.errf(p, "required: want %s", untilWant())
 	}
 	if c.has(childPath(p, "bytes")) && u.Bytes <= 0 {
 		return c.errf(childPath(p, "bytes"), "want a positive size, got %v", u.Bytes)
@@ -404,13 +402,26 @@ func (c *checker) until(u *Until, p string) error {
 		return c.errf(childPath(p, "limit"), "want a share of the limit above 0%% and at most 100%%, got %v", u.Limit)
 	}
 	if u.Bytes == 0 && u.Count == 0 && u.Duration == 0 && u.Limit == 0 && !u.OOM && !u.ENOMEM {
-		return c.errf(p, "want at least one condition: bytes, count, duration, limit, oom: true or enomem: true")
+		conds := untilKeys.Names()
+		for i, k := range conds {
+			if slices.Contains(untilShorthands, k) {
+				conds[i] = k + ": true"
+			}
+		}
+		return c.errf(p, "want at least one condition: %s", orList(conds))
 	}
 	return nil
 }
 
+// untilWant says what an until may be: "oom, enomem or a mapping of bytes,
+// count, ...".
+func untilWant() string {
+	return orList(append(slices.Clone(untilShorthands), "a mapping of "+strings.Join(untilKeys.Names(), ", ")))
+}
+
 // patternKeys lists, per pattern, the keys besides pattern that it reads
-// and which of them it requires.
+// and which of them it requires (a test holds its patterns to
+// PatternValues).
 var patternKeys = map[Pattern]struct{ reads, needs string }{
 	PatternAll:            {},
 	PatternEveryOther:     {},
@@ -426,10 +437,10 @@ var patternKeys = map[Pattern]struct{ reads, needs string }{
 // selection checks a free or madvise selection.
 func (c *checker) selection(s *Selection, p string) error {
 	pp := childPath(p, "pattern")
-	keys, ok := patternKeys[s.Pattern]
-	if !ok {
-		return c.enum(pp, string(s.Pattern), "pattern all, every-other, every-nth, keep-one-per-page, random, oldest, newest, larger-than or smaller-than")
+	if !PatternValues.Has(s.Pattern) {
+		return c.enum(pp, string(s.Pattern), "pattern "+PatternValues.Want())
 	}
+	keys := patternKeys[s.Pattern]
 	for _, k := range []string{"n", "fraction", "seed", "size"} {
 		kp := childPath(p, k)
 		reads := strings.Contains(" "+keys.reads+" ", " "+k+" ")

@@ -8,7 +8,7 @@ func (c *checker) freeBy(f *Free, prev *Phase, p string) error {
 	switch f.Among {
 	case AmongAll:
 		if c.has(ap) {
-			return c.errf(ap, "want among: last-allocate (leave it out for every live object), got %q", f.Among)
+			return c.errf(ap, "want among: %s (leave it out for every live object), got %q", AmongValues.Want(), f.Among)
 		}
 	case AmongLastAllocate:
 		if prev == nil || prev.Allocate == nil {
@@ -18,12 +18,10 @@ func (c *checker) freeBy(f *Free, prev *Phase, p string) error {
 			return c.errf(ap, "among: last-allocate cannot follow an allocate via go (the Go heap keeps its own object order)")
 		}
 	default:
-		return c.errf(ap, "want among: last-allocate, got %q", f.Among)
+		return c.errf(ap, "want among: %s, got %q", AmongValues.Want(), f.Among)
 	}
-	switch f.By {
-	case "", BySelf, ByNext: // "" is self
-	default:
-		return c.errf(bp, "want by: self or next, got %q", f.By)
+	if f.By != "" && !ByValues.Has(f.By) { // "" is self
+		return c.errf(bp, "want by: %s, got %q", ByValues.Want(), f.By)
 	}
 	return nil
 }

@@ -49,7 +49,7 @@ func (c *checker) expect(e *Expect) error {
 	}
 	for _, o := range strings.Split(e.Outcome, "|") {
 		if o = strings.TrimSpace(o); e.Outcome != "" && !rundir.KnownOutcome(o) {
-			return c.errf("expect.outcome", "unknown outcome %q: want completed, oom-killed, enomem, stopped-at-limit, interrupted or failed, or several joined by |", o)
+			return c.errf("expect.outcome", "unknown outcome %q: want %s, or several joined by |", o, orList(outcomeNames()))
 		}
 	}
 	if e.PeakUsage != "" {
@@ -72,4 +72,13 @@ func (c *checker) expect(e *Expect) error {
 		}
 	}
 	return nil
+}
+
+// outcomeNames lists rundir.Outcomes, the table of outcomes, as strings.
+func outcomeNames() []string {
+	names := make([]string, len(rundir.Outcomes))
+	for i, o := range rundir.Outcomes {
+		names[i] = string(o)
+	}
+	return names
 }

@@ -8,36 +8,64 @@ import (
 )
 
 // The scenario speaks in names; the allocation engine in enums. These
-// conversions are the one place the two meet.
+// tables are the one place the two meet: one per enum, each holding every
+// value of the scenarios table of the same name (convert_test.go checks
+// both ways, and that the engine's String() spells each value as the
+// scenario does).
 
-var viaNames = map[scenarios.Via]alloc.Via{
-	scenarios.ViaMalloc: alloc.Malloc, scenarios.ViaCalloc: alloc.Calloc, scenarios.ViaRealloc: alloc.Realloc,
-	scenarios.ViaPosixMemalign: alloc.PosixMemalign, scenarios.ViaMmap: alloc.Mmap, scenarios.ViaGo: alloc.Go,
+// vias maps scenarios.ViaValues to the engine's backends.
+var vias = map[scenarios.Via]alloc.Via{
+	scenarios.ViaMalloc:        alloc.Malloc,
+	scenarios.ViaCalloc:        alloc.Calloc,
+	scenarios.ViaRealloc:       alloc.Realloc,
+	scenarios.ViaPosixMemalign: alloc.PosixMemalign,
+	scenarios.ViaMmap:          alloc.Mmap,
+	scenarios.ViaGo:            alloc.Go,
 }
 
-var distNames = map[scenarios.Dist]alloc.DistKind{
-	scenarios.DistFixed: alloc.Fixed, scenarios.DistUniform: alloc.Uniform, scenarios.DistLognormal: alloc.Lognormal,
-	scenarios.DistPareto: alloc.Pareto, scenarios.DistHistogram: alloc.Histogram,
+// dists maps scenarios.DistValues to the engine's distributions.
+var dists = map[scenarios.Dist]alloc.DistKind{
+	scenarios.DistFixed:     alloc.Fixed,
+	scenarios.DistUniform:   alloc.Uniform,
+	scenarios.DistLognormal: alloc.Lognormal,
+	scenarios.DistPareto:    alloc.Pareto,
+	scenarios.DistHistogram: alloc.Histogram,
 }
 
-var patternNames = map[scenarios.Pattern]alloc.Pattern{
-	scenarios.PatternAll: alloc.All, scenarios.PatternEveryOther: alloc.EveryNth, scenarios.PatternEveryNth: alloc.EveryNth,
-	scenarios.PatternKeepOnePerPage: alloc.KeepOnePerPage, scenarios.PatternRandom: alloc.Random,
-	scenarios.PatternOldest: alloc.Oldest, scenarios.PatternNewest: alloc.Newest,
-	scenarios.PatternLargerThan: alloc.LargerThan, scenarios.PatternSmallerThan: alloc.SmallerThan,
+// enginePattern is an engine pattern, with its n fixed for the scenario
+// patterns that are a shorthand of one with a parameter.
+type enginePattern struct {
+	pattern alloc.Pattern
+	n       int64 // 0: the scenario's n
 }
 
-var adviceNames = map[scenarios.Advice]alloc.Advice{
-	scenarios.AdviceDontneed: alloc.AdviceDontneed, scenarios.AdviceFree: alloc.AdviceFree,
-	scenarios.AdviceCold: alloc.AdviceCold, scenarios.AdvicePageout: alloc.AdvicePageout,
+// patterns maps scenarios.PatternValues to the engine's patterns.
+var patterns = map[scenarios.Pattern]enginePattern{
+	scenarios.PatternAll:            {alloc.All, 0},
+	scenarios.PatternEveryOther:     {alloc.EveryNth, 2},
+	scenarios.PatternEveryNth:       {alloc.EveryNth, 0},
+	scenarios.PatternKeepOnePerPage: {alloc.KeepOnePerPage, 0},
+	scenarios.PatternRandom:         {alloc.Random, 0},
+	scenarios.PatternOldest:         {alloc.Oldest, 0},
+	scenarios.PatternNewest:         {alloc.Newest, 0},
+	scenarios.PatternLargerThan:     {alloc.LargerThan, 0},
+	scenarios.PatternSmallerThan:    {alloc.SmallerThan, 0},
+}
+
+// advices maps scenarios.AdviceValues to madvise(2) advices.
+var advices = map[scenarios.Advice]alloc.Advice{
+	scenarios.AdviceDontneed: alloc.AdviceDontneed,
+	scenarios.AdviceFree:     alloc.AdviceFree,
+	scenarios.AdviceCold:     alloc.AdviceCold,
+	scenarios.AdvicePageout:  alloc.AdvicePageout,
 }
 
 func toFillSpec(a *scenarios.Allocate) (alloc.FillSpec, error) {
-	via, ok := viaNames[a.Via]
+	via, ok := vias[a.Via]
 	if !ok {
 		return alloc.FillSpec{}, fmt.Errorf("unknown via %q", a.Via)
 	}
-	kind, ok := distNames[a.Size.Dist]
+	kind, ok := dists[a.Size.Dist]
 	if !ok {
 		return alloc.FillSpec{}, fmt.Errorf("unknown size distribution %q", a.Size.Dist)
 	}
@@ -51,20 +79,24 @@ func toFillSpec(a *scenarios.Allocate) (alloc.FillSpec, error) {
 	return alloc.FillSpec{Via: via, Align: int64(a.Align), Dist: d, Touch: touch}, nil
 }
 
-func toSelection(s scenarios.Selection, scenarioSeed uint64) alloc.Selection {
-	sel := alloc.Selection{Pattern: patternNames[s.Pattern], N: int64(s.N), Fraction: s.Fraction,
+func toSelection(s scenarios.Selection, scenarioSeed uint64) (alloc.Selection, error) {
+	p, ok := patterns[s.Pattern]
+	if !ok {
+		return alloc.Selection{}, fmt.Errorf("unknown pattern %q", s.Pattern)
+	}
+	sel := alloc.Selection{Pattern: p.pattern, N: int64(s.N), Fraction: s.Fraction,
 		Seed: s.Seed, Size: int64(s.Size)}
-	if s.Pattern == scenarios.PatternEveryOther {
-		sel.N = 2
+	if p.n != 0 {
+		sel.N = p.n
 	}
 	if sel.Seed == 0 {
 		sel.Seed = scenarioSeed
 	}
-	return sel
+	return sel, nil
 }
 
 func toAdvice(a scenarios.Advice) (alloc.Advice, error) {
-	adv, ok := adviceNames[a]
+	adv, ok := advices[a]
 	if !ok {
 		return 0, fmt.Errorf("unknown madvise advice %q", a)
 	}

@@ -57,8 +57,11 @@ func (p *workerPool) owner(t *thread, by scenarios.By) *thread {
 // thread is busy freeing someone else's, so no engine is used by two
 // threads at once; in a turns group the owner is idle.
 func (p *workerPool) free(f *scenarios.Free) (stepResult, error) {
-	base := toSelection(f.Selection, p.sc.Seed)
-	err := p.eachErr(func(t *thread, e *alloc.Engine) error {
+	base, err := toSelection(f.Selection, p.sc.Seed)
+	if err != nil {
+		return stepResult{}, err
+	}
+	err = p.eachErr(func(t *thread, e *alloc.Engine) error {
 		src := p.owner(t, f.By)
 		sel := base
 		sel.Seed += uint64(src.idx)

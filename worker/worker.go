@@ -244,7 +244,10 @@ func (p *workerPool) run(st scenarios.Step, a alloc.Allocator) (stepResult, erro
 }
 
 func (p *workerPool) madvise(m *scenarios.Madvise) (stepResult, error) {
-	sel := toSelection(m.Selection, p.sc.Seed)
+	sel, err := toSelection(m.Selection, p.sc.Seed)
+	if err != nil {
+		return stepResult{}, err
+	}
 	adv, err := toAdvice(m.Advice)
 	if err != nil {
 		return stepResult{}, err
