@@ -24,7 +24,7 @@ import (
 // runFlags are the flags of memstorm run.
 type runFlags struct {
 	out, allocator, limit, high, swap, cgroup, junit, align string
-	oomGroup, quiet, dryRun                                 bool
+	oomGroup, quiet, dryRun, riskHostOOM                    bool
 	scale                                                   float64
 }
 
@@ -42,6 +42,7 @@ func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runFlags) {
 	fs.StringVar(&f.junit, "junit", "", "write the expectations as JUnit XML to this file")
 	fs.StringVar(&f.align, "align", "", "with several runs: align the comparison at the start of this phase (default: at the start)")
 	fs.Float64Var(&f.scale, "scale", 1, "multiply every byte target and limit of the scenarios by this factor (object sizes, counts and durations stay): try a big scenario small first")
+	fs.BoolVar(&f.riskHostOOM, "risk-host-oom", false, "accept a limit above what the host has free (MemAvailable + SwapFree): the host's own OOM killer, not the run's, may then act")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "check the scenarios, flags and output directory, print what would run, run nothing")
 	return fs, f
 }
@@ -128,15 +129,31 @@ func planRuns(f *runFlags, args []string) (plans []*stress.Plan, base string, er
 		base = filepath.Join("runs", time.Now().Format("20060102-150405")+"-"+runs[0].sc.Name)
 	}
 	names := map[string]bool{}
+	phases := map[string]bool{}
 	for _, r := range runs {
 		names[r.sc.Name] = true
+		for _, st := range r.sc.Steps() {
+			phases[st.Name] = true
+			if name, _, rep := strings.Cut(st.Name, "#"); rep {
+				phases[name] = true
+			}
+		}
 	}
+	if f.align != "" && !phases[f.align] {
+		return nil, "", usagef("--align %q: no run has a phase of that name", f.align)
+	}
+	used := map[string]int{}
 	for _, r := range runs {
 		dir := base
 		if len(runs) > 1 {
-			dir = filepath.Join(base, runDirName(r.sc.Name, r.allocator, len(names) > 1))
+			// Every run gets its own directory, also the same scenario twice.
+			name := runDirName(r.sc.Name, r.allocator, len(names) > 1)
+			if used[name]++; used[name] > 1 {
+				name = fmt.Sprintf("%s-%d", name, used[name])
+			}
+			dir = filepath.Join(base, name)
 		}
-		p, err := stress.Prepare(r.sc, stress.Options{Dir: dir, Allocator: r.allocator, Limit: lim, Cgroup: f.cgroup})
+		p, err := stress.Prepare(r.sc, stress.Options{Dir: dir, Allocator: r.allocator, Limit: lim, Cgroup: f.cgroup, RiskHostOOM: f.riskHostOOM})
 		if err != nil {
 			return nil, "", err
 		}

@@ -85,6 +85,11 @@ func TestBadInputExits2(t *testing.T) {
 		{"validate bad", []string{"validate", negative}, "negative.yaml:4:"},
 		{"list with an argument", []string{"list", "extra"}, "takes no arguments"},
 		{"zero scale", []string{"run", "--scale", "0", ok}, "--scale"},
+		{"align to no phase", []string{"run", "--align", "nope", ok, ok}, "--align \"nope\": no run has a phase"},
+		{"swap without a limit", []string{"run", "--swap", "1MiB", ok}, "needs a hard limit"},
+		{"cgroup none drops the limit", []string{"run", "--cgroup", "none", "oom-at-limit"}, "--cgroup none: the limit"},
+		{"cgroup none, dry run", []string{"run", "--dry-run", "--cgroup", "none", "oom-at-limit"}, "not enforced"},
+		{"a limit beyond the host", []string{"run", "--limit", "1TiB", "oom-at-limit"}, "--risk-host-oom"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -212,5 +217,33 @@ func TestScaleShrinksTargets(t *testing.T) {
 	// The fill stops at the first object past the target: at most 4 KiB over.
 	if s.PeakLiveBytes < want || s.PeakLiveBytes > want+4096 {
 		t.Errorf("peak live %d, want %d to %d", s.PeakLiveBytes, want, want+4096)
+	}
+}
+
+// TestEveryRunHasItsOwnDirectory: the same scenario twice, or two
+// allocators of the same name, never share (and overwrite) a run directory.
+func TestEveryRunHasItsOwnDirectory(t *testing.T) {
+	dir := t.TempDir()
+	ok := writeFile(t, dir, "ok.yaml", "name: ok\nphases:\n  - allocate: {size: 4KiB, until: {bytes: 1MiB}}\n")
+	out := filepath.Join(dir, "out")
+	for _, args := range [][]string{
+		{"run", "--dry-run", "--out", out, ok, ok},
+		{"run", "--dry-run", "--out", out, "--allocator", "glibc,glibc", ok},
+	} {
+		code, stdout, stderr := memstorm(t, args...)
+		if code != exitOK {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr)
+		}
+		seen := map[string]bool{}
+		for _, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
+			_, d, _ := strings.Cut(line, " into ")
+			if seen[d] {
+				t.Errorf("%v: two runs into %s:\n%s", args, d, stdout)
+			}
+			seen[d] = true
+		}
+		if len(seen) != 2 {
+			t.Errorf("%v: want 2 runs, got:\n%s", args, stdout)
+		}
 	}
 }
