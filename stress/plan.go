@@ -3,6 +3,7 @@ package stress
 import (
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/memstorm/memstorm/alloc/allocators"
 	"github.com/memstorm/memstorm/cgroup"
@@ -29,6 +30,9 @@ type Options struct {
 	Progress func(Progress)
 	// Executable is the binary re-executed as the worker; default: this one.
 	Executable string
+	// Timeout ends the run, as an interruption, when it has gone on this
+	// long (--timeout); 0 for none.
+	Timeout time.Duration
 	// RiskHostOOM accepts a limit above what the host has free: the host's
 	// own OOM killer may then act before the run's (--risk-host-oom).
 	RiskHostOOM bool
@@ -79,6 +83,7 @@ type Plan struct {
 	Roots     cgroup.Roots
 
 	riskHostOOM bool
+	timeout     time.Duration
 
 	progress   func(Progress)
 	executable string
@@ -93,9 +98,12 @@ type Plan struct {
 // targets exceed 80% of MemAvailable.
 func Prepare(sc *scenarios.Scenario, opt Options) (*Plan, error) {
 	p := &Plan{Scenario: sc, Dir: opt.Dir, Cgroup: opt.Cgroup, Roots: orLive(opt.Roots),
-		progress: opt.Progress, executable: opt.Executable, riskHostOOM: opt.RiskHostOOM}
+		progress: opt.Progress, executable: opt.Executable, riskHostOOM: opt.RiskHostOOM, timeout: opt.Timeout}
 	if p.Cgroup == "" {
 		p.Cgroup = CgroupAuto
+	}
+	if opt.Timeout < 0 {
+		return nil, usageErr("--timeout %v: want a positive duration", opt.Timeout)
 	}
 	var err error
 	if p.Allocator, err = allocators.Resolve(opt.Allocator); err != nil {

@@ -23,6 +23,7 @@ type Progress struct {
 	CgroupUsage int64 // rundir.Absent without a cgroup
 	Limit       units.Limit
 	AllocRate   float64 // bytes/s over the last interval
+	Stalled     string  // the workers the kernel holds stopped; "" when none
 }
 
 // supervisor holds the state of one run while it goes.
@@ -46,6 +47,7 @@ type supervisor struct {
 	lastSmp       rundir.Sample
 	enomem        bool
 	atLimit       bool
+	stalled       string         // the workers the kernel holds stopped, for the progress line
 	harnessErr    string         // the first failure of memstorm's own during the run
 	errSeen       map[string]int // harness failures by what failed, for the summary
 	oomBase       int64
@@ -59,6 +61,11 @@ type supervisor struct {
 // failure (the run directory then still holds what was recorded, with
 // outcome "failed").
 func (p *Plan) Run(ctx context.Context) (*rundir.Summary, error) {
+	if p.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, p.timeout, fmt.Errorf("the run reached its --timeout of %v", p.timeout))
+		defer cancel()
+	}
 	s := &supervisor{plan: p, sc: p.Scenario, steps: p.Scenario.Steps(), dir: p.Dir, phaseIdx: map[int]int{}, barrier: -1, limits: p.Limits}
 	if err := s.prepare(); err != nil {
 		s.cleanup()
@@ -256,7 +263,7 @@ func (s *supervisor) progress(v rundir.Sample) {
 	s.lastSmpAtProg = v
 	s.lastProg = time.Now()
 	s.plan.progress(Progress{Elapsed: time.Duration(v.T * float64(time.Second)), Phase: v.Phase,
-		RSS: v.RSS, Live: v.Live, CgroupUsage: v.CgroupUsage, Limit: s.limits.Max, AllocRate: rate})
+		RSS: v.RSS, Live: v.Live, CgroupUsage: v.CgroupUsage, Limit: s.limits.Max, AllocRate: rate, Stalled: s.stalled})
 }
 
 func (s *supervisor) event(e rundir.Event) {

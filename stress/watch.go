@@ -66,6 +66,7 @@ func (s *supervisor) watch(ctx context.Context, ev *eventPipe, smp *sampler) (in
 		}
 		if now := time.Now(); !now.Before(next) {
 			smp.collect(false, s.record)
+			s.checkStalled()
 			next = now.Add(drainEvery)
 		}
 	}
@@ -200,4 +201,31 @@ func (s *supervisor) release(smp *sampler) {
 		s.event(rundir.Event{T: t, Kind: rundir.EventPhaseEnd, Phase: name, Bytes: live})
 	}
 	s.barrier = -1
+}
+
+// checkStalled notices a worker that the kernel holds stopped (SIGSTOP, a
+// debugger, a frozen cgroup): it makes no progress however long the run
+// waits. The stall and the resumption are events, and the progress line
+// says which workers are stopped.
+func (s *supervisor) checkStalled() {
+	var stopped []string
+	for _, p := range s.procs {
+		if p.exited || p.cmd.Process == nil {
+			continue
+		}
+		st, err := s.plan.Roots.ProcFS().Proc(p.cmd.Process.Pid).Stat()
+		now := err == nil && (st.State == 'T' || st.State == 't')
+		switch {
+		case now && !p.stopped:
+			s.event(rundir.Event{Kind: rundir.EventStalled, Phase: s.lastSmp.Phase,
+				Detail: fmt.Sprintf("%sstopped by the kernel (state %c): it makes no progress until it is continued", s.who(p), st.State)})
+		case !now && p.stopped:
+			s.event(rundir.Event{Kind: rundir.EventResumed, Phase: s.lastSmp.Phase, Detail: s.who(p) + "running again"})
+		}
+		p.stopped = now
+		if now {
+			stopped = append(stopped, fmt.Sprintf("worker %d (pid %d)", p.idx, p.cmd.Process.Pid))
+		}
+	}
+	s.stalled = strings.Join(stopped, ", ")
 }

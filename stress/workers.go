@@ -30,6 +30,7 @@ type workerProc struct {
 	done    bool         // it said every step ran
 	err     string       // its own error wire.Message
 	waiting bool         // it ended the barrier's step and waits for the ack
+	stopped bool         // the kernel holds it stopped (state T)
 	end     wire.Message // its phase-end wire.Message for that step
 }
 

@@ -26,6 +26,7 @@ type runFlags struct {
 	out, allocator, limit, high, swap, cgroup, junit, align string
 	oomGroup, quiet, dryRun, riskHostOOM                    bool
 	scale                                                   float64
+	timeout                                                 time.Duration
 }
 
 func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runFlags) {
@@ -42,6 +43,7 @@ func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runFlags) {
 	fs.StringVar(&f.junit, "junit", "", "write the expectations as JUnit XML to this file")
 	fs.StringVar(&f.align, "align", "", "with several runs: align the comparison at the start of this phase (default: at the start)")
 	fs.Float64Var(&f.scale, "scale", 1, "multiply every byte target and limit of the scenarios by this factor (object sizes, counts and durations stay): try a big scenario small first")
+	fs.DurationVar(&f.timeout, "timeout", 0, "end each run as interrupted after this `duration` (e.g. 10m), for CI: a stopped or stuck worker cannot hang the job")
 	fs.BoolVar(&f.riskHostOOM, "risk-host-oom", false, "accept a limit above what the host has free (MemAvailable + SwapFree): the host's own OOM killer, not the run's, may then act")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "check the scenarios, flags and output directory, print what would run, run nothing")
 	return fs, f
@@ -153,7 +155,7 @@ func planRuns(f *runFlags, args []string) (plans []*stress.Plan, base string, er
 			}
 			dir = filepath.Join(base, name)
 		}
-		p, err := stress.Prepare(r.sc, stress.Options{Dir: dir, Allocator: r.allocator, Limit: lim, Cgroup: f.cgroup, RiskHostOOM: f.riskHostOOM})
+		p, err := stress.Prepare(r.sc, stress.Options{Dir: dir, Allocator: r.allocator, Limit: lim, Cgroup: f.cgroup, RiskHostOOM: f.riskHostOOM, Timeout: f.timeout})
 		if err != nil {
 			return nil, "", err
 		}

@@ -81,5 +81,8 @@ func formatProgress(label string, pr stress.Progress) string {
 		}
 	}
 	fmt.Fprintf(&b, "  alloc %s/s", units.FormatBytes(int64(pr.AllocRate)))
+	if pr.Stalled != "" {
+		fmt.Fprintf(&b, "  STOPPED: %s", pr.Stalled)
+	}
 	return b.String()
 }
