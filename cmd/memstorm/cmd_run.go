@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -169,10 +170,17 @@ func planRuns(f *runFlags, args []string) (plans []*stress.Plan, base string, er
 
 // executeRuns runs the plans in turn until one is interrupted, then writes
 // the JUnit file and the comparison.
-func executeRuns(plans []*stress.Plan, base string, f *runFlags, stdout, stderr io.Writer) (int, error) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+func executeRuns(plans []*stress.Plan, base string, f *runFlags, stdout, stderr io.Writer) (code int, err error) {
+	ctx, sig, stop := signalContext()
 	defer stop()
-	code := exitOK
+	code = exitOK
+	defer func() {
+		// Interrupted by a signal: exit as shells and CI expect of a
+		// process that a signal ended, 128 + its number (130 for Ctrl-C).
+		if s := sig(); s != 0 {
+			code = 128 + int(s)
+		}
+	}()
 	var dirs []string
 	for _, p := range plans {
 		if ctx.Err() != nil {
@@ -305,4 +313,27 @@ func printSummary(w io.Writer, dir string, s *rundir.Summary, renderErr error) {
 		return
 	}
 	fmt.Fprintf(w, "  report: %s\n", filepath.Join(dir, rundir.ReportFile))
+}
+
+// signalContext is cancelled by SIGINT or SIGTERM, with the signal's name
+// as the cause (the run's interrupted reason); sig tells which came.
+func signalContext() (ctx context.Context, sig func() syscall.Signal, stop func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	var got atomic.Int32
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-ch:
+			got.Store(int32(s.(syscall.Signal)))
+			cancel(fmt.Errorf("received %v", s))
+		case <-done:
+		}
+	}()
+	return ctx, func() syscall.Signal { return syscall.Signal(got.Load()) }, func() {
+		signal.Stop(ch)
+		close(done)
+		cancel(nil)
+	}
 }

@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"encoding/xml"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
+	"github.com/memstorm/memstorm/internal/testenv/testmemcg"
 	"github.com/memstorm/memstorm/rundir"
 	"github.com/memstorm/memstorm/scenarios"
 	"github.com/memstorm/memstorm/wire"
@@ -22,11 +26,33 @@ func init() {
 	}
 }
 
+// cliEnv makes the test binary behave as the memstorm command (its
+// arguments after "--"), for tests that need a process of its own: signals,
+// resource usage.
+const cliEnv = "MEMSTORM_TEST_CLI"
+
 func TestMain(m *testing.M) {
 	if wire.IsWorker() {
 		os.Exit(worker.Main())
 	}
+	if os.Getenv(cliEnv) == "1" {
+		args := os.Args[1:]
+		for i, a := range args {
+			if a == "--" {
+				args = args[i+1:]
+				break
+			}
+		}
+		os.Exit(run(args, os.Stdout, os.Stderr))
+	}
 	os.Exit(m.Run())
+}
+
+// cliCommand is memstorm ARGS... as a process of its own.
+func cliCommand(args ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], append([]string{"-test.run=^$", "--"}, args...)...)
+	cmd.Env = append(os.Environ(), cliEnv+"=1")
+	return cmd
 }
 
 func memstorm(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -245,5 +271,50 @@ func TestEveryRunHasItsOwnDirectory(t *testing.T) {
 		if len(seen) != 2 {
 			t.Errorf("%v: want 2 runs, got:\n%s", args, stdout)
 		}
+	}
+}
+
+// TestSignalExitCodes: a run interrupted by Ctrl-C exits 130 and one ended
+// by SIGTERM 143 (128 + the signal), as shells and CI expect, and the run
+// is still recorded as interrupted, with its report.
+func TestSignalExitCodes(t *testing.T) {
+	testmemcg.RequireChildren(t)
+	dir := t.TempDir()
+	long := writeFile(t, dir, "long.yaml", "name: long\nlimit: {max: 64MiB}\nphases:\n  - name: fill\n    allocate: {size: 4KiB, until: {bytes: 4MiB}}\n  - name: hold\n    hold: 60s\n")
+	for _, tc := range []struct {
+		sig  syscall.Signal
+		code int
+	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}} {
+		t.Run(tc.sig.String(), func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "run")
+			cmd := cliCommand("run", "--out", out, long)
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer cmd.Process.Kill()
+			// Wait until the worker holds its memory: the run is under way.
+			deadline := time.Now().Add(20 * time.Second)
+			for time.Now().Before(deadline) {
+				if b, _ := os.ReadFile(filepath.Join(out, rundir.EventsFile)); strings.Contains(string(b), `"phase":"hold"`) {
+					break
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			_ = cmd.Process.Signal(tc.sig)
+			err := cmd.Wait()
+			if code := cmd.ProcessState.ExitCode(); code != tc.code {
+				t.Errorf("exit %d (%v), want %d", code, err, tc.code)
+			}
+			sum, err := rundir.ReadSummary(filepath.Join(out, rundir.SummaryFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum.Outcome != rundir.OutcomeInterrupted {
+				t.Errorf("outcome %s, want interrupted", sum.Outcome)
+			}
+			if _, err := os.Stat(filepath.Join(out, rundir.ReportFile)); err != nil {
+				t.Errorf("no report: %v", err)
+			}
+		})
 	}
 }
