@@ -83,6 +83,7 @@ type Plan struct {
 	Roots     cgroup.Roots
 
 	riskHostOOM bool
+	warn        func(string)
 	timeout     time.Duration
 
 	progress   func(Progress)
@@ -190,6 +191,11 @@ func (p *Plan) check() error {
 	}
 	return nil
 }
+
+// SetWarn sets the function told, in one line, what a user must know
+// before the run goes on: that it fell back from a child cgroup to
+// memstorm's own, or runs without a memory cgroup.
+func (p *Plan) SetWarn(f func(string)) { p.warn = f }
 
 // SetProgress sets the function called a few times a second while the run
 // goes, with what a live status line shows.

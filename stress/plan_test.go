@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/memstorm/memstorm/cgroup"
+	"github.com/memstorm/memstorm/rundir"
 	"github.com/memstorm/memstorm/scenarios"
 	"github.com/memstorm/memstorm/units"
 )
@@ -134,5 +135,26 @@ phases:
 				t.Errorf("%v, want a usage error containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestPhaseShare: the progress line's share of the running phase's target,
+// from live bytes added, time spent or cgroup usage, whichever is furthest.
+func TestPhaseShare(t *testing.T) {
+	for _, tc := range []struct {
+		pt   phaseTarget
+		v    rundir.Sample
+		want float64
+	}{
+		{phaseTarget{startLive: 10, bytes: 100}, rundir.Sample{Live: 60}, 0.5},
+		{phaseTarget{startT: 1, seconds: 4}, rundir.Sample{T: 2, CgroupUsage: -1}, 0.25},
+		{phaseTarget{usage: 200}, rundir.Sample{CgroupUsage: 150}, 0.75},
+		{phaseTarget{startLive: 100, bytes: 100}, rundir.Sample{Live: 50}, 0}, // freed below the start
+		{phaseTarget{bytes: 100}, rundir.Sample{Live: 500}, 1},
+		{phaseTarget{}, rundir.Sample{Live: 500}, -1},
+	} {
+		if got := tc.pt.share(tc.v); got != tc.want {
+			t.Errorf("%+v at %+v: share %v, want %v", tc.pt, tc.v, got, tc.want)
+		}
 	}
 }

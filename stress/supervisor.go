@@ -24,6 +24,7 @@ type Progress struct {
 	Limit       units.Limit
 	AllocRate   float64 // bytes/s over the last interval
 	Stalled     string  // the workers the kernel holds stopped; "" when none
+	PhaseShare  float64 // the part of the phase's target reached, 0..1; -1 when it has none
 }
 
 // supervisor holds the state of one run while it goes.
@@ -48,6 +49,7 @@ type supervisor struct {
 	enomem        bool
 	atLimit       bool
 	stalled       string         // the workers the kernel holds stopped, for the progress line
+	target        phaseTarget    // how far the running phase has to go
 	harnessErr    string         // the first failure of memstorm's own during the run
 	errSeen       map[string]int // harness failures by what failed, for the summary
 	oomBase       int64
@@ -139,6 +141,9 @@ func (s *supervisor) openCgroup() error {
 		return err
 	}
 	s.cg = cg
+	if s.plan.warn != nil && s.plan.Cgroup == CgroupAuto && (cg == nil || cg.Mode() == CgroupCurrent) {
+		s.plan.warn(note)
+	}
 	if cg == nil {
 		return nil
 	}
@@ -263,7 +268,7 @@ func (s *supervisor) progress(v rundir.Sample) {
 	s.lastSmpAtProg = v
 	s.lastProg = time.Now()
 	s.plan.progress(Progress{Elapsed: time.Duration(v.T * float64(time.Second)), Phase: v.Phase,
-		RSS: v.RSS, Live: v.Live, CgroupUsage: v.CgroupUsage, Limit: s.limits.Max, AllocRate: rate, Stalled: s.stalled})
+		RSS: v.RSS, Live: v.Live, CgroupUsage: v.CgroupUsage, Limit: s.limits.Max, AllocRate: rate, Stalled: s.stalled, PhaseShare: s.target.share(v)})
 }
 
 func (s *supervisor) event(e rundir.Event) {

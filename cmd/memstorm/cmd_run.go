@@ -188,6 +188,7 @@ func executeRuns(plans []*stress.Plan, base string, f *runFlags, stdout, stderr 
 		}
 		pr := newProgressPrinter(stdout, f.quiet, p.Scenario.Name+" / "+p.Allocator.Label)
 		p.SetProgress(pr.update)
+		p.SetWarn(func(note string) { fmt.Fprintf(stderr, "memstorm run: warning: %s\n", note) })
 		sum, err := p.Run(ctx)
 		pr.clear()
 		if sum != nil {
