@@ -30,12 +30,21 @@ func KnownOutcome(o string) bool {
 	return false
 }
 
+// Invocation is how a run was asked for: enough to run it again.
+type Invocation struct {
+	Version string            `json:"version"`             // memstorm's version and VCS revision, from its build info
+	Command []string          `json:"command"`             // the command line, as given
+	Scale   float64           `json:"scale"`               // --scale (1 when not given)
+	Flags   map[string]string `json:"overrides,omitempty"` // the flags that changed the scenario's settings (--limit, --allocator, ...)
+}
+
 // Summary is summary.json: the headline numbers of one run.
 type Summary struct {
-	Scenario    string  `json:"scenario"`
-	Description string  `json:"description,omitempty"`
-	Outcome     Outcome `json:"outcome"`
-	Reason      string  `json:"reason,omitempty"` // why, for failed/interrupted/oom-killed
+	Scenario    string     `json:"scenario"`
+	Invocation  Invocation `json:"invocation"`
+	Description string     `json:"description,omitempty"`
+	Outcome     Outcome    `json:"outcome"`
+	Reason      string     `json:"reason,omitempty"` // why, for failed/interrupted/oom-killed
 	// HarnessErrors are failures of memstorm's own while it recorded the run
 	// (a sample or event that could not be written, a counter that could
 	// not be read at the end). A run with any is not a clean record: the

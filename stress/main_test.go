@@ -52,7 +52,32 @@ func runScenario(t *testing.T, sc *scenarios.Scenario, opt Options) *rundir.Summ
 		t.Fatalf("Run(%s): %v", sc.Name, err)
 	}
 	assertNoCgroupLeft(t)
+	assertInTimeOrder(t, opt.Dir)
 	return sum
+}
+
+// assertInTimeOrder fails when samples.csv of the run in dir goes back in
+// time anywhere, or holds no sample.
+func assertInTimeOrder(t *testing.T, dir string) {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dir, rundir.SamplesFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	smp, err := rundir.ReadSamples(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(smp) == 0 {
+		t.Errorf("%s: no samples", dir)
+	}
+	for i := 1; i < len(smp); i++ {
+		if smp[i].T < smp[i-1].T {
+			t.Errorf("%s: sample %d at %gs comes after one at %gs", dir, i, smp[i].T, smp[i-1].T)
+			return
+		}
+	}
 }
 
 // loadScaled loads a built-in and scales its byte targets by f.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/memstorm/memstorm/alloc/allocators"
 	"github.com/memstorm/memstorm/cgroup"
+	"github.com/memstorm/memstorm/rundir"
 	"github.com/memstorm/memstorm/scenarios"
 	"github.com/memstorm/memstorm/units"
 )
@@ -36,6 +37,8 @@ type Options struct {
 	// RiskHostOOM accepts a limit above what the host has free: the host's
 	// own OOM killer may then act before the run's (--risk-host-oom).
 	RiskHostOOM bool
+	// Invocation is how the run was asked for, recorded in summary.json.
+	Invocation rundir.Invocation
 	// Roots are where the kernel's files are read (/proc, and the root of
 	// /sys and the cgroup mounts); zero: the live system.
 	Roots cgroup.Roots
@@ -83,6 +86,7 @@ type Plan struct {
 	Roots     cgroup.Roots
 
 	riskHostOOM bool
+	invocation  rundir.Invocation
 	warn        func(string)
 	timeout     time.Duration
 
@@ -99,7 +103,7 @@ type Plan struct {
 // targets exceed 80% of MemAvailable.
 func Prepare(sc *scenarios.Scenario, opt Options) (*Plan, error) {
 	p := &Plan{Scenario: sc, Dir: opt.Dir, Cgroup: opt.Cgroup, Roots: orLive(opt.Roots),
-		progress: opt.Progress, executable: opt.Executable, riskHostOOM: opt.RiskHostOOM, timeout: opt.Timeout}
+		progress: opt.Progress, executable: opt.Executable, riskHostOOM: opt.RiskHostOOM, timeout: opt.Timeout, invocation: opt.Invocation}
 	if p.Cgroup == "" {
 		p.Cgroup = CgroupAuto
 	}

@@ -1,8 +1,10 @@
 package stress
 
 import (
+	"cmp"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/memstorm/memstorm/procfs"
@@ -98,13 +100,18 @@ func (s *sampler) start() error { return s.th.Start() }
 func (s *sampler) collect(force bool, emit func(rundir.Sample)) {
 	s.raws = s.th.Drain(s.raws[:0])
 	s.refresh(force)
+	if force {
+		// The thread may record between the drain and this sample: drain
+		// again after it, and emit all in time order, so that samples.csv
+		// never goes back in time.
+		if r, ok := s.th.Once(); ok {
+			s.raws = s.th.Drain(s.raws)
+			s.raws = append(s.raws, r)
+			slices.SortStableFunc(s.raws, func(a, b sample.Raw) int { return cmp.Compare(a.T, b.T) })
+		}
+	}
 	for i := range s.raws {
 		emit(s.convert(&s.raws[i]))
-	}
-	if force {
-		if r, ok := s.th.Once(); ok {
-			emit(s.convert(&r))
-		}
 	}
 }
 

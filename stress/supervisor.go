@@ -101,7 +101,7 @@ func (s *supervisor) prepare() error {
 		return err
 	}
 	s.rd = d
-	if err := d.WriteFile(rundir.ScenarioFile, []byte(s.sc.Source)); err != nil {
+	if err := s.writeScenario(d); err != nil {
 		return err
 	}
 	sf, err := d.Create(rundir.SamplesFile)
@@ -129,6 +129,7 @@ func (s *supervisor) prepare() error {
 func (s *supervisor) openCgroup() error {
 	s.sum = rundir.Summary{
 		Scenario:     s.sc.Name,
+		Invocation:   s.plan.invocation,
 		Description:  s.sc.Description,
 		Started:      time.Now().UTC().Format(time.RFC3339),
 		SampleEveryS: s.sc.SampleEvery.D().Seconds(),
@@ -243,6 +244,11 @@ func (s *supervisor) limitBytes() int64 {
 func (s *supervisor) now() float64 { return float64(sample.Now()-s.startNs) / 1e9 }
 
 func (s *supervisor) record(v rundir.Sample) {
+	if s.sum.Samples > 0 && v.T < s.lastSmp.T {
+		// Never written: samples.csv is in time order, always.
+		s.harnessFailed(rundir.SamplesFile, fmt.Errorf("a sample at %.6fs came after one at %.6fs", v.T, s.lastSmp.T))
+		return
+	}
 	if err := s.samples.Write(&v); err != nil {
 		s.harnessFailed(rundir.SamplesFile, err)
 	}
@@ -349,4 +355,21 @@ func (s *supervisor) cleanup() {
 		s.rd.Close()
 		s.rd = nil
 	}
+}
+
+// writeScenario writes scenario.yaml: the scenario as it runs. When the
+// run changed it (--scale), that is the changed scenario written out, and
+// the file's own text is kept beside it.
+func (s *supervisor) writeScenario(d *rundir.Dir) error {
+	if sc := s.plan.invocation.Scale; sc == 0 || sc == 1 {
+		return d.WriteFile(rundir.ScenarioFile, []byte(s.sc.Source))
+	}
+	b, err := s.sc.YAML()
+	if err != nil {
+		return err
+	}
+	if err := d.WriteFile(rundir.ScenarioFile, b); err != nil {
+		return err
+	}
+	return d.WriteFile(rundir.OriginalScenarioFile, []byte(s.sc.Source))
 }

@@ -52,6 +52,7 @@ func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runFlags) {
 
 func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	fs, f := newRunFlags(stderr)
+	rawArgs := append([]string(nil), args...)
 	args, err := parseFlags(fs, args)
 	if err != nil {
 		return exitUsage, err
@@ -59,7 +60,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	if len(args) == 0 {
 		return exitUsage, usagef("no scenario given: name a file or a built-in (memstorm list)")
 	}
-	plans, base, err := planRuns(f, args)
+	plans, base, err := planRuns(f, args, invocation(rawArgs, f))
 	if err != nil {
 		return exitUsage, err
 	}
@@ -98,7 +99,7 @@ func limitOverrides(f *runFlags) (*scenarios.Limit, error) {
 // planRuns loads every scenario, expands the allocators and prepares one
 // plan per run, each checked before anything is created. base is the
 // output directory.
-func planRuns(f *runFlags, args []string) (plans []*stress.Plan, base string, err error) {
+func planRuns(f *runFlags, args []string, inv rundir.Invocation) (plans []*stress.Plan, base string, err error) {
 	lim, err := limitOverrides(f)
 	if err != nil {
 		return nil, "", err
@@ -156,7 +157,7 @@ func planRuns(f *runFlags, args []string) (plans []*stress.Plan, base string, er
 			}
 			dir = filepath.Join(base, name)
 		}
-		p, err := stress.Prepare(r.sc, stress.Options{Dir: dir, Allocator: r.allocator, Limit: lim, Cgroup: f.cgroup, RiskHostOOM: f.riskHostOOM, Timeout: f.timeout})
+		p, err := stress.Prepare(r.sc, stress.Options{Dir: dir, Allocator: r.allocator, Limit: lim, Cgroup: f.cgroup, RiskHostOOM: f.riskHostOOM, Timeout: f.timeout, Invocation: inv})
 		if err != nil {
 			return nil, "", err
 		}

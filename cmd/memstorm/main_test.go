@@ -244,6 +244,26 @@ func TestScaleShrinksTargets(t *testing.T) {
 	if s.PeakLiveBytes < want || s.PeakLiveBytes > want+4096 {
 		t.Errorf("peak live %d, want %d to %d", s.PeakLiveBytes, want, want+4096)
 	}
+	// The run is reproducible from its directory: how it was asked for,
+	// and the scenario as it ran (scaled), with the original beside it.
+	inv := s.Invocation
+	if inv.Scale != scale || inv.Version == "" || !contains(inv.Command, "--scale") || !contains(inv.Command, "every-other") {
+		t.Errorf("invocation %+v: want the command line, scale %v and a version", inv, scale)
+	}
+	ran, err := scenarios.Load(filepath.Join(out, rundir.ScenarioFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := int64(ran.Phases[0].Allocate.Until.Bytes); b != want {
+		t.Errorf("scenario.yaml's fill target is %d bytes, want the scaled %d", b, want)
+	}
+	orig, err := scenarios.Load(filepath.Join(out, rundir.OriginalScenarioFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := orig.Phases[0].Allocate.Until.Bytes; b != 256<<20 {
+		t.Errorf("%s's fill target is %v, want the original 256MiB", rundir.OriginalScenarioFile, b)
+	}
 }
 
 // TestEveryRunHasItsOwnDirectory: the same scenario twice, or two
