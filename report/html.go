@@ -24,6 +24,7 @@ var reportCSS string
 // funcs are the helpers both page templates use.
 var funcs = template.FuncMap{
 	"bytes":   units.FormatBytes,
+	"cache":   formatCache,
 	"ratio":   FormatRatio,
 	"frag":    func(rss, live int64) string { return FormatRatio(Frag(rss, live)) },
 	"seconds": formatSeconds,
@@ -159,4 +160,12 @@ func (r *Run) Render() error {
 		return fmt.Errorf("rendering report of %s: %w", r.Dir, err)
 	}
 	return rundir.WriteFileAtomic(filepath.Join(r.Dir, rundir.ReportFile), buf.Bytes())
+}
+
+// formatCache writes a cache size cpuid reported; 0 is one it did not.
+func formatCache(n int) string {
+	if n <= 0 {
+		return "not reported"
+	}
+	return units.FormatBytes(int64(n))
 }

@@ -122,8 +122,10 @@ type Expectation struct {
 // Machine describes where a run happened.
 type Machine struct {
 	CPUBrand      string   `json:"cpu_brand"`
-	PhysicalCores int      `json:"physical_cores"`
-	LogicalCores  int      `json:"logical_cores"`
+	PhysicalCores int      `json:"physical_cores"` // cpuid's count for the processor package: the host's, or what a hypervisor says
+	LogicalCores  int      `json:"logical_cores"`  // likewise
+	UsableCPUs    int      `json:"usable_cpus"`    // CPUs this process may run on (its affinity mask: cpuset, taskset)
+	CPUQuota      float64  `json:"cpu_quota"`      // its cgroup's CPU bandwidth limit in CPUs; 0 for none
 	L1DBytes      int      `json:"l1d_bytes"`
 	L2Bytes       int      `json:"l2_bytes"`
 	L3Bytes       int      `json:"l3_bytes"`
