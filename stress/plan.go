@@ -184,7 +184,7 @@ func (p *Plan) check() error {
 		unenforced = fmt.Sprintf(" (--cgroup none: the limit %v is not enforced)", l.Max)
 	}
 	if sc.NeedsLimit() {
-		return usageErr("scenario %s allocates until an OOM kill, a share of the limit or without a byte bound, and no enforced limit is set%s: add a limit: block, --limit SIZE, or --cgroup current inside a container", sc.Name, unenforced)
+		return usageErr("scenario %s allocates until an OOM kill, a share of the limit or without a byte bound, and no limit is set that a cgroup enforces%s: add a limit: block, --limit SIZE, or --cgroup current inside a container", sc.Name, unenforced)
 	}
 	if !needBounded {
 		return usageErr("scenario %s has no byte bound and no limit is set%s: add --limit SIZE", sc.Name, unenforced)
