@@ -40,11 +40,15 @@ type Invocation struct {
 
 // Summary is summary.json: the headline numbers of one run.
 type Summary struct {
-	Scenario    string     `json:"scenario"`
-	Invocation  Invocation `json:"invocation"`
-	Description string     `json:"description,omitempty"`
-	Outcome     Outcome    `json:"outcome"`
-	Reason      string     `json:"reason,omitempty"` // why, for failed/interrupted/oom-killed
+	Scenario   string     `json:"scenario"`
+	Invocation Invocation `json:"invocation"`
+	// PSISource says whose memory pressure samples.csv holds: "cgroup" (the
+	// run's own, v2), "host" (the whole machine's /proc/pressure/memory: a
+	// v1 cgroup has none of its own) or "" (none available).
+	PSISource   string  `json:"psi_source,omitempty"`
+	Description string  `json:"description,omitempty"`
+	Outcome     Outcome `json:"outcome"`
+	Reason      string  `json:"reason,omitempty"` // why, for failed/interrupted/oom-killed
 	// HarnessErrors are failures of memstorm's own while it recorded the run
 	// (a sample or event that could not be written, a counter that could
 	// not be read at the end). A run with any is not a clean record: the
