@@ -60,7 +60,15 @@ type Summary struct {
 	DurationS     float64       `json:"duration_s"`
 	SampleEveryS  float64       `json:"sample_every_s"`
 
-	PeakRSSBytes     int64          `json:"peak_rss_bytes"` // max of sampled RSS and the kernel's VmHWM
+	PeakRSSBytes int64 `json:"peak_rss_bytes"` // max of sampled RSS and the kernel's VmHWM
+	// PeakAnonBytes is the largest sampled anonymous RSS (RssAnon): the
+	// memory the scenario allocated, which a cgroup limit applies to, without
+	// the file pages of memstorm's own binary that RSS also counts.
+	PeakAnonBytes int64 `json:"peak_anon_bytes"`
+	// Processes is how many worker processes the figures are summed over.
+	// Summed RSS counts the file pages they share once per process; anon
+	// does not double count.
+	Processes        int            `json:"processes"`
 	PeakLiveBytes    int64          `json:"peak_live_bytes"`
 	Samples          int            `json:"samples"`
 	Phases           []PhaseSummary `json:"phases"`

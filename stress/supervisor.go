@@ -130,6 +130,7 @@ func (s *supervisor) openCgroup() error {
 	s.sum = rundir.Summary{
 		Scenario:     s.sc.Name,
 		Invocation:   s.plan.invocation,
+		Processes:    max(s.sc.Processes, 1),
 		Description:  s.sc.Description,
 		Started:      time.Now().UTC().Format(time.RFC3339),
 		SampleEveryS: s.sc.SampleEvery.D().Seconds(),
@@ -259,6 +260,7 @@ func (s *supervisor) record(v rundir.Sample) {
 	}
 	s.sum.Samples++
 	s.sum.PeakRSSBytes = max(s.sum.PeakRSSBytes, v.RSS)
+	s.sum.PeakAnonBytes = max(s.sum.PeakAnonBytes, v.Anon)
 	s.sum.PeakLiveBytes = max(s.sum.PeakLiveBytes, v.Live)
 	if s.sum.Cgroup != nil && v.CgroupUsage > s.sum.Cgroup.PeakUsageBytes {
 		s.sum.Cgroup.PeakUsageBytes = v.CgroupUsage

@@ -279,10 +279,13 @@ func printSummary(w io.Writer, dir string, s *rundir.Summary, renderErr error) {
 	if s.Reason != "" {
 		fmt.Fprintf(w, " (%s)", s.Reason)
 	}
-	fmt.Fprintf(w, "\n  allocator %s %s, %v, peak RSS %s, peak live %s",
-		s.Allocator.Name, s.Allocator.Version, time.Duration(s.DurationS*float64(time.Second)).Round(time.Millisecond), units.FormatBytes(s.PeakRSSBytes), units.FormatBytes(s.PeakLiveBytes))
+	fmt.Fprintln(w)
+	// The figures a limit applies to come first: the cgroup's usage, and
+	// the anonymous memory the scenario allocated. RSS also counts the file
+	// pages of memstorm's own binary, which the kernel may charge elsewhere
+	// and which several worker processes share.
 	if c := s.Cgroup; c != nil {
-		fmt.Fprintf(w, "\n  cgroup v%d (%s) peak usage %s", c.Version, c.Mode, units.FormatBytes(c.PeakUsageBytes))
+		fmt.Fprintf(w, "  cgroup v%d (%s) peak usage %s", c.Version, c.Mode, units.FormatBytes(c.PeakUsageBytes))
 		if lim, ok := c.Limit.Bytes(); ok && lim > 0 {
 			fmt.Fprintf(w, " of limit %s (%.0f%%)", c.Limit, 100*float64(c.PeakUsageBytes)/float64(lim))
 		}
@@ -291,14 +294,20 @@ func printSummary(w io.Writer, dir string, s *rundir.Summary, renderErr error) {
 		} else {
 			fmt.Fprint(w, ", OOM kills not counted by this kernel")
 		}
+		fmt.Fprintln(w)
 	}
-	fmt.Fprintln(w)
+	rss := "RSS " + units.FormatBytes(s.PeakRSSBytes) + " with memstorm's own file pages"
+	if s.Processes > 1 {
+		rss = fmt.Sprintf("RSS %s summed over %d processes, their shared file pages counted in each", units.FormatBytes(s.PeakRSSBytes), s.Processes)
+	}
+	fmt.Fprintf(w, "  allocator %s %s, %v, peak anon %s (%s), peak live %s\n",
+		s.Allocator.Name, s.Allocator.Version, time.Duration(s.DurationS*float64(time.Second)).Round(time.Millisecond),
+		units.FormatBytes(s.PeakAnonBytes), rss, units.FormatBytes(s.PeakLiveBytes))
 	if n := len(s.Phases); n > 0 {
 		last := s.Phases[n-1]
-		fmt.Fprintf(w, "  at the end (%s): RSS %s, live %s", last.Name, units.FormatBytes(last.RSSBytes), units.FormatBytes(last.LiveBytes))
-		r, _ := units.Ratio(last.RSSBytes, last.LiveBytes)
-		fmt.Fprintf(w, ", RSS/live %s", units.FormatRatio(r))
-		fmt.Fprintln(w)
+		r, _ := units.Ratio(last.AnonBytes, last.LiveBytes)
+		fmt.Fprintf(w, "  at the end (%s): anon %s, live %s, anon/live %s (RSS %s)\n", last.Name,
+			units.FormatBytes(last.AnonBytes), units.FormatBytes(last.LiveBytes), units.FormatRatio(r), units.FormatBytes(last.RSSBytes))
 	}
 	for _, e := range s.Expectations {
 		mark := "PASS"
