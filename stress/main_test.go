@@ -2,6 +2,7 @@ package stress
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/memstorm/memstorm/internal/testenv"
 	"github.com/memstorm/memstorm/internal/testenv/testmemcg"
 	"github.com/memstorm/memstorm/rundir"
 	"github.com/memstorm/memstorm/scenarios"
@@ -29,7 +31,14 @@ func TestMain(m *testing.M) {
 	if wire.IsWorker() {
 		os.Exit(worker.Main())
 	}
-	os.Exit(m.Run())
+	cleanup, err := testenv.UninstrumentedWorker(wire.WorkerExeEnv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	cleanup()
+	os.Exit(code)
 }
 
 // requireMemcg skips (or, in CI, fails) a test that needs root and a cgroup

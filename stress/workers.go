@@ -40,6 +40,9 @@ func (s *supervisor) startWorkers(evW *os.File) error {
 	var err error
 	exe := s.plan.executable
 	if exe == "" {
+		exe = os.Getenv(wire.WorkerExeEnv)
+	}
+	if exe == "" {
 		if exe, err = os.Executable(); err != nil {
 			return fmt.Errorf("finding memstorm's own executable to start the worker: %w", err)
 		}

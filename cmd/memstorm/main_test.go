@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/xml"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/memstorm/memstorm/internal/testenv"
 	"github.com/memstorm/memstorm/internal/testenv/testmemcg"
 	"github.com/memstorm/memstorm/rundir"
 	"github.com/memstorm/memstorm/scenarios"
@@ -45,7 +47,14 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(run(args, os.Stdout, os.Stderr))
 	}
-	os.Exit(m.Run())
+	cleanup, err := testenv.UninstrumentedWorker(wire.WorkerExeEnv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	cleanup()
+	os.Exit(code)
 }
 
 // cliCommand is memstorm ARGS... as a process of its own.
