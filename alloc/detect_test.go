@@ -14,8 +14,15 @@ import (
 const helperEnv = "MEMSTORM_ALLOC_HELPER"
 
 func TestMain(m *testing.M) {
-	if os.Getenv(helperEnv) == "preload" {
+	switch os.Getenv(helperEnv) {
+	case "preload":
 		os.Exit(preloadHelper())
+	case "malloccount":
+		rep := mallocCountHelper()
+		if err := json.NewEncoder(os.Stdout).Encode(rep); err != nil {
+			os.Exit(1)
+		}
+		os.Exit(0)
 	}
 	os.Exit(m.Run())
 }
