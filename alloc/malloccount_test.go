@@ -136,16 +136,16 @@ func mallocCountHelper() (rep countReport) {
 	}
 	// Threads the Go runtime started before now may still be running their
 	// start-up (runtime/cgo's threadentry frees its start block): wait
-	// until no call has been counted for 20 ms.
+	// until no call has been counted and no thread started for 50 ms.
 	settle := func() {
 		for i := 0; i < 100; i++ {
-			before := readMallocCounts(false)
-			time.Sleep(20 * time.Millisecond)
-			if readMallocCounts(false) == before {
+			before, threads := readMallocCounts(false), osThreads()
+			time.Sleep(50 * time.Millisecond)
+			if readMallocCounts(false) == before && osThreads() == threads {
 				return
 			}
 		}
-		fail(errors.New("malloc-family calls did not stop for 20 ms within 2 s"))
+		fail(errors.New("malloc-family calls or thread starts did not stop for 50 ms within 5 s"))
 	}
 	const n = 20000
 	fill := FillSpec{Via: Malloc, Dist: Dist{Kind: Uniform, Min: 64, Max: 4096}, MaxCount: n, Touch: true}
@@ -256,22 +256,39 @@ func TestMallocCountsUnderInterposer(t *testing.T) {
 			}
 			for _, w := range rep.Windows {
 				if w.NewThreads {
-					// Each new thread: one malloc'd start block, freed by the thread.
-					if d := w.ThreadsAfter - w.ThreadsBefore; d < 1 || w.All[0] < uint64(d) || w.All[3] < uint64(d) {
-						t.Errorf("%s: %d new OS threads, %s; want at least one thread and a malloc and a free per thread", w.Name, d, w.All)
+					// Each new thread: one malloc'd start block and the
+					// calloc'd DTV, both by the creating thread; the new
+					// thread frees the start block when it first runs.
+					if d := w.ThreadsAfter - w.ThreadsBefore; d < 1 || w.All[0] < uint64(d) || w.All[1] < uint64(d) || w.All[3] < 1 {
+						t.Errorf("%s: %d new OS threads, %s; want at least one thread, a malloc and a calloc per thread, and frees", w.Name, d, w.All)
 					}
 					t.Logf("%-30s %s (OS threads %d -> %d)", w.Name, w.All, w.ThreadsBefore, w.ThreadsAfter)
 					continue
 				}
 				want := mallocCounts{0: uint64(w.Mallocs), 3: uint64(w.Frees)}
+				// The calling thread made the engine's calls and nothing else.
+				if w.Name != "heap read from another thread" && w.Thread != want {
+					t.Errorf("%s: calling thread made %s; want %s", w.Name, w.Thread, want)
+				}
+				// Every thread: the same, but for frees of runtime/cgo's
+				// thread start blocks, which a thread started before the
+				// window makes when it first runs (late under heavy CPU
+				// load); no thread may start inside the window.
 				got := w.All
-				got[8] = 0 // free(NULL) touches no heap; checked below
-				if got != want {
+				late := got[3] - got[8] - want[3]
+				if got[3]-got[8] >= want[3] && late <= uint64(w.ThreadsBefore) {
+					got[3] = want[3]
+				}
+				got[8] = 0
+				if got != want || w.ThreadsAfter != w.ThreadsBefore {
 					t.Errorf("%s: %s; want %s (calling thread: %s; OS threads %d -> %d)",
 						w.Name, w.All, want, w.Thread, w.ThreadsBefore, w.ThreadsAfter)
 				}
 				if w.All[8] != 0 {
 					t.Errorf("%s: %d free(NULL) calls", w.Name, w.All[8])
+				}
+				if late > 0 {
+					t.Logf("%s: %d free(s) from other threads (late thread start-ups)", w.Name, late)
 				}
 				t.Logf("%-30s %s", w.Name, w.All)
 			}

@@ -53,7 +53,7 @@ typedef struct {
 
 typedef struct {
 	int64_t anon, held;
-	char detail[256];
+	char detail[768];
 } result;
 
 static step steps[MAX_STEPS];
