@@ -37,7 +37,7 @@ type Counters struct {
 	AllocOps int64
 	// TransientPeakBytes is the most memory the engine has held at once for
 	// a single call beyond its bookkeeping, since NewEngine or the last
-	// ResetTransientPeak: KeepOnePerPage's page set (mmap'd; 16 to 48 B per
+	// ResetTransientPeak: KeepOnePerPage's page set (mmap'd; 16 to 32 B per
 	// distinct 4 KiB page that a candidate object starts on, at least 8 KiB),
 	// Churn's ring of pointers (8 B per live object, mmap'd), and for Go-heap
 	// objects the 17 B per object of selection arrays on the Go heap. The

@@ -26,7 +26,7 @@
 // slot pages (8 bytes per live object rounded up to a page); pages past the
 // live slots are given back after each Free. KeepOnePerPage needs a transient
 // page set (mmap'd, unmapped before Free returns) that grows with the
-// distinct pages the objects start on, not with the objects: 16 to 48 bytes
+// distinct pages the objects start on, not with the objects: 16 to 32 bytes
 // per such page, at least 8 KiB; Counters.TransientPeakBytes reports it.
 //
 // # Measuring without disturbing

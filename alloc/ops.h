@@ -70,9 +70,12 @@ typedef struct ms_selector {
 	int64_t total, idx, k, picked;
 	uint64_t rng[4];
 	/* KeepOnePerPage: an open-addressing set of the pages seen, mmap'd. It
-	 * starts at 1024 cells and doubles while more than half full, up to the
-	 * power of two >= 2*total, so it holds 2 to 4 cells (16 to 32 B) per
-	 * distinct page, not per object. */
+	 * starts at 1024 cells (8 KiB) and doubles when more than 3/4 full, up
+	 * to the power of two that holds every object at 3/4 load, so it grows
+	 * with the distinct pages, not the objects: 4/3 to 8/3 cells of 8 B per
+	 * page, 1.5 times that while the old table is rehashed into the new;
+	 * at most 32 B per distinct page, and never more per object than a table
+	 * sized for every object. */
 	uint64_t *set;
 	int64_t setcap, setlen, setmax;
 	int64_t peak_bytes; /* the most set memory mapped at once (old and new table while growing) */

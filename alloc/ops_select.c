@@ -27,7 +27,7 @@ int ms_selector_init(ms_selector *s, const ms_selection *sel, int64_t total)
 		break;
 	case MS_SEL_KEEP_ONE_PER_PAGE: {
 		s->setmax = SET_MIN;
-		while (s->setmax < 2 * total)
+		while (3 * s->setmax < 4 * total) /* room for every object at 3/4 load */
 			s->setmax *= 2;
 		void *p = mmap(NULL, SET_MIN * 8, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (p == MAP_FAILED)
@@ -88,9 +88,9 @@ static int set_grow(ms_selector *s)
 /* 1 when page is new, 0 when seen before, -1 when the set could not grow. */
 static int set_add(ms_selector *s, uint64_t page)
 {
-	if (2 * (s->setlen + 1) > s->setcap && s->setcap < s->setmax && set_grow(s) != 0)
+	if (4 * (s->setlen + 1) > 3 * s->setcap && s->setcap < s->setmax && set_grow(s) != 0)
 		return -1;
-	if (s->setlen + 1 >= s->setcap) /* cannot happen: setmax >= 2*total */
+	if (s->setlen + 1 >= s->setcap) /* cannot happen: 3/4 of setmax >= total */
 		return -1;
 	int added = set_insert(s->set, s->setcap, page + 1);
 	s->setlen += added;

@@ -4,10 +4,15 @@ import "testing"
 
 // keepOnePerPageBounds is what the page set of KeepOnePerPage may take for
 // objects starting on distinct 4 KiB pages: it doubles from 1024 cells (8
-// KiB) while more than half full, so the final table has 2 to 4 cells of 8 B
-// per page, and while it grows the old half-size table is mapped too.
+// KiB) when more than 3/4 full, so the final table C has 4/3 to 8/3 cells of
+// 8 B per page, and while it grows the old half-size table is mapped too:
+// the peak is 12*C bytes, 16 to 32 B per page, once it has grown (past 768
+// pages).
 func keepOnePerPageBounds(distinct int64) (lo, hi int64) {
-	return min(16*distinct, 8192), max(8192, 48*distinct)
+	if distinct <= 768 {
+		return 8192, 8192
+	}
+	return 16 * distinct, 32 * distinct
 }
 
 func distinctPages(objs []object) int64 {
