@@ -44,7 +44,10 @@
 // a separate sequence: a Selection applies to the C-side objects and then,
 // independently, to the Go-heap objects.
 //
-// The C op-stream code (ops.h, ops_*.c) has no Go dependency so a standalone C
-// reference program can compile it as is. Detect, Heap, Trim and Mallopt look
-// non-glibc symbols up at run time with dlsym(RTLD_DEFAULT, ...).
+// The C code (the op stream in ops.h and ops_*.c, the introspection in
+// introspect.c and elfsym.c) has no Go dependency, so a standalone C reference
+// program (alloc/cref) compiles it as is. Detect looks the allocator's own
+// functions up once in that library's dynamic symbol table (elfsym.c: no
+// dlsym, whose misses allocate); Heap and Trim call them through the pointers
+// it kept.
 package alloc
