@@ -68,11 +68,16 @@ type Summary struct {
 	// Processes is how many worker processes the figures are summed over.
 	// Summed RSS counts the file pages they share once per process; anon
 	// does not double count.
-	Processes        int            `json:"processes"`
-	PeakLiveBytes    int64          `json:"peak_live_bytes"`
-	Samples          int            `json:"samples"`
-	Phases           []PhaseSummary `json:"phases"`
-	BookkeepingBytes int64          `json:"bookkeeping_bytes"` // the harness's own per-object records, not in Live
+	Processes int `json:"processes"`
+	// HarnessMallocCalls counts the malloc-family calls memstorm made during
+	// the phases besides the scenario's own allocations and frees: 0 is
+	// the promise, checked when the worker runs under the counting
+	// interposer; absent (null) when it was not counted.
+	HarnessMallocCalls *int64         `json:"harness_malloc_calls,omitempty"`
+	PeakLiveBytes      int64          `json:"peak_live_bytes"`
+	Samples            int            `json:"samples"`
+	Phases             []PhaseSummary `json:"phases"`
+	BookkeepingBytes   int64          `json:"bookkeeping_bytes"` // the harness's own per-object records, not in Live
 
 	Cgroup       *CgroupSummary `json:"cgroup,omitempty"`
 	Expectations []Expectation  `json:"expectations,omitempty"`

@@ -56,12 +56,19 @@ func runScenario(t *testing.T, sc *scenarios.Scenario, opt Options) *rundir.Summ
 	if err != nil {
 		t.Fatalf("Prepare(%s): %v", sc.Name, err)
 	}
+	return runPlan(t, plan)
+}
+
+// runPlan runs a prepared plan and checks what every run must leave: no
+// cgroup, samples in time order.
+func runPlan(t *testing.T, plan *Plan) *rundir.Summary {
+	t.Helper()
 	sum, err := plan.Run(context.Background())
 	if err != nil {
-		t.Fatalf("Run(%s): %v", sc.Name, err)
+		t.Fatalf("Run(%s): %v", plan.Scenario.Name, err)
 	}
 	assertNoCgroupLeft(t)
-	assertInTimeOrder(t, opt.Dir)
+	assertInTimeOrder(t, plan.Dir)
 	return sum
 }
 

@@ -141,6 +141,13 @@ func (s *supervisor) handle(m wire.Message, smp *sampler) {
 		s.event(rundir.Event{T: t, Kind: rundir.EventTrim, Phase: m.Name, Detail: s.who(p) + m.Detail, Bytes: m.Bytes})
 	case wire.MsgDone:
 		p.done = true
+		if m.HarnessCalls != nil {
+			n := *m.HarnessCalls
+			if s.sum.HarnessMallocCalls != nil {
+				n += *s.sum.HarnessMallocCalls
+			}
+			s.sum.HarnessMallocCalls = &n
+		}
 		s.sum.BookkeepingBytes = max(s.sum.BookkeepingBytes, m.Bookkeeping)
 	case wire.MsgError:
 		p.err = m.Detail
