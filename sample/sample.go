@@ -116,7 +116,7 @@ func (t *Thread) Start() error {
 // boundary). ok is false when every process is gone.
 func (t *Thread) Once() (r Raw, ok bool) {
 	var c C.ms_raw
-	if C.ms_sample_once(t.c, &c) != 0 {
+	if C.ms_sample_forced(t.c, &c) != 0 {
 		return Raw{}, false
 	}
 	return fromC(&c), true

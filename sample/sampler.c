@@ -127,15 +127,27 @@ static void *loop(void *arg) {
 		uint64_t head = s->head, tail = __atomic_load_n(&s->tail, __ATOMIC_ACQUIRE);
 		if (head - tail >= MS_RING) { s->dropped++; continue; }
 		ms_raw *r = &s->ring[head % MS_RING];
-		if (ms_sample_once(s, r) < 0) continue;
-		__atomic_store_n(&s->head, head + 1, __ATOMIC_RELEASE);
+		pthread_mutex_lock(&s->lock);
+		if (ms_sample_once(s, r) == 0)
+			__atomic_store_n(&s->head, head + 1, __ATOMIC_RELEASE);
+		pthread_mutex_unlock(&s->lock);
 	}
 	return NULL;
+}
+
+/* ms_sample_forced takes a sample now, on the calling thread, after any
+ * record the thread is taking has been pushed. */
+int ms_sample_forced(ms_sampler *s, ms_raw *r) {
+	pthread_mutex_lock(&s->lock);
+	int rc = ms_sample_once(s, r);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
 }
 
 int ms_sampler_start(ms_sampler *s) {
 	s->head = s->tail = s->dropped = 0;
 	s->stop = 0;
+	pthread_mutex_init(&s->lock, NULL);
 	return pthread_create(&s->thread, NULL, loop, s);
 }
 

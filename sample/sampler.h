@@ -44,6 +44,11 @@ typedef struct {
 	uint64_t tail;                    /* written by the drainer */
 	uint64_t dropped;                 /* records lost to a full ring */
 	pthread_t thread;
+	/* Held while a record is taken and pushed, by the thread and by a
+	 * forced sample: a forced sample never overtakes a record in progress
+	 * (a read of /proc can wait long on the worker's mmap lock), so that
+	 * records and forced samples come out in time order. */
+	pthread_mutex_t lock;
 	ms_raw ring[MS_RING];
 } ms_sampler;
 
@@ -51,5 +56,6 @@ int ms_sampler_start(ms_sampler *s);
 void ms_sampler_stop(ms_sampler *s);
 int ms_sampler_drain(ms_sampler *s, ms_raw *dst, int max);
 int ms_sample_once(ms_sampler *s, ms_raw *r);
+int ms_sample_forced(ms_sampler *s, ms_raw *r);
 
 #endif

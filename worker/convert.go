@@ -60,7 +60,8 @@ var advices = map[scenarios.Advice]alloc.Advice{
 	scenarios.AdvicePageout:  alloc.AdvicePageout,
 }
 
-func toFillSpec(a *scenarios.Allocate) (alloc.FillSpec, error) {
+// FillSpec is the engine's fill of a scenario's allocate phase.
+func FillSpec(a *scenarios.Allocate) (alloc.FillSpec, error) {
 	via, ok := vias[a.Via]
 	if !ok {
 		return alloc.FillSpec{}, fmt.Errorf("unknown via %q", a.Via)
@@ -79,7 +80,9 @@ func toFillSpec(a *scenarios.Allocate) (alloc.FillSpec, error) {
 	return alloc.FillSpec{Via: via, Align: int64(a.Align), Dist: d, Touch: touch}, nil
 }
 
-func toSelection(s scenarios.Selection, scenarioSeed uint64) (alloc.Selection, error) {
+// Selection is the engine's selection of a scenario's free or madvise
+// pattern; scenarioSeed seeds a random pattern that names no seed.
+func Selection(s scenarios.Selection, scenarioSeed uint64) (alloc.Selection, error) {
 	p, ok := patterns[s.Pattern]
 	if !ok {
 		return alloc.Selection{}, fmt.Errorf("unknown pattern %q", s.Pattern)

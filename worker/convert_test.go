@@ -112,15 +112,15 @@ func TestToSelection(t *testing.T) {
 		{scenarios.Selection{Pattern: scenarios.PatternEveryNth, N: 5}, alloc.Selection{Pattern: alloc.EveryNth, N: 5, Seed: 9}},
 		{scenarios.Selection{Pattern: scenarios.PatternRandom, Fraction: 0.5, Seed: 3}, alloc.Selection{Pattern: alloc.Random, Fraction: 0.5, Seed: 3}},
 	} {
-		got, err := toSelection(tc.in, 9)
+		got, err := Selection(tc.in, 9)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if diff := cmp.Diff(tc.want, got); diff != "" {
-			t.Errorf("toSelection(%+v) (-want +got):\n%s", tc.in, diff)
+			t.Errorf("Selection(%+v) (-want +got):\n%s", tc.in, diff)
 		}
 	}
-	if _, err := toSelection(scenarios.Selection{Pattern: "every-third"}, 1); err == nil {
+	if _, err := Selection(scenarios.Selection{Pattern: "every-third"}, 1); err == nil {
 		t.Error("toSelection accepted an unknown pattern")
 	}
 }

@@ -100,18 +100,18 @@ func (p *workerPool) trim(a alloc.Allocator) (stepResult, error) {
 	self := procfs.DefaultFS.Self()
 	before, errB := self.Status()
 	hb := alloc.Heap(a)
-	var threadSteps string
-	if len(p.threads) > 1 {
-		p.each(func(t *thread, _ *alloc.Engine) {
-			if t.idx == 0 {
-				return
-			}
+	var threadSteps, steps string
+	for _, t := range p.threads[1:] {
+		p.alone(t, func(t *thread, _ *alloc.Engine) {
 			if s, err := alloc.TrimThread(a); err == nil && t.idx == 1 {
 				threadSteps = s + " on each other thread; "
 			}
 		})
 	}
-	steps, err := alloc.TrimSteps(a)
+	// The whole heap's release, from thread 0: mimalloc collects the heap
+	// of the thread that calls it.
+	var err error
+	p.alone(p.threads[0], func(*thread, *alloc.Engine) { steps, err = alloc.TrimSteps(a) })
 	if err != nil {
 		return stepResult{}, fmt.Errorf("trim with %s: %w", a.Name, err)
 	}

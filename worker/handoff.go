@@ -14,10 +14,10 @@ import (
 // and mimalloc each have their own remote-free path. These steps make
 // those paths run.
 
-// alone runs f on thread t only: on the caller for thread 0, else on t's
-// own OS thread.
+// alone runs f on thread t only: on the caller for a thread on the main
+// thread, else on t's own OS thread.
 func (p *workerPool) alone(t *thread, f func(t *thread, e *alloc.Engine)) {
-	if t.idx == 0 {
+	if t.main {
 		f(t, t.eng)
 		return
 	}
@@ -57,7 +57,7 @@ func (p *workerPool) owner(t *thread, by scenarios.By) *thread {
 // thread is busy freeing someone else's, so no engine is used by two
 // threads at once; in a turns group the owner is idle.
 func (p *workerPool) free(f *scenarios.Free) (stepResult, error) {
-	base, err := toSelection(f.Selection, p.sc.Seed)
+	base, err := Selection(f.Selection, p.sc.Seed)
 	if err != nil {
 		return stepResult{}, err
 	}

@@ -50,7 +50,7 @@ phases:
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := newWorkerPool(sc, page, nil, -1, 0, 1)
+	p, err := newWorkerPool(sc, page, nil, -1, 0, 1, true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/memstorm/memstorm/alloc"
+	"github.com/memstorm/memstorm/alloc/allocators"
 	"github.com/memstorm/memstorm/scenarios"
 	"github.com/memstorm/memstorm/wire"
 )
@@ -64,7 +65,7 @@ func runWorker() error {
 	if spec.HasUsage {
 		usage = os.NewFile(wire.FDUsage, "cgroup-usage")
 	}
-	w, err := newWorkerPool(sc, page, usage, spec.LimitBytes, spec.Proc, max(spec.Procs, 1))
+	w, err := newWorkerPool(sc, page, usage, spec.LimitBytes, spec.Proc, max(spec.Procs, 1), a.Name == allocators.Glibc)
 	if err != nil {
 		_ = out.Send(wire.Message{Kind: wire.MsgError, Detail: err.Error()})
 		return err
@@ -146,22 +147,30 @@ type workerPool struct {
 
 type thread struct {
 	idx       int
+	main      bool  // runs on the caller (the process's main thread), not on a goroutine of its own
 	lastAlloc int64 // objects the latest allocate step added on this thread
 	eng       *alloc.Engine
 	cmds      chan func(*alloc.Engine)
 	done      chan struct{}
 }
 
-func newWorkerPool(sc *scenarios.Scenario, page *wire.StatusPage, usage *os.File, limit int64, proc, procs int) (*workerPool, error) {
+// newWorkerPool starts the worker's threads. With onMain, thread 0 is the
+// calling thread: the process's main thread (main locks it at init), so
+// that under glibc a one-thread scenario allocates from the main arena as
+// a plain C program's main() would. Allocators that key their heaps by
+// thread (mimalloc's segments belong to the thread that made them) get a
+// thread 0 of its own instead: the main thread's heap already holds the
+// Go runtime's early allocations (the TLS vectors glibc callocs for each
+// thread it starts), and a live object there keeps the segment the fill
+// would share with it committed after every free.
+func newWorkerPool(sc *scenarios.Scenario, page *wire.StatusPage, usage *os.File, limit int64, proc, procs int, onMain bool) (*workerPool, error) {
 	p := &workerPool{sc: sc, page: page, usage: usage, limit: limit, proc: proc, procs: procs}
 	// Every thread of every process draws from its own seeded stream.
 	seed := func(i int) uint64 { return sc.Seed + uint64(proc*sc.Workers+i)*0x9e3779b97f4a7c15 }
 	for i := 0; i < sc.Workers; i++ {
 		t := &thread{idx: i, cmds: make(chan func(*alloc.Engine)), done: make(chan struct{})}
-		if i == 0 {
-			// Thread 0 is the calling thread: the process's main thread
-			// (main locks it at init), so a one-thread scenario allocates
-			// from glibc's main arena as a plain C program's main() would.
+		if i == 0 && onMain {
+			t.main = true
 			eng, err := alloc.NewEngine(seed(0), page.Counters(0))
 			if err != nil {
 				return nil, fmt.Errorf("starting worker thread 0: %w", err)
@@ -201,13 +210,18 @@ func (p *workerPool) each(f func(t *thread, e *alloc.Engine)) {
 		p.alone(p.threads[p.turn-1], f)
 		return
 	}
-	for _, t := range p.threads[1:] {
-		t := t
-		t.cmds <- func(e *alloc.Engine) { f(t, e) }
+	for _, t := range p.threads {
+		if !t.main {
+			t.cmds <- func(e *alloc.Engine) { f(t, e) }
+		}
 	}
-	f(p.threads[0], p.threads[0].eng)
-	for _, t := range p.threads[1:] {
-		<-t.done
+	if t0 := p.threads[0]; t0.main {
+		f(t0, t0.eng)
+	}
+	for _, t := range p.threads {
+		if !t.main {
+			<-t.done
+		}
 	}
 }
 
@@ -265,7 +279,7 @@ func (p *workerPool) run(st scenarios.Step, a alloc.Allocator) (stepResult, erro
 }
 
 func (p *workerPool) madvise(m *scenarios.Madvise) (stepResult, error) {
-	sel, err := toSelection(m.Selection, p.sc.Seed)
+	sel, err := Selection(m.Selection, p.sc.Seed)
 	if err != nil {
 		return stepResult{}, err
 	}
@@ -286,7 +300,7 @@ func (p *workerPool) madvise(m *scenarios.Madvise) (stepResult, error) {
 // Byte and count targets are split evenly between threads; the duration,
 // the limit share, ENOMEM and an OOM kill stop all of them.
 func (p *workerPool) allocate(a *scenarios.Allocate) (stepResult, error) {
-	spec, err := toFillSpec(a)
+	spec, err := FillSpec(a)
 	if err != nil {
 		return stepResult{}, err
 	}
