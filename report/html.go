@@ -73,6 +73,9 @@ type reportPage struct {
 	S       *rundir.Summary
 	Story   string
 	Banner  string // CSS class of the outcome banner
+	// Incomplete says why the outcome is not known (the run directory has
+	// no summary.json); "" for a finished run.
+	Incomplete string
 	Figures []namedSVG
 	Phases  []phaseRow
 	Events  []rundir.Event // the events worth a row: all but phase start and end
@@ -94,9 +97,12 @@ type namedSVG struct {
 
 type kv struct{ K, V string }
 
-// bannerClass maps an outcome (and failed expectations) to the banner colour.
+// bannerClass maps an outcome (and failed expectations) to the banner
+// colour; a run without an outcome (Incomplete) is a warning.
 func bannerClass(s *rundir.Summary) string {
 	switch s.Outcome {
+	case "":
+		return "warn"
 	case rundir.OutcomeCompleted:
 		if !s.Passed {
 			return "warn"
@@ -114,9 +120,10 @@ func bannerClass(s *rundir.Summary) string {
 }
 
 // Render (re)writes the figures (PNG and SVG) and report.html of the run in
-// dir from its files. It is `memstorm report DIR`.
+// dir from its files. A run directory without summary.json (the supervisor
+// was killed) is rendered from what was recorded, marked incomplete.
 func Render(dir string) error {
-	r, err := loadRun(dir)
+	r, err := Load(dir)
 	if err != nil {
 		return err
 	}
@@ -131,6 +138,9 @@ func (r *Run) Render() error {
 		return err
 	}
 	page := reportPage{Run: r, S: &r.Summary, Story: r.Story(), Banner: bannerClass(&r.Summary), PeakRSS: r.Summary.PeakRSSBytes}
+	if r.Incomplete {
+		page.Incomplete = rundir.IncompleteReason
+	}
 	spans := r.Phases()
 	for i, p := range r.PhaseEnds() {
 		page.Phases = append(page.Phases, phaseRow{PhaseSummary: p, Unfinished: i < len(spans) && spans[i].Unfinished})

@@ -6,11 +6,16 @@ import "github.com/memstorm/memstorm/rundir"
 // contents (package rundir) with the views the figures and pages need.
 type Run struct{ rundir.Run }
 
-// loadRun reads the run directory dir.
-func loadRun(dir string) (*Run, error) {
+// Load reads the run directory dir (rundir.LoadRun): a directory without
+// summary.json loads as Incomplete, and a file that is not what memstorm
+// writes is a *rundir.InputError.
+func Load(dir string) (*Run, error) {
 	r, err := rundir.LoadRun(dir)
 	if err != nil {
 		return nil, err
 	}
 	return &Run{*r}, nil
 }
+
+// loadRun is Load, for the tests that predate it.
+func loadRun(dir string) (*Run, error) { return Load(dir) }

@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/memstorm/memstorm/report"
+	"github.com/memstorm/memstorm/rundir"
 	"github.com/memstorm/memstorm/scenarios"
 	"github.com/memstorm/memstorm/stress"
 )
@@ -86,10 +88,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 func exitCodeOf(err error) int {
 	var ue usageError
 	var se *scenarios.ScenarioError
+	var ie *rundir.InputError
 	switch {
 	case err == nil:
 		return exitOK
-	case errors.As(err, &ue), errors.As(err, &se), errors.Is(err, stress.ErrUsage):
+	case errors.As(err, &ue), errors.As(err, &se), errors.As(err, &ie),
+		errors.Is(err, stress.ErrUsage), errors.Is(err, report.ErrNoAlignPhase):
 		return exitUsage
 	}
 	return exitHarness

@@ -10,6 +10,7 @@ import (
 	"github.com/memstorm/memstorm/cgroup"
 	"github.com/memstorm/memstorm/machine"
 	"github.com/memstorm/memstorm/report"
+	"github.com/memstorm/memstorm/rundir"
 	"github.com/memstorm/memstorm/scenarios"
 	"github.com/memstorm/memstorm/units"
 )
@@ -52,6 +53,10 @@ func cmdValidate(args []string, stdout, stderr io.Writer) (int, error) {
 	return code, nil
 }
 
+// cmdReport re-renders a run's report. A run directory without
+// summary.json (the supervisor was killed) is rendered from what was
+// recorded and marked incomplete; that is still exit 0, since the report
+// was written: the run's own verdict is the exit code of its `run`.
 func cmdReport(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := newFlags("report", "DIR", stderr)
 	args, err := parseFlags(fs, args)
@@ -62,11 +67,16 @@ func cmdReport(args []string, stdout, stderr io.Writer) (int, error) {
 		return exitUsage, usagef("want exactly one run directory")
 	}
 	dir := args[0]
-	if _, err := os.Stat(dir + "/summary.json"); err != nil {
-		return exitUsage, usagef("%s is not a memstorm run directory (no summary.json)", dir)
+	r, err := report.Load(dir)
+	if err != nil {
+		return exitCodeOf(err), err
 	}
-	if err := report.Render(dir); err != nil {
+	if err := r.Render(); err != nil {
 		return exitHarness, err
+	}
+	if r.Incomplete {
+		fmt.Fprintf(stdout, "report: %s/report.html (incomplete: %s)\n", dir, rundir.IncompleteReason)
+		return exitOK, nil
 	}
 	fmt.Fprintf(stdout, "report: %s/report.html\n", dir)
 	return exitOK, nil
@@ -74,8 +84,8 @@ func cmdReport(args []string, stdout, stderr io.Writer) (int, error) {
 
 func cmdCompare(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := newFlags("compare", "[flags] RUNDIR...", stderr)
-	out := fs.String("out", "compare", "directory for compare.html and its figures")
-	align := fs.String("align", "", "align the runs at the start of this phase (default: at their start)")
+	out := fs.String("out", "compare", "`DIR` for compare.html, compare.json, matrix.md and the figures")
+	align := fs.String("align", "", "align the runs at the start of `PHASE` (default: at their start)")
 	args, err := parseFlags(fs, args)
 	if err != nil {
 		return exitUsage, err
@@ -83,16 +93,22 @@ func cmdCompare(args []string, stdout, stderr io.Writer) (int, error) {
 	if len(args) < 2 {
 		return exitUsage, usagef("want at least two run directories")
 	}
-	for _, d := range args {
-		if _, err := os.Stat(d + "/summary.json"); err != nil {
-			return exitUsage, usagef("%s is not a memstorm run directory (no summary.json)", d)
+	runs := make([]*report.Run, len(args))
+	for i, d := range args {
+		if runs[i], err = report.Load(d); err != nil {
+			return exitCodeOf(err), err
 		}
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return exitUsage, usagef("cannot create %s: %v", *out, unwrapPath(err))
 	}
-	if err := report.Compare(*out, args, *align); err != nil {
-		return exitHarness, err
+	if err := report.CompareRuns(*out, runs, *align); err != nil {
+		return exitCodeOf(err), err
+	}
+	for _, r := range runs {
+		if r.Incomplete {
+			fmt.Fprintf(stdout, "%s is incomplete: %s\n", r.Dir, rundir.IncompleteReason)
+		}
 	}
 	fmt.Fprintf(stdout, "comparison: %s/compare.html\n", *out)
 	return exitOK, nil
