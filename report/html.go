@@ -69,19 +69,19 @@ var (
 
 // reportPage is what report.html.tmpl is executed with.
 type reportPage struct {
-	Run     *Run
-	S       *rundir.Summary
-	Story   string
-	Banner  string // CSS class of the outcome banner
+	Run    *Run
+	S      *rundir.Summary
+	Story  string
+	Banner string // CSS class of the outcome banner
 	// Incomplete says why the outcome is not known (the run directory has
 	// no summary.json); "" for a finished run.
 	Incomplete string
-	Figures []namedSVG
-	Phases  []phaseRow
-	Events  []rundir.Event // the events worth a row: all but phase start and end
-	PeakRSS int64
-	Env     []kv
-	Mallopt []kv
+	Figures    []namedSVG
+	Phases     []phaseRow
+	Events     []rundir.Event // the events worth a row: all but phase start and end
+	PeakRSS    int64
+	Env        []kv
+	Mallopt    []kv
 }
 
 // phaseRow is one row of the phase table.
