@@ -146,6 +146,10 @@ func cmdSysinfo(args []string, stdout, stderr io.Writer) (int, error) {
 	return exitOK, tw.Flush()
 }
 
+// cmdCleanup removes the child cgroups a killed memstorm left behind, and
+// only those (cgroup.Host.Cleanup): it lists each one it removed and each
+// cgroup named like memstorm's that it left alone, with why. Leaving a
+// stranger's cgroup is not a failure: exit 0.
 func cmdCleanup(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := newFlags("cleanup", "", stderr)
 	args, err := parseFlags(fs, args)
@@ -159,10 +163,24 @@ func cmdCleanup(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return exitHarness, err
 	}
-	n, err := host.CleanupStale()
+	c, err := host.Cleanup()
+	for _, r := range c.Removed {
+		fmt.Fprintf(stdout, "removed %s (made by memstorm pid %d, gone", r.Path, r.CreatorPID)
+		if len(r.Killed) > 0 {
+			fmt.Fprintf(stdout, "; killed worker pids %v", r.Killed)
+		}
+		fmt.Fprintln(stdout, ")")
+	}
+	for _, l := range c.Left {
+		fmt.Fprintf(stdout, "left alone %s: %s\n", l.Path, l.Why)
+	}
+	fmt.Fprintf(stdout, "removed %d stale memstorm cgroup(s), left %d alone", len(c.Removed), len(c.Left))
+	if c.Records > 0 {
+		fmt.Fprintf(stdout, ", removed %d ownership record(s) of cgroups already gone", c.Records)
+	}
+	fmt.Fprintln(stdout)
 	if err != nil {
 		return exitHarness, err
 	}
-	fmt.Fprintf(stdout, "removed %d stale memstorm cgroup(s)\n", n)
 	return exitOK, nil
 }
