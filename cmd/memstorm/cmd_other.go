@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/memstorm/memstorm/cgroup"
@@ -15,6 +17,16 @@ import (
 	"github.com/memstorm/memstorm/units"
 )
 
+// listGroups are the uses `memstorm list` groups the built-ins by.
+var listGroups = []struct{ title, about string }{
+	{"Fragmentation", "how allocators hold and return memory; compare them with --allocator all"},
+	{"Container limits", "what happens at a memory cgroup limit or an rlimit: OOM kills, ENOMEM, reclaim"},
+}
+
+// cmdList lists the built-in scenarios grouped by use. A scenario is about
+// container limits when it sets a limit or an rlimit, or cannot run without
+// a limit (scenarios.Scenario.NeedsLimit); the LIMIT column says which need
+// one, and the limit they bring.
 func cmdList(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := newFlags("list", "", stderr)
 	args, err := parseFlags(fs, args)
@@ -24,11 +36,119 @@ func cmdList(args []string, stdout, stderr io.Writer) (int, error) {
 	if len(args) > 0 {
 		return exitUsage, usagef("%s takes no arguments, got %q", "list", args)
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 8, 2, ' ', 0)
+	type row struct{ name, limit, desc string }
+	groups := make([][]row, len(listGroups))
 	for _, in := range scenarios.Describe() {
-		fmt.Fprintf(tw, "%s\t%s\n", in.Name, in.Description)
+		sc, err := scenarios.Load(in.Name)
+		if err != nil {
+			return exitHarness, fmt.Errorf("built-in scenario %s: %w", in.Name, err)
+		}
+		limit, own := "", ""
+		if sc.Limit != nil && sc.Limit.Max > 0 {
+			own = sc.Limit.Max.String()
+		}
+		switch {
+		case sc.NeedsLimit() && own != "":
+			limit = "needs a limit: has " + own
+		case sc.NeedsLimit():
+			limit = "needs --limit"
+		case own != "":
+			limit = "runs under " + own
+		case sc.Rlimits != nil:
+			limit = "sets an rlimit"
+		}
+		g := 0
+		if sc.NeedsLimit() || own != "" || sc.Rlimits != nil {
+			g = 1
+		}
+		groups[g] = append(groups[g], row{in.Name, limit, in.Description})
 	}
+	tw := tabwriter.NewWriter(stdout, 0, 8, 2, ' ', 0)
+	for i, g := range listGroups {
+		if i > 0 {
+			fmt.Fprintln(tw)
+		}
+		fmt.Fprintf(tw, "%s: %s\n", g.title, g.about)
+		for _, r := range groups[i] {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", r.name, r.limit, r.desc)
+		}
+	}
+	fmt.Fprintln(tw, "\nmemstorm show NAME prints a scenario's YAML.")
 	return exitOK, tw.Flush()
+}
+
+// cmdShow prints a built-in scenario's YAML as it is embedded, ready to be
+// copied and edited.
+func cmdShow(args []string, stdout, stderr io.Writer) (int, error) {
+	fs := newFlags("show", "NAME", stderr)
+	args, err := parseFlags(fs, args)
+	if err != nil {
+		return exitUsage, err
+	}
+	if len(args) != 1 {
+		return exitUsage, usagef("want one built-in scenario name (memstorm list)")
+	}
+	b, err := scenarios.Read(args[0])
+	if err != nil {
+		return exitUsage, usagef("%v; memstorm list shows the built-ins", err)
+	}
+	_, err = stdout.Write(b)
+	return exitOK, err
+}
+
+// cmdVersion prints the version from the build information Go records in
+// the binary: the module version, and the VCS revision and time where the
+// build had them.
+func cmdVersion(args []string, stdout, stderr io.Writer) (int, error) {
+	fs := newFlags("version", "", stderr)
+	args, err := parseFlags(fs, args)
+	if err != nil {
+		return exitUsage, err
+	}
+	if len(args) > 0 {
+		return exitUsage, usagef("%s takes no arguments, got %q", "version", args)
+	}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		bi = nil
+	}
+	fmt.Fprint(stdout, versionText(bi))
+	return exitOK, nil
+}
+
+// versionText is what memstorm version prints for bi (nil: a binary
+// without build information).
+func versionText(bi *debug.BuildInfo) string {
+	if bi == nil {
+		return "memstorm (no build information)\n"
+	}
+	v := bi.Main.Version
+	if v == "" {
+		v = "(devel)"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "memstorm %s\n", v)
+	set := map[string]string{}
+	for _, s := range bi.Settings {
+		set[s.Key] = s.Value
+	}
+	if rev := set["vcs.revision"]; rev != "" {
+		fmt.Fprintf(&b, "revision %s", rev)
+		if t := set["vcs.time"]; t != "" {
+			fmt.Fprintf(&b, ", committed %s", t)
+		}
+		if set["vcs.modified"] == "true" {
+			b.WriteString(", with uncommitted changes")
+		}
+		b.WriteString("\n")
+	}
+	goos, goarch := set["GOOS"], set["GOARCH"]
+	fmt.Fprintf(&b, "built with %s", bi.GoVersion)
+	if goos != "" && goarch != "" {
+		fmt.Fprintf(&b, " for %s/%s", goos, goarch)
+	}
+	b.WriteString("\n")
+	return b.String()
 }
 
 func cmdValidate(args []string, stdout, stderr io.Writer) (int, error) {
