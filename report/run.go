@@ -16,6 +16,3 @@ func Load(dir string) (*Run, error) {
 	}
 	return &Run{*r}, nil
 }
-
-// loadRun is Load, for the tests that predate it.
-func loadRun(dir string) (*Run, error) { return Load(dir) }
