@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -100,8 +102,8 @@ func (h *Host) Cleanup() (Cleanup, error) {
 	if err != nil {
 		return c, err
 	}
-	for file, why := range bad {
-		c.Left = append(c.Left, LeftAlone{Path: file, Why: "unreadable ownership record: " + why})
+	for _, file := range slices.Sorted(maps.Keys(bad)) {
+		c.Left = append(c.Left, LeftAlone{Path: file, Why: "unreadable ownership record: " + bad[file]})
 	}
 	byPath := map[string][]ownerRecord{}
 	for _, r := range recs {
