@@ -28,7 +28,7 @@ func TestCleanupLeavesAStrangersCgroup(t *testing.T) {
 	if syscall.Kill(999999, 0) == nil {
 		t.Skip("pid 999999 is alive here")
 	}
-	dir := filepath.Join(h.Dir(), "memstorm-999999-1")
+	dir := filepath.Join(h.Dir(), "memstorm-999999-2") // -1 is the cgroup package test's: packages test in parallel
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatalf("making the stranger's cgroup: %v", err)
 	}
