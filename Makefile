@@ -1,5 +1,8 @@
 # memstorm: `make run` builds and runs the default scenario; `make test` runs
 # every test. Both install what is missing first (Debian packages, as root).
+# `make soak` (not part of test) repeats OOM kills, interrupts and supervisor
+# SIGKILLs and counts what is left behind (scripts/soak.sh; SOAK_OOM,
+# SOAK_INT, SOAK_KILL set the counts).
 
 GO      ?= go
 BIN     := bin/memstorm
@@ -13,7 +16,7 @@ RUN_PKGS  := libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0
 TEST_PKGS := $(RUN_PKGS) chromium fonts-dejavu-core
 BENCH_PKGS := $(RUN_PKGS) stress-ng
 
-.PHONY: all build run test bench setup-run setup-test setup-bench clean
+.PHONY: all build run test bench soak setup-run setup-test setup-bench clean
 
 all: build
 
@@ -38,6 +41,9 @@ test: setup-test
 
 bench: build setup-bench
 	./$(BIN) bench
+
+soak: build
+	MEMSTORM=$(BIN) scripts/soak.sh
 
 clean:
 	rm -rf bin runs

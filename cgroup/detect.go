@@ -13,11 +13,12 @@ import (
 // version holds it, the hierarchy's mount point and this process's own cgroup
 // inside it. Children are created under the own cgroup.
 type Host struct {
-	version int
-	hybrid  bool      // a cgroup2 hierarchy is mounted too, without memory
-	mount   string    // memory hierarchy mount point, below Roots.FS
-	rel     string    // own cgroup relative to mount, always starting with "/"
-	proc    procfs.FS // Roots.Proc, where CleanupStale reads process start times
+	version  int
+	hybrid   bool      // a cgroup2 hierarchy is mounted too, without memory
+	mount    string    // memory hierarchy mount point, below Roots.FS
+	rel      string    // own cgroup relative to mount, always starting with "/"
+	proc     procfs.FS // Roots.Proc, where Cleanup reads process start times and environments
+	ownerDir string    // where NewChild records its children (owner.go)
 }
 
 // Version returns 1 or 2: the cgroup version that holds the memory controller.
@@ -98,10 +99,11 @@ func newHost(roots Roots, version int, hybrid bool, m procfs.Mount, own string) 
 			own, m.Root, m.MountPoint, ErrNoMemoryController)
 	}
 	return &Host{
-		version: version,
-		hybrid:  hybrid,
-		mount:   roots.Path(m.MountPoint),
-		rel:     filepath.Join("/", rel),
-		proc:    roots.ProcFS(),
+		version:  version,
+		hybrid:   hybrid,
+		mount:    roots.Path(m.MountPoint),
+		rel:      filepath.Join("/", rel),
+		proc:     roots.ProcFS(),
+		ownerDir: ownerDirFor(roots),
 	}, nil
 }

@@ -48,11 +48,20 @@
 // (Group.FD); v1 has no such flag, so the caller starts the worker blocked,
 // calls Group.AddProc, then releases it.
 //
+// NewChild also writes an ownership record (owner.go) in Host.OwnerDir
+// (/run/memstorm/cgroups for root): the child's directory and inode, and the
+// PID and start time of the process that made it. A name proves nothing;
+// the record proves that memstorm made this very cgroup.
+//
 // Group.Delete SIGKILLs every PID still in cgroup.procs (never a process
-// outside the group), waits until the list is empty and removes the
-// directory through the library. Host.CleanupStale does the same for
-// children named memstorm-<pid>-* (ChildName) whose supervisor is dead (its
-// start time read through procfs below Roots.Proc).
+// outside the group), waits until the list is empty, removes the
+// directory through the library, then the record. Host.Cleanup does the
+// same for children named memstorm-<pid>-* (ChildName) that are provably
+// memstorm's and stale: a record names their path and inode, its creator
+// (PID and start time, read through procfs below Roots.Proc) is gone, and
+// every process in them carries WorkerMark in its environment, checked again
+// before each SIGKILL. Everything else named like a child is listed as left
+// alone, with why.
 // Host.Current is the own cgroup in read-only mode for in-container runs.
 //
 // # Counters

@@ -53,6 +53,7 @@ type Group struct {
 	dir     string
 	usage   *os.File
 	dirFD   *os.File // O_PATH|O_DIRECTORY, v2 children only
+	owner   string   // the ownership record of a child (owner.go); "" once removed
 	v1      cgroup1.Cgroup
 	v2      *cgroup2.Manager
 }
@@ -129,8 +130,12 @@ func (h *Host) Current() (*Group, error) {
 
 // NewChild creates the child cgroup name under this process's own cgroup with
 // the given limits, through containerd/cgroups (cgroup1 with a memory-only
-// hierarchy, or cgroup2.NewManager). An existing directory of that name is an
-// error wrapping fs.ErrExist: memstorm never adopts a cgroup it did not make.
+// hierarchy, or cgroup2.NewManager), and records it as memstorm's in
+// OwnerDir (owner.go), which Delete undoes. An existing directory of that
+// name is an error wrapping fs.ErrExist: memstorm never adopts a cgroup it
+// did not make. So is a child whose ownership cannot be recorded: it is
+// removed again rather than left where Cleanup could not prove it
+// memstorm's after a crash.
 func (h *Host) NewChild(name string, s Settings) (*Group, error) {
 	if name == "" || name == "." || name == ".." || strings.ContainsRune(name, '/') {
 		return nil, fmt.Errorf("child cgroup name %q: want one path element", name)
@@ -157,6 +162,9 @@ func (h *Host) NewChild(name string, s Settings) (*Group, error) {
 			err = errors.Join(err, rmErr)
 		}
 		return nil, fmt.Errorf("creating %s: %w", g.dir, err)
+	}
+	if err := h.recordOwner(g); err != nil {
+		return nil, errors.Join(fmt.Errorf("recording %s as memstorm's: %w", g.dir, err), g.Delete())
 	}
 	if err := g.openUsage(); err != nil {
 		return nil, errors.Join(err, g.Delete())

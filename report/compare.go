@@ -4,6 +4,7 @@ import (
 	"bytes"
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"math"
@@ -20,6 +21,10 @@ import (
 var compareTemplate string
 
 var compareTmpl = template.Must(template.New("compare").Funcs(funcs).Parse(compareTemplate))
+
+// ErrNoAlignPhase is wrapped by Compare's error when a run lacks the phase
+// it was asked to align at: bad usage, not a failure.
+var ErrNoAlignPhase = errors.New("no such phase")
 
 // Comparison is compare.json: the headline figures of several runs, each
 // with its ratio to the first run (null where either side is undefined).
@@ -63,17 +68,25 @@ const MatrixFile = "matrix.md"
 // (in compare.json, a table and a bar figure in compare.html, matrix.md). Runs are aligned at
 // their start, or, when align names a phase, at that phase's start (every
 // run must have it).
+//
+// A run directory that cannot be read is an error wrapping its
+// *rundir.InputError; Compare writes nothing then.
 func Compare(outDir string, runDirs []string, align string) error {
-	if len(runDirs) == 0 {
-		return fmt.Errorf("compare: no run directories")
-	}
 	runs := make([]*Run, len(runDirs))
 	for i, d := range runDirs {
-		r, err := loadRun(d)
+		r, err := Load(d)
 		if err != nil {
 			return fmt.Errorf("compare: %w", err)
 		}
 		runs[i] = r
+	}
+	return CompareRuns(outDir, runs, align)
+}
+
+// CompareRuns is Compare of runs already loaded (Load).
+func CompareRuns(outDir string, runs []*Run, align string) error {
+	if len(runs) == 0 {
+		return fmt.Errorf("compare: no run directories")
 	}
 	labels := compareLabels(runs)
 	offsets := make([]float64, len(runs))
@@ -81,7 +94,7 @@ func Compare(outDir string, runDirs []string, align string) error {
 		for i, r := range runs {
 			off, ok := phaseStart(r, align)
 			if !ok {
-				return fmt.Errorf("compare: run %s has no phase %q to align at", r.Dir, align)
+				return fmt.Errorf("compare: run %s has no phase %q to align at: %w", r.Dir, align, ErrNoAlignPhase)
 			}
 			offsets[i] = off
 		}

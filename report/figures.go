@@ -338,11 +338,15 @@ func (r *Run) title(what string) string {
 	return r.Label() + ": " + what
 }
 
-// Label names a run as "<scenario> / <allocator>".
+// Label names a run as "<scenario> / <allocator>", with "(incomplete)"
+// after the scenario of a run without summary.json.
 func (r *Run) Label() string {
 	sc, al := r.Summary.Scenario, r.Summary.Allocator.Name
 	if sc == "" {
 		sc = "run"
+	}
+	if r.Incomplete {
+		sc += " (incomplete)"
 	}
 	if al == "" {
 		return sc

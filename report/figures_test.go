@@ -20,7 +20,7 @@ func loadSynthetic(t testing.TB, n int, dur float64) *Run {
 	t.Helper()
 	dir := t.TempDir()
 	rundirtest.WriteSynthetic(t, dir, n, dur)
-	r, err := loadRun(dir)
+	r, err := Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

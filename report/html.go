@@ -71,16 +71,19 @@ var (
 
 // reportPage is what report.html.tmpl is executed with.
 type reportPage struct {
-	Run     *Run
-	S       *rundir.Summary
-	Story   string
-	Banner  string // CSS class of the outcome banner
-	Figures []namedSVG
-	Phases  []phaseRow
-	Events  []rundir.Event // the events worth a row: all but phase start and end
-	PeakRSS int64
-	Env     []kv
-	Mallopt []kv
+	Run    *Run
+	S      *rundir.Summary
+	Story  string
+	Banner string // CSS class of the outcome banner
+	// Incomplete says why the outcome is not known (the run directory has
+	// no summary.json); "" for a finished run.
+	Incomplete string
+	Figures    []namedSVG
+	Phases     []phaseRow
+	Events     []rundir.Event // the events worth a row: all but phase start and end
+	PeakRSS    int64
+	Env        []kv
+	Mallopt    []kv
 }
 
 // phaseRow is one row of the phase table.
@@ -96,9 +99,12 @@ type namedSVG struct {
 
 type kv struct{ K, V string }
 
-// bannerClass maps an outcome (and failed expectations) to the banner colour.
+// bannerClass maps an outcome (and failed expectations) to the banner
+// colour; a run without an outcome (Incomplete) is a warning.
 func bannerClass(s *rundir.Summary) string {
 	switch s.Outcome {
+	case "":
+		return "warn"
 	case rundir.OutcomeCompleted:
 		if !s.Passed {
 			return "warn"
@@ -116,9 +122,10 @@ func bannerClass(s *rundir.Summary) string {
 }
 
 // Render (re)writes the figures (PNG and SVG) and report.html of the run in
-// dir from its files. It is `memstorm report DIR`.
+// dir from its files. A run directory without summary.json (the supervisor
+// was killed) is rendered from what was recorded, marked incomplete.
 func Render(dir string) error {
-	r, err := loadRun(dir)
+	r, err := Load(dir)
 	if err != nil {
 		return err
 	}
@@ -133,6 +140,9 @@ func (r *Run) Render() error {
 		return err
 	}
 	page := reportPage{Run: r, S: &r.Summary, Story: r.Story(), Banner: bannerClass(&r.Summary), PeakRSS: r.Summary.PeakRSSBytes}
+	if r.Incomplete {
+		page.Incomplete = rundir.IncompleteReason
+	}
 	spans := r.Phases()
 	for i, p := range r.PhaseEnds() {
 		page.Phases = append(page.Phases, phaseRow{PhaseSummary: p, Unfinished: i < len(spans) && spans[i].Unfinished})

@@ -105,3 +105,50 @@ func BenchmarkRender1M(b *testing.B) {
 		}
 	}
 }
+
+// TestRenderIncomplete: a run directory without summary.json (the
+// supervisor was SIGKILLed) renders its figures and report.html from what
+// was recorded, under an "incomplete" banner and without an outcome.
+func TestRenderIncomplete(t *testing.T) {
+	src := filepath.Join("..", "rundir", "testdata", "rundirs", "incomplete")
+	dir := t.TempDir()
+	for _, f := range []string{rundir.SamplesFile, rundir.EventsFile, rundir.ScenarioFile} {
+		b, err := os.ReadFile(filepath.Join(src, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := Render(dir); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, rundir.ReportFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := string(b)
+	for _, want := range []string{
+		`<div class="banner warn" id="outcome">incomplete <span class="reason">— the supervisor did not finish (no summary.json): what was recorded until then</span></div>`,
+		"<title>memstorm: every-other (incomplete)</title>",
+		"not known: incomplete",
+		"The record stops at 0.7 s: the supervisor did not finish (no summary.json), so how the run ended is not known.",
+		"<td>observe</td>", // the phases, from the samples
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("report.html lacks %q", want)
+		}
+	}
+	for _, bad := range []string{"expectations failed", `id="allocator"`, `id="machine"`} {
+		if strings.Contains(html, bad) {
+			t.Errorf("report.html of an incomplete run shows %q", bad)
+		}
+	}
+	if n := strings.Count(html, `<svg class="fig"`); n < 2 {
+		t.Errorf("%d inline figures, want the recorded curves", n)
+	}
+	if _, err := os.Stat(filepath.Join(dir, rundir.SummaryFile)); !os.IsNotExist(err) {
+		t.Errorf("rendering wrote a summary.json (%v): the record must stay as it was", err)
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strings"
+	"unicode"
 
 	"github.com/memstorm/memstorm/rundir"
 	"github.com/memstorm/memstorm/units"
@@ -131,7 +133,7 @@ func (m *Matrix) WriteMarkdown(w io.Writer) error {
 		}
 		fmt.Fprintf(w, "%s:\n\n| scenario |", tb.title)
 		for _, a := range m.Allocators {
-			fmt.Fprintf(w, " %s |", a)
+			fmt.Fprintf(w, " %s |", markdownText(a))
 		}
 		fmt.Fprint(w, "\n|---|")
 		for range m.Allocators {
@@ -139,7 +141,7 @@ func (m *Matrix) WriteMarkdown(w io.Writer) error {
 		}
 		fmt.Fprintln(w)
 		for i, s := range m.Scenarios {
-			fmt.Fprintf(w, "| %s |", s)
+			fmt.Fprintf(w, "| %s |", markdownText(s))
 			for _, c := range m.Cells[i] {
 				v := "–"
 				if c != nil {
@@ -153,6 +155,29 @@ func (m *Matrix) WriteMarkdown(w io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// markdownText makes a name from a summary.json (which anyone can edit)
+// plain text inside a Markdown table cell, as html/template does for
+// compare.html: every character Markdown gives a meaning there (table
+// pipes, code spans, emphasis, links, HTML tags and entities, the escape
+// itself) is backslash-escaped, which CommonMark and GitHub read as the
+// literal character, and a line break or other control character, which
+// would end the table row, becomes a space.
+func markdownText(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case strings.ContainsRune("\\`*_[]<>|&!#~", r):
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case unicode.IsControl(r) || r == '\u2028' || r == '\u2029':
+			b.WriteByte(' ')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 func ratioCell(v *float64) string {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -120,5 +121,68 @@ func TestMatrixCell(t *testing.T) {
 	r.Events = nil
 	if c := matrixCell(r, 0); c.TrimShare != nil || c.TrimPhase != "" {
 		t.Errorf("no trim event: trim %q %v, want none", c.TrimPhase, c.TrimShare)
+	}
+}
+
+// TestMatrixMarkdownEscapesNames: scenario and allocator names come from
+// summary.json, which anyone can edit; in matrix.md they are text, never
+// table structure, code, links, emphasis or HTML.
+func TestMatrixMarkdownEscapesNames(t *testing.T) {
+	root := t.TempDir()
+	hostile := []struct{ scenario, allocator string }{
+		{"evil | x |\n| injected | row |", "glibc"},
+		{"<script>alert(1)</script>", "`rm -rf /`*bold*"},
+		{"evil | x |\n| injected | row |", "`rm -rf /`*bold*"},
+		{"[link](http://example.com) &amp; \\|", "glibc"},
+	}
+	var dirs []string
+	for i, h := range hostile {
+		d := filepath.Join(root, "run"+string(rune('a'+i)))
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		sum := rundirtest.WriteSynthetic(t, d, 100, 5)
+		sum.Scenario, sum.Allocator.Name = h.scenario, h.allocator
+		if err := rundir.WriteSummary(filepath.Join(d, rundir.SummaryFile), sum); err != nil {
+			t.Fatal(err)
+		}
+		dirs = append(dirs, d)
+	}
+	out := filepath.Join(root, "cmp")
+	if err := Compare(out, dirs, ""); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(out, MatrixFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := string(b)
+	for _, want := range []string{
+		`| scenario | glibc | \` + "`" + `rm \-rf /\` + "`" + `\*bold\* |`,
+		`| evil \| x \| \| injected \| row \| |`,
+		`| \<script\>alert(1)\</script\> |`,
+		`| \[link\](http://example.com) \&amp; \\\| |`,
+	} {
+		want = strings.ReplaceAll(want, `\-`, "-")
+		if !strings.Contains(md, want) {
+			t.Errorf("%s lacks %q:\n%s", MatrixFile, want, md)
+		}
+	}
+	// Every table line has the pipes of its columns and no more: a pipe
+	// not preceded by a backslash is structure.
+	unescaped := regexp.MustCompile(`(^|[^\\])((\\\\)*)\|`)
+	for i, line := range strings.Split(md, "\n") {
+		if !strings.HasPrefix(line, "|") {
+			continue
+		}
+		if n := len(unescaped.FindAllStringIndex(line, -1)); n != 4 {
+			t.Errorf("line %d has %d structural pipes, want 4 (3 columns): %q", i+1, n, line)
+		}
+	}
+	for _, c := range "<>`*[]&" {
+		raw := regexp.MustCompile(`(^|[^\\])((\\\\)*)` + regexp.QuoteMeta(string(c)))
+		if raw.MatchString(md) {
+			t.Errorf("%s holds %q unescaped: %q", MatrixFile, c, raw.FindString(md))
+		}
 	}
 }

@@ -6,8 +6,10 @@ import "github.com/memstorm/memstorm/rundir"
 // contents (package rundir) with the views the figures and pages need.
 type Run struct{ rundir.Run }
 
-// loadRun reads the run directory dir.
-func loadRun(dir string) (*Run, error) {
+// Load reads the run directory dir (rundir.LoadRun): a directory without
+// summary.json loads as Incomplete, and a file that is not what memstorm
+// writes is a *rundir.InputError.
+func Load(dir string) (*Run, error) {
 	r, err := rundir.LoadRun(dir)
 	if err != nil {
 		return nil, err

@@ -173,6 +173,9 @@ func (r *Run) outcomeSentence() string {
 	if cg := s.Cgroup; cg != nil && cg.Limit.Bounded() {
 		limit = fmt.Sprintf(" (cgroup limit %s, peak usage %s)", cg.Limit, units.FormatBytes(cg.PeakUsageBytes))
 	}
+	if r.Incomplete {
+		return fmt.Sprintf("The record stops at %s: %s, so how the run ended is not known.", ta.Format(s.DurationS), rundir.IncompleteReason)
+	}
 	reason := ""
 	if s.Reason != "" {
 		reason = ": " + s.Reason

@@ -9,17 +9,21 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/memstorm/memstorm/units"
 )
 
 // ReadSamples reads samples.csv. Columns are found by the header, so files
 // with fewer or more columns than this version writes still read; a column
 // it does not know is ignored and one it lacks reads as Absent. An empty
-// cell is Absent. Errors name the line.
+// cell is Absent; blank lines are skipped. More than MaxSampleLines lines,
+// a record longer than MaxSampleRecordBytes or a malformed row is an
+// InputError naming the line.
 //
 // A run of hours has millions of rows, so the reader parses bytes in place:
 // no string or record is allocated per row, integers are read digit by
 // digit, and phase names are interned.
-func ReadSamples(r io.Reader) ([]Sample, error) { return readSamples(r, 0) }
+func ReadSamples(r io.Reader) ([]Sample, error) { return readSamples(r, 0, SamplesFile) }
 
 // colKind says what a column of samples.csv sets.
 type colKind int
@@ -33,15 +37,26 @@ const (
 )
 
 // readSamples is ReadSamples with the file's size, when known, to size the
-// result once instead of growing it row by row.
-func readSamples(r io.Reader, size int64) ([]Sample, error) {
+// result once instead of growing it row by row, and the path errors name.
+func readSamples(r io.Reader, size int64, path string) ([]Sample, error) {
 	lr := csvLines{br: bufio.NewReaderSize(r, 1<<16)}
+	fail := func(line int, err error) error {
+		var ie *InputError
+		var re readError
+		switch {
+		case errors.As(err, &ie):
+			return err
+		case errors.As(err, &re):
+			return fmt.Errorf("reading %s: %w", path, re.err)
+		}
+		return &InputError{Path: path, Line: line, Err: err}
+	}
 	header, line, err := lr.next()
 	if errors.Is(err, io.EOF) {
-		return nil, errors.New("samples.csv line 1: no header")
+		return nil, inputErrorf(path, 1, "no header")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("samples.csv line %d: %w", line, err)
+		return nil, fail(line, err)
 	}
 	names := make([]string, len(header))
 	kinds := make([]colKind, len(header))
@@ -61,15 +76,19 @@ func readSamples(r io.Reader, size int64) ([]Sample, error) {
 		}
 	}
 	if !seenT {
-		return nil, fmt.Errorf("samples.csv line 1: header %q has no t_s column", strings.Join(names, ","))
+		return nil, inputErrorf(path, 1, "header %q has no t_s column", strings.Join(names, ","))
 	}
 	var out []Sample
 	phases := map[string]string{}
+	phaseBytes := 0
 	lastPhase := ""
-	for rows := 0; ; rows++ {
-		if rows == 256 && size > 0 {
-			// Size the slice from the bytes the first rows took.
-			est := int(float64(size)/float64(lr.read)*float64(rows)*1.02) + 16
+	sized := false
+	for {
+		if !sized && len(out) == 256 && size > 0 {
+			// Size the slice from the bytes the first rows took, within
+			// the bound on rows: blank lines do not count as rows.
+			sized = true
+			est := int(min(float64(size)/float64(lr.rowBytes)*float64(len(out))*1.02+16, MaxSampleLines))
 			if est > cap(out) {
 				grown := make([]Sample, len(out), est)
 				copy(grown, out)
@@ -81,13 +100,14 @@ func readSamples(r io.Reader, size int64) ([]Sample, error) {
 			return out, nil
 		}
 		if err != nil {
-			return out, fmt.Errorf("samples.csv line %d: %w", line, err)
+			return nil, fail(line, err)
 		}
 		if len(rec) == 1 && len(rec[0]) == 0 {
-			continue
+			continue // a blank line
 		}
+		lr.rowBytes += lr.recBytes
 		if len(rec) != len(header) {
-			return out, fmt.Errorf("samples.csv line %d: %d fields, header has %d", line, len(rec), len(header))
+			return nil, inputErrorf(path, line, "%d fields, header has %d", len(rec), len(header))
 		}
 		out = append(out, absentSample)
 		s := &out[len(out)-1]
@@ -100,6 +120,9 @@ func readSamples(r io.Reader, size int64) ([]Sample, error) {
 				if string(v) != lastPhase {
 					p, ok := phases[string(v)]
 					if !ok {
+						if phaseBytes += len(v); phaseBytes > maxPhaseNameBytes {
+							return nil, inputErrorf(path, line, "more than %s of distinct phase names", units.FormatBytes(maxPhaseNameBytes))
+						}
 						p = string(v)
 						phases[p] = p
 					}
@@ -116,26 +139,35 @@ func readSamples(r io.Reader, size int64) ([]Sample, error) {
 				}
 			}
 			if err != nil {
-				return out[:len(out)-1], fmt.Errorf("samples.csv line %d column %s: %w", line, names[i], err)
+				return nil, inputErrorf(path, line, "column %s: %v", names[i], err)
 			}
 		}
 	}
 }
 
+// readError is a failure of the reader under csvLines, not of the text.
+type readError struct{ err error }
+
+func (e readError) Error() string { return e.err.Error() }
+func (e readError) Unwrap() error { return e.err }
+
 // csvLines splits CSV text into records of fields that point into a reused
 // buffer: valid until the next call. It knows RFC 4180 quoting (a quoted
-// field may hold commas, doubled quotes and line breaks).
+// field may hold commas, doubled quotes and line breaks). It refuses more
+// than MaxSampleLines lines and records longer than MaxSampleRecordBytes.
 type csvLines struct {
-	br     *bufio.Reader
-	line   int   // lines read so far
-	read   int64 // bytes read so far
-	buf    []byte
-	fields [][]byte
-	ends   []int
+	br       *bufio.Reader
+	line     int   // lines read so far
+	recBytes int64 // bytes of the last record returned
+	rowBytes int64 // bytes of the rows so far (kept by the caller)
+	buf      []byte
+	fields   [][]byte
+	ends     []int
 }
 
 // next returns the next record and the line it starts on; io.EOF at the end.
 func (c *csvLines) next() ([][]byte, int, error) {
+	c.recBytes = 0
 	raw, err := c.readLine()
 	if err != nil {
 		return nil, c.line + 1, err
@@ -196,24 +228,38 @@ func (c *csvLines) next() ([][]byte, int, error) {
 }
 
 // readLine returns the next line without its line ending; the slice is
-// valid until the next call.
+// valid until the next call. The line count and the record's length are
+// checked against their bounds here, before anything is kept.
 func (c *csvLines) readLine() ([]byte, error) {
+	if c.line >= MaxSampleLines {
+		if _, err := c.br.Peek(1); err == nil {
+			return nil, fmt.Errorf("more than %d lines", MaxSampleLines)
+		}
+	}
 	b, err := c.br.ReadSlice('\n')
 	if errors.Is(err, bufio.ErrBufferFull) {
 		long := append([]byte(nil), b...)
 		for errors.Is(err, bufio.ErrBufferFull) {
+			if c.recBytes+int64(len(long)) > MaxSampleRecordBytes {
+				return nil, fmt.Errorf("record longer than %s", units.FormatBytes(MaxSampleRecordBytes))
+			}
 			b, err = c.br.ReadSlice('\n')
 			long = append(long, b...)
 		}
 		b = long
 	}
 	if len(b) == 0 && err != nil {
-		return nil, err
+		if errors.Is(err, io.EOF) {
+			return nil, err
+		}
+		return nil, readError{err}
 	}
 	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, err
+		return nil, readError{err}
 	}
-	c.read += int64(len(b))
+	if c.recBytes += int64(len(b)); c.recBytes > MaxSampleRecordBytes {
+		return nil, fmt.Errorf("record longer than %s", units.FormatBytes(MaxSampleRecordBytes))
+	}
 	b = bytes.TrimSuffix(b, []byte{'\n'})
 	b = bytes.TrimSuffix(b, []byte{'\r'})
 	return b, nil

@@ -88,12 +88,12 @@ func TestReadSamplesErrorsNameTheLine(t *testing.T) {
 	for _, tc := range []struct {
 		name, in, want string
 	}{
-		{"empty", "", "line 1"},
-		{"no t_s", "phase,rss_bytes\nx,1\n", "line 1"},
-		{"bad int", "t_s,rss_bytes\n0,1\n1,12x\n", "line 3 column rss_bytes"},
-		{"bad float", "t_s,rss_bytes\n0,1\n1,2\nnope,3\n", "line 4 column t_s"},
-		{"short row", "t_s,rss_bytes\n0,1\n1\n", "line 3"},
-		{"bad quote", "t_s,phase\n0,\"a\n", "line 2"},
+		{"empty", "", "samples.csv:1: no header"},
+		{"no t_s", "phase,rss_bytes\nx,1\n", "samples.csv:1: header"},
+		{"bad int", "t_s,rss_bytes\n0,1\n1,12x\n", "samples.csv:3: column rss_bytes: invalid integer"},
+		{"bad float", "t_s,rss_bytes\n0,1\n1,2\nnope,3\n", "samples.csv:4: column t_s"},
+		{"short row", "t_s,rss_bytes\n0,1\n1\n", "samples.csv:3: 1 fields, header has 2"},
+		{"bad quote", "t_s,phase\n0,\"a\n", "samples.csv:2: quoted field opened on line 2 is never closed"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ReadSamples(strings.NewReader(tc.in))
@@ -156,7 +156,7 @@ func TestReadSamplesQuotedPhaseAcrossLines(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 	_, err = ReadSamples(strings.NewReader("t_s,rss_bytes\n0,1\n\n1,x\n"))
-	if err == nil || !strings.Contains(err.Error(), "line 4 column rss_bytes") {
+	if err == nil || !strings.Contains(err.Error(), "samples.csv:4: column rss_bytes") {
 		t.Errorf("error %v, want one naming line 4 (blank lines count)", err)
 	}
 }
@@ -175,7 +175,7 @@ func TestReadSamplesAllocsPerRow(t *testing.T) {
 	}
 	data := buf.Bytes()
 	allocs := testing.AllocsPerRun(3, func() {
-		if _, err := readSamples(bytes.NewReader(data), int64(len(data))); err != nil {
+		if _, err := readSamples(bytes.NewReader(data), int64(len(data)), SamplesFile); err != nil {
 			t.Fatal(err)
 		}
 	})

@@ -10,4 +10,11 @@
 // Dir (dir.go) creates the directory and every file in it without
 // following or overwriting anything that was there. Figures and
 // report.html are package report's.
+//
+// LoadRun (load.go) reads a run directory as input that may have been
+// edited, truncated or planted (input.go): every file is opened without
+// following a symbolic link and must be a regular file, each is read within
+// a bound (MaxSummaryBytes, MaxSampleLines, ...), and every fault is an
+// InputError naming the file and the line. A directory with samples.csv but
+// no summary.json (the supervisor was killed) loads as Incomplete.
 package rundir

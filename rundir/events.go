@@ -2,10 +2,14 @@ package rundir
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/memstorm/memstorm/units"
 )
 
 // EventWriter streams events.jsonl, one JSON object a line; each Write
@@ -35,24 +39,47 @@ func (ew *EventWriter) Write(e *Event) error {
 	return nil
 }
 
-// ReadEvents reads events.jsonl; blank lines are skipped, errors name the line.
-func ReadEvents(r io.Reader) ([]Event, error) {
+// ReadEvents reads events.jsonl. Blank lines are skipped; a line longer
+// than MaxEventLineBytes, more than MaxEventLines lines, or a line that is
+// not an event is an InputError naming the line.
+func ReadEvents(r io.Reader) ([]Event, error) { return readEvents(r, EventsFile) }
+
+// readEvents is ReadEvents with the path errors name.
+func readEvents(r io.Reader, path string) ([]Event, error) {
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
+	sc.Buffer(make([]byte, 0, 64<<10), MaxEventLineBytes)
 	var out []Event
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" {
+	n := 0
+	for sc.Scan() {
+		n++
+		if n > MaxEventLines {
+			return nil, inputErrorf(path, n, "more than %d lines", MaxEventLines)
+		}
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
 			continue
 		}
 		var e Event
-		if err := json.Unmarshal([]byte(line), &e); err != nil {
-			return out, fmt.Errorf("events.jsonl line %d: %w", n, err)
+		if err := json.Unmarshal(line, &e); err != nil {
+			ie := &InputError{Path: path, Line: n, Err: errors.New(strings.TrimPrefix(err.Error(), "json: "))}
+			var syn *json.SyntaxError
+			if errors.As(err, &syn) {
+				_, ie.Col = lineCol(line, syn.Offset-1)
+				ie.Err = fmt.Errorf("invalid JSON: %w", err)
+			}
+			return nil, ie
 		}
 		out = append(out, e)
 	}
 	if err := sc.Err(); err != nil {
-		return out, fmt.Errorf("reading events.jsonl: %w", err)
+		var ie *InputError
+		switch {
+		case errors.As(err, &ie):
+			return nil, err
+		case errors.Is(err, bufio.ErrTooLong):
+			return nil, inputErrorf(path, n+1, "line longer than %s", units.FormatBytes(MaxEventLineBytes))
+		}
+		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
 	return out, nil
 }

@@ -36,7 +36,7 @@ func TestEventsRoundTrip(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 	_, err = rundir.ReadEvents(strings.NewReader(`{"t_s":1,"kind":"trim"}` + "\n{broken\n"))
-	if err == nil || !strings.Contains(err.Error(), "line 2") {
+	if err == nil || !strings.Contains(err.Error(), "events.jsonl:2:") {
 		t.Errorf("error %v, want one naming line 2", err)
 	}
 }

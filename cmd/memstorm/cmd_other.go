@@ -5,15 +5,28 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/memstorm/memstorm/cgroup"
 	"github.com/memstorm/memstorm/machine"
 	"github.com/memstorm/memstorm/report"
+	"github.com/memstorm/memstorm/rundir"
 	"github.com/memstorm/memstorm/scenarios"
 	"github.com/memstorm/memstorm/units"
 )
 
+// listGroups are the uses `memstorm list` groups the built-ins by.
+var listGroups = []struct{ title, about string }{
+	{"Fragmentation", "how allocators hold and return memory; compare them with --allocator all"},
+	{"Container limits", "what happens at a memory cgroup limit or an rlimit: OOM kills, ENOMEM, reclaim"},
+}
+
+// cmdList lists the built-in scenarios grouped by use. A scenario is about
+// container limits when it sets a limit or an rlimit, or cannot run without
+// a limit (scenarios.Scenario.NeedsLimit); the LIMIT column says which need
+// one, and the limit they bring.
 func cmdList(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := newFlags("list", "", stderr)
 	args, err := parseFlags(fs, args)
@@ -23,11 +36,119 @@ func cmdList(args []string, stdout, stderr io.Writer) (int, error) {
 	if len(args) > 0 {
 		return exitUsage, usagef("%s takes no arguments, got %q", "list", args)
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 8, 2, ' ', 0)
+	type row struct{ name, limit, desc string }
+	groups := make([][]row, len(listGroups))
 	for _, in := range scenarios.Describe() {
-		fmt.Fprintf(tw, "%s\t%s\n", in.Name, in.Description)
+		sc, err := scenarios.Load(in.Name)
+		if err != nil {
+			return exitHarness, fmt.Errorf("built-in scenario %s: %w", in.Name, err)
+		}
+		limit, own := "", ""
+		if sc.Limit != nil && sc.Limit.Max > 0 {
+			own = sc.Limit.Max.String()
+		}
+		switch {
+		case sc.NeedsLimit() && own != "":
+			limit = "needs a limit: has " + own
+		case sc.NeedsLimit():
+			limit = "needs --limit"
+		case own != "":
+			limit = "runs under " + own
+		case sc.Rlimits != nil:
+			limit = "sets an rlimit"
+		}
+		g := 0
+		if sc.NeedsLimit() || own != "" || sc.Rlimits != nil {
+			g = 1
+		}
+		groups[g] = append(groups[g], row{in.Name, limit, in.Description})
 	}
+	tw := tabwriter.NewWriter(stdout, 0, 8, 2, ' ', 0)
+	for i, g := range listGroups {
+		if i > 0 {
+			fmt.Fprintln(tw)
+		}
+		fmt.Fprintf(tw, "%s: %s\n", g.title, g.about)
+		for _, r := range groups[i] {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", r.name, r.limit, r.desc)
+		}
+	}
+	fmt.Fprintln(tw, "\nmemstorm show NAME prints a scenario's YAML.")
 	return exitOK, tw.Flush()
+}
+
+// cmdShow prints a built-in scenario's YAML as it is embedded, ready to be
+// copied and edited.
+func cmdShow(args []string, stdout, stderr io.Writer) (int, error) {
+	fs := newFlags("show", "NAME", stderr)
+	args, err := parseFlags(fs, args)
+	if err != nil {
+		return exitUsage, err
+	}
+	if len(args) != 1 {
+		return exitUsage, usagef("want one built-in scenario name (memstorm list)")
+	}
+	b, err := scenarios.Read(args[0])
+	if err != nil {
+		return exitUsage, usagef("%v; memstorm list shows the built-ins", err)
+	}
+	_, err = stdout.Write(b)
+	return exitOK, err
+}
+
+// cmdVersion prints the version from the build information Go records in
+// the binary: the module version, and the VCS revision and time where the
+// build had them.
+func cmdVersion(args []string, stdout, stderr io.Writer) (int, error) {
+	fs := newFlags("version", "", stderr)
+	args, err := parseFlags(fs, args)
+	if err != nil {
+		return exitUsage, err
+	}
+	if len(args) > 0 {
+		return exitUsage, usagef("%s takes no arguments, got %q", "version", args)
+	}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		bi = nil
+	}
+	fmt.Fprint(stdout, versionText(bi))
+	return exitOK, nil
+}
+
+// versionText is what memstorm version prints for bi (nil: a binary
+// without build information).
+func versionText(bi *debug.BuildInfo) string {
+	if bi == nil {
+		return "memstorm (no build information)\n"
+	}
+	v := bi.Main.Version
+	if v == "" {
+		v = "(devel)"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "memstorm %s\n", v)
+	set := map[string]string{}
+	for _, s := range bi.Settings {
+		set[s.Key] = s.Value
+	}
+	if rev := set["vcs.revision"]; rev != "" {
+		fmt.Fprintf(&b, "revision %s", rev)
+		if t := set["vcs.time"]; t != "" {
+			fmt.Fprintf(&b, ", committed %s", t)
+		}
+		if set["vcs.modified"] == "true" {
+			b.WriteString(", with uncommitted changes")
+		}
+		b.WriteString("\n")
+	}
+	goos, goarch := set["GOOS"], set["GOARCH"]
+	fmt.Fprintf(&b, "built with %s", bi.GoVersion)
+	if goos != "" && goarch != "" {
+		fmt.Fprintf(&b, " for %s/%s", goos, goarch)
+	}
+	b.WriteString("\n")
+	return b.String()
 }
 
 func cmdValidate(args []string, stdout, stderr io.Writer) (int, error) {
@@ -52,6 +173,10 @@ func cmdValidate(args []string, stdout, stderr io.Writer) (int, error) {
 	return code, nil
 }
 
+// cmdReport re-renders a run's report. A run directory without
+// summary.json (the supervisor was killed) is rendered from what was
+// recorded and marked incomplete; that is still exit 0, since the report
+// was written: the run's own verdict is the exit code of its `run`.
 func cmdReport(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := newFlags("report", "DIR", stderr)
 	args, err := parseFlags(fs, args)
@@ -62,11 +187,16 @@ func cmdReport(args []string, stdout, stderr io.Writer) (int, error) {
 		return exitUsage, usagef("want exactly one run directory")
 	}
 	dir := args[0]
-	if _, err := os.Stat(dir + "/summary.json"); err != nil {
-		return exitUsage, usagef("%s is not a memstorm run directory (no summary.json)", dir)
+	r, err := report.Load(dir)
+	if err != nil {
+		return exitCodeOf(err), err
 	}
-	if err := report.Render(dir); err != nil {
+	if err := r.Render(); err != nil {
 		return exitHarness, err
+	}
+	if r.Incomplete {
+		fmt.Fprintf(stdout, "report: %s/report.html (incomplete: %s)\n", dir, rundir.IncompleteReason)
+		return exitOK, nil
 	}
 	fmt.Fprintf(stdout, "report: %s/report.html\n", dir)
 	return exitOK, nil
@@ -74,8 +204,8 @@ func cmdReport(args []string, stdout, stderr io.Writer) (int, error) {
 
 func cmdCompare(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := newFlags("compare", "[flags] RUNDIR...", stderr)
-	out := fs.String("out", "compare", "directory for compare.html and its figures")
-	align := fs.String("align", "", "align the runs at the start of this phase (default: at their start)")
+	out := fs.String("out", "compare", "`DIR` for compare.html, compare.json, matrix.md and the figures")
+	align := fs.String("align", "", "align the runs at the start of `PHASE` (default: at their start)")
 	args, err := parseFlags(fs, args)
 	if err != nil {
 		return exitUsage, err
@@ -83,16 +213,22 @@ func cmdCompare(args []string, stdout, stderr io.Writer) (int, error) {
 	if len(args) < 2 {
 		return exitUsage, usagef("want at least two run directories")
 	}
-	for _, d := range args {
-		if _, err := os.Stat(d + "/summary.json"); err != nil {
-			return exitUsage, usagef("%s is not a memstorm run directory (no summary.json)", d)
+	runs := make([]*report.Run, len(args))
+	for i, d := range args {
+		if runs[i], err = report.Load(d); err != nil {
+			return exitCodeOf(err), err
 		}
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return exitUsage, usagef("cannot create %s: %v", *out, unwrapPath(err))
 	}
-	if err := report.Compare(*out, args, *align); err != nil {
-		return exitHarness, err
+	if err := report.CompareRuns(*out, runs, *align); err != nil {
+		return exitCodeOf(err), err
+	}
+	for _, r := range runs {
+		if r.Incomplete {
+			fmt.Fprintf(stdout, "%s is incomplete: %s\n", r.Dir, rundir.IncompleteReason)
+		}
 	}
 	fmt.Fprintf(stdout, "comparison: %s/compare.html\n", *out)
 	return exitOK, nil
@@ -135,6 +271,10 @@ func cmdSysinfo(args []string, stdout, stderr io.Writer) (int, error) {
 	return exitOK, tw.Flush()
 }
 
+// cmdCleanup removes the child cgroups a killed memstorm left behind, and
+// only those (cgroup.Host.Cleanup): it lists each one it removed and each
+// cgroup named like memstorm's that it left alone, with why. Leaving a
+// stranger's cgroup is not a failure: exit 0.
 func cmdCleanup(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := newFlags("cleanup", "", stderr)
 	args, err := parseFlags(fs, args)
@@ -148,11 +288,25 @@ func cmdCleanup(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return exitHarness, err
 	}
-	n, err := host.CleanupStale()
+	c, err := host.Cleanup()
+	for _, r := range c.Removed {
+		fmt.Fprintf(stdout, "removed %s (made by memstorm pid %d, gone", r.Path, r.CreatorPID)
+		if len(r.Killed) > 0 {
+			fmt.Fprintf(stdout, "; killed worker pids %v", r.Killed)
+		}
+		fmt.Fprintln(stdout, ")")
+	}
+	for _, l := range c.Left {
+		fmt.Fprintf(stdout, "left alone %s: %s\n", l.Path, l.Why)
+	}
+	fmt.Fprintf(stdout, "removed %d stale memstorm cgroup(s), left %d alone", len(c.Removed), len(c.Left))
+	if c.Records > 0 {
+		fmt.Fprintf(stdout, ", removed %d ownership record(s) of cgroups already gone", c.Records)
+	}
+	fmt.Fprintln(stdout)
 	if err != nil {
 		return exitHarness, err
 	}
-	fmt.Fprintf(stdout, "removed %d stale memstorm cgroup(s)\n", n)
 	return exitOK, nil
 }
 

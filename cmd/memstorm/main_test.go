@@ -28,11 +28,6 @@ func init() {
 	}
 }
 
-// cliEnv makes the test binary behave as the memstorm command (its
-// arguments after "--"), for tests that need a process of its own: signals,
-// resource usage.
-const cliEnv = "MEMSTORM_TEST_CLI"
-
 func TestMain(m *testing.M) {
 	if wire.IsWorker() {
 		os.Exit(worker.Main())
