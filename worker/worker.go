@@ -65,7 +65,7 @@ func runWorker() error {
 	if spec.HasUsage {
 		usage = os.NewFile(wire.FDUsage, "cgroup-usage")
 	}
-	w, err := newWorkerPool(sc, page, usage, spec.LimitBytes, spec.Proc, max(spec.Procs, 1), a.Name == allocators.Glibc)
+	w, err := newWorkerPool(sc, page, usage, spec.LimitBytes, spec.Proc, max(spec.Procs, 1), a.Name != allocators.Mimalloc)
 	if err != nil {
 		_ = out.Send(wire.Message{Kind: wire.MsgError, Detail: err.Error()})
 		return err
@@ -156,13 +156,15 @@ type thread struct {
 
 // newWorkerPool starts the worker's threads. With onMain, thread 0 is the
 // calling thread: the process's main thread (main locks it at init), so
-// that under glibc a one-thread scenario allocates from the main arena as
-// a plain C program's main() would. Allocators that key their heaps by
-// thread (mimalloc's segments belong to the thread that made them) get a
-// thread 0 of its own instead: the main thread's heap already holds the
-// Go runtime's early allocations (the TLS vectors glibc callocs for each
-// thread it starts), and a live object there keeps the segment the fill
-// would share with it committed after every free.
+// that a one-thread scenario allocates as a plain C program's main() would:
+// from glibc's main arena, from jemalloc's arena 0 (a fresh thread is given
+// another arena, whose neighbours left 122 MiB after eat-and-return's
+// free-all where the main thread and the C twin leave 106 and 105).
+// mimalloc gets a thread 0 of its own instead: its segments belong to the
+// thread that made them, the main thread's already hold the Go runtime's
+// early allocations (the TLS vectors glibc callocs for each thread it
+// starts), and one live object keeps the segment the fill shares with it
+// committed after every free (34 MiB after a trim where the twin has 0.2).
 func newWorkerPool(sc *scenarios.Scenario, page *wire.StatusPage, usage *os.File, limit int64, proc, procs int, onMain bool) (*workerPool, error) {
 	p := &workerPool{sc: sc, page: page, usage: usage, limit: limit, proc: proc, procs: procs}
 	// Every thread of every process draws from its own seeded stream.
