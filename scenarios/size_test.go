@@ -1,7 +1,6 @@
 package scenarios
 
 import (
-	"math"
 	"strings"
 	"testing"
 	"time"
@@ -27,9 +26,13 @@ func TestParseSize(t *testing.T) {
 		{"1.3KiB", 0, "not a whole number of bytes"},
 		{"0.000000000001TiB", 0, "not a whole number of bytes"},
 		{"0.0000000000001TiB", 0, "too many decimals"},
-		{"8388607TiB", 8388607 << 40, ""},
+		{"1024TiB", 1 << 50, ""},
+		{"1125899906842624", 1 << 50, ""},
+		{"1125899906842625", 0, "want a size of at most 1024TiB"},
+		{"1025TiB", 0, "want a size of at most 1024TiB"},
+		{"8388607TiB", 0, "want a size of at most 1024TiB"},
 		{"8388608TiB", 0, "too large"},
-		{"9223372036854775807", math.MaxInt64, ""},
+		{"9223372036854775807", 0, "want a size of at most 1024TiB"},
 		{"9223372036854775808", 0, "too large"},
 		{"-3", 0, `got "-3"`},
 		{"4KB", 0, `decimal unit "KB" is ambiguous, write KiB`},

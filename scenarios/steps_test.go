@@ -98,7 +98,7 @@ phases:
   - allocate: {via: mmap, size: 64, until: {bytes: 1MiB}}
 `, (16384 + 4) * page, (16384+4)*page + 2<<20, true},
 		{"saturates instead of overflowing", `phases:
-  - allocate: {size: 1TiB, until: {count: 4611686018427387904}}
+  - allocate: {size: 1TiB, until: {count: 1099511627776}}
 `, math.MaxInt64, math.MaxInt64, true},
 		{"oom is unbounded", `phases:
   - allocate: {size: 1MiB, until: {bytes: 1MiB}}
