@@ -68,6 +68,8 @@ type decoder struct {
 	depth   int                 // nesting of decode calls
 	alias   ast.Node            // the outermost alias being expanded, nil outside one
 	aliasAt string              // the path of alias
+
+	fields map[reflect.Type][]structField // fieldsOf each struct type met
 }
 
 // MaxValues is how many values (scalars, mappings and lists) a scenario
@@ -80,7 +82,8 @@ const MaxValues = 1 << 16
 const maxDecodeDepth = 2*MaxDepth + 8
 
 func newDecoder() *decoder {
-	return &decoder{nodes: map[string]ast.Node{}, anchors: map[string]ast.Node{}, open: map[string]bool{}}
+	return &decoder{nodes: map[string]ast.Node{}, anchors: map[string]ast.Node{}, open: map[string]bool{},
+		fields: map[reflect.Type][]structField{}}
 }
 
 // enter accounts for decoding one more value at n, one level deeper, and
@@ -93,8 +96,10 @@ func (d *decoder) enter(n ast.Node, path string) error {
 		at, path = d.alias, d.aliasAt
 	}
 	switch {
-	case d.values > MaxValues:
+	case d.values > MaxValues && d.alias != nil:
 		return errAt(at, path, "want at most %d values once aliases are expanded, got more (an alias of aliases multiplies them)", MaxValues)
+	case d.values > MaxValues:
+		return errAt(at, path, "want at most %d values, got more", MaxValues)
 	case d.depth > maxDecodeDepth:
 		return errAt(at, path, "want values nested at most %d deep once aliases are expanded, got deeper", MaxDepth)
 	}
@@ -261,13 +266,18 @@ func (d *decoder) decode(n ast.Node, v reflect.Value, path string) error {
 	}
 	defer d.leave()
 	d.nodes[path] = n
+	return d.decodeValue(n, v, path)
+}
+
+// decodeValue fills v from n, resolved and accounted for by decode.
+func (d *decoder) decodeValue(n ast.Node, v reflect.Value, path string) error {
 	if v.CanAddr() && v.Addr().Type().Implements(nodeDecoderType) {
 		return v.Addr().Interface().(nodeDecoder).decodeNode(d, n, path)
 	}
 	switch v.Kind() {
 	case reflect.Pointer:
 		v.Set(reflect.New(v.Type().Elem()))
-		return d.decode(n, v.Elem(), path)
+		return d.decodeValue(n, v.Elem(), path)
 	case reflect.Struct:
 		return d.decodeStruct(n, v, path)
 	case reflect.Slice:
@@ -424,7 +434,11 @@ func (d *decoder) decodeStruct(n ast.Node, v reflect.Value, path string) error {
 	if !ok {
 		return errAt(n, path, "want a mapping, got %s", got(n))
 	}
-	fields := fieldsOf(v.Type())
+	fields, ok := d.fields[v.Type()]
+	if !ok {
+		fields = fieldsOf(v.Type())
+		d.fields[v.Type()] = fields
+	}
 	for _, kv := range kvs {
 		k, err := key(kv, path)
 		if err != nil {

@@ -105,6 +105,7 @@ var badCases = []struct {
 	{"bad-invalid-utf8.yaml", 2, 17, "", "want UTF-8 text, got the byte 0xE9"},
 	{"bad-utf16.yaml", 1, 1, "", "the file is UTF-16"},
 	{"bad-nul-byte.yaml", 2, 21, "", "want text, got the control character U+0000"},
+	{"bad-expect-empty-condition.yaml", 3, 15, "expect.peak_usage", "want a condition on each side of \"and\""},
 	{"bad-description-escape.yaml", 1, 14, "description", "want text, got the control character U+001B"},
 
 	// Values accepted before and refused now (docs/scenarios.md says why).

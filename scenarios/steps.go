@@ -70,6 +70,10 @@ func (s *Scenario) Steps() []Step {
 	return out
 }
 
+// StepCount is len(s.Steps()) without building the list (a valid scenario
+// may have MaxSteps of them).
+func (s *Scenario) StepCount() int { return int(countTurnSteps(s.Phases, s.Workers)) }
+
 // turns is how many times a group runs per repeat: once, or once per
 // thread for a turns group.
 func (s *Scenario) turns(g *Phase) int {

@@ -24,7 +24,7 @@ const usageText = `memstorm: allocation stress scenarios, recorded and plotted
 Usage:
   memstorm run [flags] SCENARIO...    run scenarios (file paths or built-in names)
   memstorm list                       list the built-in scenarios
-  memstorm validate FILE...           check scenario files without running them
+  memstorm validate [flags] FILE...   check scenario files as run would, without running them
   memstorm report DIR                 re-render the report of a recorded run
   memstorm compare [flags] RUNDIR...  compare recorded runs side by side
   memstorm sysinfo                    describe this machine as reports do

@@ -26,6 +26,9 @@ func TestMain(m *testing.M) {
 	if wire.IsWorker() {
 		os.Exit(worker.Main())
 	}
+	if os.Getenv(cliEnv) == "1" { // a child of TestBadInputIsRefusedQuickly
+		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	}
 	os.Exit(m.Run())
 }
 
