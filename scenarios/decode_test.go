@@ -98,6 +98,7 @@ var badCases = []struct {
 	// Bad input refused before it costs time or memory (see text.go,
 	// tokens.go and decoder.enter).
 	{"bad-alias-bomb.yaml", 8, 24, "phases[5].phases[1]", "want at most 65536 values once aliases are expanded, got more"},
+	{"bad-alias-deep.yaml", 70, 20, "phases[67].phases[0]", "want values nested at most 64 deep once aliases are expanded"},
 	{"bad-alias-recursive.yaml", 3, 13, "phases[1].phases", "alias *p stands inside the value of its own anchor"},
 	{"bad-deep-flow.yaml", 1, 72, "", "want collections nested at most 64 deep, got deeper"},
 	{"bad-deep-flow-map.yaml", 1, 261, "", "want collections nested at most 64 deep, got deeper"},

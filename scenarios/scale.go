@@ -3,6 +3,8 @@ package scenarios
 import (
 	"fmt"
 	"os"
+
+	"github.com/memstorm/memstorm/units"
 )
 
 // The factor of --scale: a millionth to a million.
@@ -46,7 +48,7 @@ func (s *Scenario) CheckScale(f float64) error {
 		case x > float64(MaxSize):
 			return fmt.Errorf("%s: %s: %v × %g comes to %s, want at most %v", s.Path, path, *v, f, grownText(x), MaxSize)
 		case Size(x) < floor:
-			return fmt.Errorf("%s: %s: %v × %g comes to %v, want at least %v", s.Path, path, *v, f, Size(x), floor)
+			return fmt.Errorf("%s: %s: %v × %g comes to %s, want at least %v", s.Path, path, *v, f, units.FormatBytes(int64(x)), floor)
 		}
 		return nil
 	})

@@ -3,6 +3,7 @@ package scenarios
 import (
 	"math"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -139,5 +140,54 @@ func TestNeedsLimit(t *testing.T) {
 				t.Errorf("NeedsLimit() = %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestLimitNeeded: the error points at the stop condition that needs a
+// limit, and CheckLimit lets a limit from anywhere supply it, as
+// stress.Prepare does.
+func TestLimitNeeded(t *testing.T) {
+	src := "name: x\nphases:\n  - repeat: 2\n    phases:\n      - hold: 1ms\n      - allocate: {size: 64, until: {limit: 90%}}\n"
+	s, err := Parse("x.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "x.yaml:6:37: phases[0].phases[1].allocate.until: it allocates until a share of the limit, so it needs a memory limit: add limit: {max: SIZE} to the file, or run it with --limit SIZE (or --cgroup current"
+	if err := s.LimitNeeded(); err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("LimitNeeded() = %v, want %q...", err, want)
+	}
+	if err := s.CheckLimit(0, false); err == nil {
+		t.Error("CheckLimit(no limit) = nil")
+	}
+	if err := s.CheckLimit(64<<20, false); err != nil {
+		t.Errorf("CheckLimit(--limit 64MiB) = %v", err)
+	}
+	if err := s.CheckLimit(0, true); err != nil {
+		t.Errorf("CheckLimit(--cgroup current) = %v", err)
+	}
+	for _, src := range []string{
+		"limit: {max: 64MiB}\nphases: [{allocate: {size: 64, until: oom}}]",
+		"rlimits: {data: 64MiB}\nphases: [{allocate: {size: 64, until: enomem}}]",
+		"phases: [{allocate: {size: 64, until: {bytes: 1MiB}}}]",
+	} {
+		if err := mustParse(t, src).CheckLimit(0, false); err != nil {
+			t.Errorf("CheckLimit(%q) = %v", src, err)
+		}
+	}
+	// limit.high alone is no hard limit: run refuses it, and so does CheckLimit.
+	if err := mustParse(t, "limit: {high: 64MiB}\nphases: [{allocate: {size: 64, until: oom}}]").CheckLimit(0, false); err == nil {
+		t.Error("CheckLimit(limit.high only) = nil, want the error run gives")
+	}
+}
+
+func TestStepCount(t *testing.T) {
+	for _, src := range []string{
+		"phases: [{hold: 1ms}]",
+		"workers: 3\nphases: [{repeat: 4, phases: [{hold: 1ms}, {repeat: 2, phases: [{trim: true}]}]}, {turns: true, phases: [{hold: 1ms}]}]",
+	} {
+		s := mustParse(t, src)
+		if got, want := s.StepCount(), len(s.Steps()); got != want {
+			t.Errorf("StepCount() = %d, len(Steps()) = %d for %q", got, want, src)
+		}
 	}
 }
