@@ -76,3 +76,41 @@ func TestTokenBound(t *testing.T) {
 		t.Errorf("tokenize(too many) = %v", err)
 	}
 }
+
+// TestKeyBound: a block mapping holds at most MaxKeys keys, counted per
+// mapping (the mappings of a list's items each start again).
+func TestKeyBound(t *testing.T) {
+	keys := func(n int, indent string) string {
+		var b strings.Builder
+		for i := range n {
+			fmt.Fprintf(&b, "%sk%d: 1\n", indent, i)
+		}
+		return b.String()
+	}
+	if _, err := tokenize("env:\n" + keys(MaxKeys, "  ")); err != nil {
+		t.Errorf("%d keys: %v", MaxKeys, err)
+	}
+	var items strings.Builder
+	for range 3 {
+		items.WriteString("  - x: 1\n" + keys(MaxKeys-1, "    "))
+	}
+	if _, err := tokenize("phases:\n" + items.String()); err != nil {
+		t.Errorf("3 mappings of %d keys: %v", MaxKeys, err)
+	}
+	_, err := tokenize("env:\n" + keys(MaxKeys+1, "  "))
+	var se *ScenarioError
+	if !errors.As(err, &se) || se.Line != MaxKeys+2 || se.Col != 3 || !strings.Contains(se.Msg, "want at most 1024 keys in a mapping") {
+		t.Errorf("%d keys: %v, want an error at the last key", MaxKeys+1, err)
+	}
+}
+
+func TestDocumentMarkerBound(t *testing.T) {
+	if _, err := tokenize(strings.Repeat("---\n", maxDocHeaders) + "a: 1\n"); err != nil {
+		t.Errorf("%d markers: %v", maxDocHeaders, err)
+	}
+	_, err := tokenize(strings.Repeat("---\na: 1\n", maxDocHeaders+1))
+	var se *ScenarioError
+	if !errors.As(err, &se) || se.Line != 2*maxDocHeaders+1 || se.Col != 1 || !strings.Contains(se.Msg, "want one YAML document, got more than 16 document markers") {
+		t.Errorf("%d documents: %v", maxDocHeaders+1, err)
+	}
+}

@@ -128,6 +128,12 @@ func badCorpus(t *testing.T) []badInput {
 	gen("deep-indent.yaml", indent.String(), "nested at most 64 deep")
 	gen("many-tokens.yaml", "allocators: ["+strings.Repeat("a,", size/2-20)+"a]\n", "want at most 32768 YAML tokens")
 	gen("many-comments.yaml", strings.Repeat("#\n", size/2), "want at most 32768 YAML tokens")
+	var keys strings.Builder
+	for i := 0; keys.Len() < size-20; i++ {
+		fmt.Fprintf(&keys, "  K%d: 1\n", i)
+	}
+	gen("many-keys.yaml", "env:\n"+keys.String(), "want at most 1024 keys in a mapping")
+	gen("many-documents.yaml", strings.Repeat("---\na: 1\n", 8000), "want one YAML document, got more than 16") // 32000 tokens
 	// Just under the token bound, parsed and decoded in full, refused at
 	// the end: the most a file can cost and still be read to its end.
 	gen("wide-then-wrong.yaml", "phases:\n"+strings.Repeat("  - {hold: 1ms}\n", 32700/6)+"bogus: 1\n", `unknown key "bogus"`)
