@@ -32,6 +32,9 @@ func (e *Engine) Churn(d Dist, live, ops int64) (failed int64, err error) {
 	if err != nil {
 		return 0, err
 	}
+	// The ring of live pointers is transient harness memory (mmap'd).
+	C.ms_note_transient(e.ce, C.int64_t((live*8+4095)&^4095))
+	C.ms_publish(e.ce, e.cpub())
 	n := C.ms_churn(&e.ce.rng[0], &cd, C.int64_t(live), C.int64_t(ops))
 	if n < 0 {
 		return 0, errors.New("alloc: churn: mapping the ring of live objects failed")

@@ -54,9 +54,14 @@ var detected = sync.OnceValue(func() Allocator {
 	return a
 })
 
-// Detect reports which allocator serves malloc: dladdr on the malloc symbol
-// the dynamic linker resolved gives the library; allocator-specific symbols
-// defined by that same library (mallctl, tc_version or MallocExtension_*,
-// mi_version, gnu_get_libc_version) name it and give the version. The result
-// is computed once; the allocator cannot change during a process lifetime.
+// Detect reports which allocator serves malloc: the library holding the malloc
+// symbol the dynamic linker resolved, or, when that library exports
+// memstorm_interposer (a forwarding LD_PRELOAD such as the tests' malloc
+// counter), the next library defining malloc. Allocator-specific symbols that
+// library itself defines (mallctl, tc_version or MallocExtension_*,
+// mi_version, gnu_get_libc_version) name it and give the version; they are
+// read from its dynamic symbol table, and the functions Heap and Trim need are
+// kept. The result is computed once; the allocator cannot change during a
+// process lifetime. Under glibc it makes the one allocation of this package's
+// introspection: the FILE that malloc_info writes to (see Heap).
 func Detect() Allocator { return detected() }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -14,17 +15,26 @@ import (
 const helperEnv = "MEMSTORM_ALLOC_HELPER"
 
 func TestMain(m *testing.M) {
-	if os.Getenv(helperEnv) == "preload" {
+	switch os.Getenv(helperEnv) {
+	case "preload":
 		os.Exit(preloadHelper())
+	case "malloccount":
+		rep := mallocCountHelper()
+		if err := json.NewEncoder(os.Stdout).Encode(rep); err != nil {
+			os.Exit(1)
+		}
+		os.Exit(0)
 	}
 	os.Exit(m.Run())
 }
 
 type preloadReport struct {
-	Allocator     Allocator
-	Before, After HeapStats
-	Bytes         int64
-	TrimErr       string
+	Allocator            Allocator
+	Before, After        HeapStats
+	Bytes                int64
+	TrimErr              string
+	TrimSteps, ThreadErr string
+	ThreadSteps          string
 }
 
 // preloadHelper allocates 40 MiB (untouched: no RSS needed) through the engine, reads the heap around it,
@@ -49,7 +59,10 @@ func preloadHelper() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	if err := Trim(rep.Allocator); err != nil {
+	if rep.ThreadSteps, err = TrimThread(rep.Allocator); err != nil {
+		rep.ThreadErr = err.Error()
+	}
+	if rep.TrimSteps, err = TrimSteps(rep.Allocator); err != nil {
 		rep.TrimErr = err.Error()
 	}
 	if err := json.NewEncoder(os.Stdout).Encode(rep); err != nil {
@@ -61,10 +74,12 @@ func preloadHelper() int {
 func TestDetectUnderPreload(t *testing.T) {
 	for _, tc := range []struct {
 		lib, name string
+		// The calls TrimThread and TrimSteps must name.
+		thread, trim string
 	}{
-		{"/usr/lib/x86_64-linux-gnu/libjemalloc.so.2", NameJemalloc},
-		{"/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4", NameTcmalloc},
-		{"/usr/lib/x86_64-linux-gnu/libmimalloc.so.2", NameMimalloc},
+		{"/usr/lib/x86_64-linux-gnu/libjemalloc.so.2", NameJemalloc, "thread.tcache.flush", "thread.tcache.flush, arena.4096.purge"},
+		{"/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4", NameTcmalloc, "MallocExtension_MarkThreadIdle", "MallocExtension_MarkThreadIdle, MallocExtension_ReleaseFreeMemory"},
+		{"/usr/lib/x86_64-linux-gnu/libmimalloc.so.2", NameMimalloc, "mi_collect(true)", "mi_collect(true)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := os.Stat(tc.lib); err != nil {
@@ -87,8 +102,11 @@ func TestDetectUnderPreload(t *testing.T) {
 			if a.Name != tc.name || filepath.Base(a.Path) != filepath.Base(tc.lib) || a.Version == "" {
 				t.Fatalf("Detect() = %+v, want %s from %s", a, tc.name, tc.lib)
 			}
-			if rep.TrimErr != "" {
-				t.Errorf("Trim: %s", rep.TrimErr)
+			if rep.TrimErr != "" || rep.ThreadErr != "" {
+				t.Errorf("TrimSteps: %s; TrimThread: %s", rep.TrimErr, rep.ThreadErr)
+			}
+			if !strings.HasPrefix(rep.TrimSteps, tc.trim) || rep.ThreadSteps != tc.thread {
+				t.Errorf("TrimSteps said %q, TrimThread %q; want %q..., %q", rep.TrimSteps, rep.ThreadSteps, tc.trim, tc.thread)
 			}
 			h := rep.After
 			if tc.name == NameMimalloc {

@@ -25,13 +25,29 @@
 // Counters.BookkeepingBytes reports the 4 KiB control page plus the resident
 // slot pages (8 bytes per live object rounded up to a page); pages past the
 // live slots are given back after each Free. KeepOnePerPage needs a transient
-// page set (16 bytes per object, mmap'd, unmapped before Free returns).
+// page set (mmap'd, unmapped before Free returns) that grows with the
+// distinct pages the objects start on, not with the objects: 16 to 32 bytes
+// per such page, at least 8 KiB; Counters.TransientPeakBytes reports it.
+//
+// # Measuring without disturbing
+//
+// Between phases a worker reads the heap (Heap), trims (Trim, TrimThread)
+// and reads Counters. None of these calls malloc, calloc, realloc, free or
+// the aligned variants, in any of glibc, jemalloc, tcmalloc and mimalloc: a
+// test runs them under a counting LD_PRELOAD interposer
+// (testdata/malloccount.c). One small allocation there would land on the
+// measured heap; with glibc, one taken from the top chunk between a fill and
+// its frees keeps free() from giving the heap back. Detect makes the one
+// allocation (glibc: the FILE for malloc_info), before the first phase.
 //
 // Objects allocated Via Go live on the Go heap in a Go-side [][]byte and form
 // a separate sequence: a Selection applies to the C-side objects and then,
 // independently, to the Go-heap objects.
 //
-// The C op-stream code (ops.h, ops_*.c) has no Go dependency so a standalone C
-// reference program can compile it as is. Detect, Heap, Trim and Mallopt look
-// non-glibc symbols up at run time with dlsym(RTLD_DEFAULT, ...).
+// The C code (the op stream in ops.h and ops_*.c, the introspection in
+// introspect.c and elfsym.c) has no Go dependency, so a standalone C reference
+// program (alloc/cref) compiles it as is. Detect looks the allocator's own
+// functions up once in that library's dynamic symbol table (elfsym.c: no
+// dlsym, whose misses allocate); Heap and Trim call them through the pointers
+// it kept.
 package alloc

@@ -115,6 +115,17 @@ func (e *Engine) Madvise(sel Selection, adv Advice) (bytes, count int64, err err
 	return int64(cb), int64(cc), err
 }
 
+// ResetTransientPeak sets Counters.TransientPeakBytes back to zero, so that
+// it tells the transient need of the calls that follow (a phase's).
+func (e *Engine) ResetTransientPeak() {
+	if e.ce == nil {
+		return
+	}
+	e.ce.c.transient_peak_bytes = 0
+	C.ms_publish(e.ce, e.cpub())
+	runtime.KeepAlive(e.pub)
+}
+
 // Close frees every live object, unmaps the bookkeeping and leaves the
 // Counters with LiveBytes, LiveObjects and BookkeepingBytes at zero. Closing
 // twice returns ErrClosed.

@@ -44,7 +44,7 @@ func TestFillExactCountsAndFreeAll(t *testing.T) {
 					t.Fatalf("Free(All) = %d, %d, %v; want %d, 200", b, n, err, 200*size)
 				}
 				got = c.Load()
-				if got.LiveBytes != 0 || got.LiveObjects != 0 || got.FreeBytes != 200*size || got.FreeOps != 200 {
+				if got.LiveBytes != 0 || got.LiveObjects != 0 || got.FreeBytes != 200*size || got.FreeOps() != 200 {
 					t.Fatalf("counters after free: %+v", got)
 				}
 			})
@@ -120,7 +120,7 @@ func TestFreeFromOtherThread(t *testing.T) {
 	if r.err != nil || r.b != want || r.n != 1000 {
 		t.Fatalf("FreeFrom = %+v, want %d bytes, 1000 objects", r, want)
 	}
-	if s, d := sc.Load(), dc.Load(); s.LiveObjects != 0 || s.FreeOps != 1000 || d.FreeOps != 0 || d.AllocOps != 0 {
+	if s, d := sc.Load(), dc.Load(); s.LiveObjects != 0 || s.FreeOps() != 1000 || d.FreeOps() != 0 || d.AllocOps != 0 {
 		t.Fatalf("src counters %+v, dst counters %+v", s, d)
 	}
 }
@@ -137,7 +137,7 @@ func TestClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := c.Load()
-	if got.LiveBytes != 0 || got.LiveObjects != 0 || got.BookkeepingBytes != 0 || got.FreeOps != 20 {
+	if got.LiveBytes != 0 || got.LiveObjects != 0 || got.BookkeepingBytes != 0 || got.FreeOps() != 20 {
 		t.Fatalf("counters after Close: %+v", got)
 	}
 	if err := e.Close(); !errors.Is(err, ErrClosed) {

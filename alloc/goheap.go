@@ -15,6 +15,10 @@ import (
 
 const goSliceHeader = int64(unsafe.Sizeof([]byte(nil)))
 
+// goSelectBytes is the Go-heap memory freeGo needs per Go-heap object while
+// it selects: an address, a size and a pick flag.
+const goSelectBytes = 8 + 8 + 1
+
 // fillGo is Fill for Via Go: sizes come from the engine's C PRNG (one cgo
 // call per 64 sizes), objects from make([]byte).
 func (e *Engine) fillGo(spec FillSpec, cd C.ms_dist, sizes *C.int64_t, cum *C.double, budget time.Duration) (res FillResult, err error) {
@@ -89,16 +93,20 @@ func (e *Engine) freeGo(cs *C.ms_selection) (bytes, count int64, err error) {
 	if n == 0 {
 		return 0, 0, nil
 	}
+	// The three arrays are transient harness memory on the Go heap.
 	addrs := make([]uint64, n)
 	sizes := make([]int64, n)
 	pick := make([]uint8, n)
+	var setPeak C.int64_t
 	for i, b := range e.goObjs {
 		addrs[i] = uint64(uintptr(unsafe.Pointer(unsafe.SliceData(b))))
 		sizes[i] = int64(len(b))
 	}
 	rc := C.ms_select_batch(cs, C.int64_t(n), (*C.uint64_t)(unsafe.Pointer(&addrs[0])),
-		(*C.int64_t)(unsafe.Pointer(&sizes[0])), (*C.uint8_t)(unsafe.Pointer(&pick[0])))
+		(*C.int64_t)(unsafe.Pointer(&sizes[0])), (*C.uint8_t)(unsafe.Pointer(&pick[0])), &setPeak)
+	C.ms_note_transient(e.ce, C.int64_t(int64(n)*goSelectBytes)+setPeak)
 	if rc != 0 {
+		e.publishGo()
 		return 0, 0, fmt.Errorf("alloc: selecting Go-heap objects: %w", syscall.Errno(rc))
 	}
 	w := 0
@@ -120,7 +128,6 @@ func (e *Engine) freeGo(cs *C.ms_selection) (bytes, count int64, err error) {
 	c.live_bytes -= C.int64_t(bytes)
 	c.live_objects -= C.int64_t(count)
 	c.free_bytes += C.int64_t(bytes)
-	c.free_ops += C.int64_t(count)
 	e.publishGo()
 	return bytes, count, nil
 }

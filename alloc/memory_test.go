@@ -164,6 +164,21 @@ func TestTrimGlibcReturnsFreedHeap(t *testing.T) {
 	}
 }
 
+func TestTrimStepsGlibc(t *testing.T) {
+	a := Detect()
+	if a.Name != NameGlibc {
+		t.Skipf("allocator is %s", a.Name)
+	}
+	steps, err := TrimSteps(a)
+	if err != nil || !strings.HasPrefix(steps, "malloc_trim(0) (") {
+		t.Fatalf("TrimSteps = %q, %v; want malloc_trim(0) and its outcome", steps, err)
+	}
+	// glibc has no call that flushes a thread's tcache.
+	if _, err := TrimThread(a); !errors.Is(err, ErrUnsupported) {
+		t.Fatalf("TrimThread under glibc = %v, want ErrUnsupported", err)
+	}
+}
+
 func TestMallopt(t *testing.T) {
 	if Detect().Name != NameGlibc {
 		if err := Mallopt("M_MMAP_THRESHOLD", 1<<20); !errors.Is(err, ErrUnsupported) {

@@ -19,7 +19,7 @@
 /* Same layout as alloc.Counters; 64 bytes, written with relaxed atomic stores. */
 typedef struct ms_counters {
 	int64_t live_bytes, live_objects, alloc_bytes, free_bytes;
-	int64_t alloc_ops, free_ops, bookkeeping_bytes, failures;
+	int64_t alloc_ops, transient_peak_bytes, bookkeeping_bytes, failures;
 } ms_counters;
 
 enum { MS_VIA_MALLOC, MS_VIA_CALLOC, MS_VIA_REALLOC, MS_VIA_MEMALIGN, MS_VIA_MMAP, MS_VIA_GO };
@@ -69,8 +69,16 @@ typedef struct ms_selector {
 	ms_selection sel;
 	int64_t total, idx, k, picked;
 	uint64_t rng[4];
-	uint64_t *set; /* KeepOnePerPage: open-addressing set of pages, mmap'd */
-	int64_t setcap;
+	/* KeepOnePerPage: an open-addressing set of the pages seen, mmap'd. It
+	 * starts at 1024 cells (8 KiB) and doubles when more than 3/4 full, up
+	 * to the power of two that holds every object at 3/4 load, so it grows
+	 * with the distinct pages, not the objects: 4/3 to 8/3 cells of 8 B per
+	 * page, 1.5 times that while the old table is rehashed into the new;
+	 * at most 32 B per distinct page, and never more per object than a table
+	 * sized for every object. */
+	uint64_t *set;
+	int64_t setcap, setlen, setmax;
+	int64_t peak_bytes; /* the most set memory mapped at once (old and new table while growing) */
 } ms_selector;
 
 typedef struct ms_engine {
@@ -87,12 +95,15 @@ uint64_t ms_rng_next(uint64_t s[4]);
 int64_t ms_sample(uint64_t s[4], const ms_dist *d);
 
 int ms_selector_init(ms_selector *s, const ms_selection *sel, int64_t total);
+/* 1: pick the object, 0: keep it, -1: the page set could not grow (ENOMEM). */
 int ms_selector_pick(ms_selector *s, uint64_t addr, int64_t size);
 /* Index of the first candidate among n objects under sel->last (0 when unset). */
 int64_t ms_window_start(const ms_selection *sel, int64_t n);
 void ms_selector_fini(ms_selector *s);
-/* Runs a selector over arrays (for objects kept outside the engine); out[i] = 1 to free. */
-int ms_select_batch(const ms_selection *sel, int64_t n, const uint64_t *addr, const int64_t *size, uint8_t *out);
+/* Runs a selector over arrays (for objects kept outside the engine); out[i] = 1
+ * to free. *peak receives the selector's peak_bytes. On error nothing is picked. */
+int ms_select_batch(const ms_selection *sel, int64_t n, const uint64_t *addr, const int64_t *size, uint8_t *out,
+		    int64_t *peak);
 
 ms_engine *ms_engine_new(uint64_t seed, int *err);
 int ms_fill(ms_engine *e, const ms_fill_spec *f, const int64_t *sizes, const double *cum, ms_counters *pub, ms_fill_result *r);
@@ -100,6 +111,8 @@ int ms_free(ms_engine *e, const ms_selection *sel, ms_counters *pub, int64_t *by
 int ms_madvise(ms_engine *e, const ms_selection *sel, int advice, ms_counters *pub, int64_t *bytes, int64_t *count);
 void ms_sample_batch(ms_engine *e, const ms_dist *d, const int64_t *sizes, const double *cum, int64_t *out, int64_t n);
 void ms_publish(ms_engine *e, ms_counters *pub);
+/* Raises the transient peak to bytes if it is larger (published by the next ms_publish). */
+void ms_note_transient(ms_engine *e, int64_t bytes);
 int ms_engine_close(ms_engine *e, ms_counters *pub);
 /* Reads back size and address of slot i (for tests and the Go side). */
 int64_t ms_slot(const ms_engine *e, int64_t i, uint64_t *addr, int *tag);

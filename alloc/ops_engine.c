@@ -38,9 +38,15 @@ void ms_publish(ms_engine *e, ms_counters *pub)
 	STORE(alloc_bytes);
 	STORE(free_bytes);
 	STORE(alloc_ops);
-	STORE(free_ops);
+	STORE(transient_peak_bytes);
 	STORE(bookkeeping_bytes);
 	STORE(failures);
+}
+
+void ms_note_transient(ms_engine *e, int64_t bytes)
+{
+	if (bytes > e->c.transient_peak_bytes)
+		e->c.transient_peak_bytes = bytes;
 }
 
 ms_engine *ms_engine_new(uint64_t seed, int *err)
@@ -263,11 +269,18 @@ int ms_free(ms_engine *e, const ms_selection *sel, ms_counters *pub, int64_t *by
 	if (err)
 		return err;
 	int64_t w = from;
+	int stopped = 0; /* the page set could not grow: keep this object and the rest */
 	for (int64_t i = from; i < n; i++) {
 		uint64_t addr;
 		int tag;
 		int64_t size = ms_slot(e, i, &addr, &tag);
-		if (!ms_selector_pick(&s, addr, size)) {
+		int pick = stopped ? 0 : ms_selector_pick(&s, addr, size);
+		if (pick < 0) {
+			stopped = 1;
+			if (!err)
+				err = ENOMEM;
+		}
+		if (pick <= 0) {
 			e->slots[w++] = e->slots[i];
 			continue;
 		}
@@ -276,12 +289,12 @@ int ms_free(ms_engine *e, const ms_selection *sel, ms_counters *pub, int64_t *by
 		e->c.live_bytes -= size;
 		e->c.live_objects--;
 		e->c.free_bytes += size;
-		e->c.free_ops++;
 		*bytes += size;
 		(*count)++;
 		if ((*count & 4095) == 0)
 			ms_publish(e, pub);
 	}
+	ms_note_transient(e, s.peak_bytes);
 	ms_selector_fini(&s);
 	e->len = w;
 	shrink(e, n);
@@ -300,7 +313,14 @@ int ms_madvise(ms_engine *e, const ms_selection *sel, int advice, ms_counters *p
 		uint64_t addr;
 		int tag;
 		int64_t size = ms_slot(e, i, &addr, &tag);
-		if (tag != TAG_MMAP || !ms_selector_pick(&s, addr, size))
+		if (tag != TAG_MMAP)
+			continue;
+		int pick = ms_selector_pick(&s, addr, size);
+		if (pick < 0) {
+			err = ENOMEM;
+			break;
+		}
+		if (!pick)
 			continue;
 		int64_t len = page_round(size);
 		if (madvise((void *)addr, (size_t)len, advice) != 0) {
@@ -310,6 +330,7 @@ int ms_madvise(ms_engine *e, const ms_selection *sel, int advice, ms_counters *p
 		*bytes += len;
 		(*count)++;
 	}
+	ms_note_transient(e, s.peak_bytes);
 	ms_selector_fini(&s);
 	ms_publish(e, pub);
 	return err;

@@ -1,8 +1,30 @@
 package alloc
 
 /*
+#cgo noescape msc_read
+#cgo nocallback msc_read
+#include <dlfcn.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include "ops.h"
+
+// The malloc-count interposer's readers (testdata/malloccount.c), looked up
+// once, so that reading the counts afterwards calls nothing that allocates.
+typedef int (*msc_fn)(uint64_t *, int);
+static msc_fn msc_fns[2];
+
+static int msc_resolve(void)
+{
+	msc_fns[0] = (msc_fn)dlsym(RTLD_DEFAULT, "msc_counts");
+	msc_fns[1] = (msc_fn)dlsym(RTLD_DEFAULT, "msc_thread_counts");
+	return msc_fns[0] && msc_fns[1];
+}
+
+static int msc_read(int thread, uint64_t *out, int n)
+{
+	msc_fn f = msc_fns[thread != 0];
+	return f ? f(out, n) : -1;
+}
 */
 import "C"
 
@@ -57,4 +79,24 @@ func churn(seed uint64, d Dist, live, ops int64) error {
 func cgoMallocFree(size int) {
 	p := C.malloc(C.size_t(size))
 	C.free(unsafe.Pointer(p))
+}
+
+// mallocCounts are the interposer's call counts, in its order: malloc,
+// calloc, realloc, free, posix_memalign, aligned_alloc, memalign, valloc, and
+// the free(NULL) calls among the frees.
+type mallocCounts [9]uint64
+
+// resolveMallocCounter finds the interposer's readers; false when the
+// process runs without it.
+func resolveMallocCounter() bool { return C.msc_resolve() != 0 }
+
+// readMallocCounts returns the process's counts, or the calling thread's.
+// It calls into the interposer only: no allocation, Go or C.
+func readMallocCounts(thread bool) (m mallocCounts) {
+	t := C.int(0)
+	if thread {
+		t = 1
+	}
+	C.msc_read(t, (*C.uint64_t)(unsafe.Pointer(&m[0])), C.int(len(m)))
+	return m
 }

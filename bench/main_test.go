@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"fmt"
 	"os"
 	"runtime"
 	"testing"
@@ -21,7 +22,14 @@ func TestMain(m *testing.M) {
 	if wire.IsWorker() {
 		os.Exit(worker.Main())
 	}
-	os.Exit(m.Run())
+	cleanup, err := testenv.UninstrumentedWorker(wire.WorkerExeEnv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	cleanup()
+	os.Exit(code)
 }
 
 // requireRoot skips (or, with MEMSTORM_CI=1, fails) tests that create cgroups.

@@ -46,6 +46,10 @@ func Describe(roots cgroup.Roots) (rundir.Machine, error) {
 	if m.CgroupVersion, err = cgroupVersion(roots); err != nil {
 		return rundir.Machine{}, err
 	}
+	m.UsableCPUs = usableCPUs()
+	if m.CPUQuota, err = cpuQuota(roots); err != nil {
+		return rundir.Machine{}, err
+	}
 	return m, nil
 }
 

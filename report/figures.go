@@ -87,7 +87,14 @@ func (r *Run) MemoryFigure() *Figure {
 		if (m == MetricCgroupUsage && !limited) || !s.HasData() {
 			continue
 		}
-		l := newEnvLine(s, seriesStyle[m], false)
+		var xys plotter.XYer = s
+		if m == MetricHeapHeld {
+			// The allocator's figures are measured when the worker refreshes
+			// them, not at every sample: draw a line through those
+			// measurements only, never a held value as if it were new.
+			xys = measuredPoints(s)
+		}
+		l := newEnvLine(xys, seriesStyle[m], false)
 		lines[m] = l
 		ymax = max(ymax, l.ymax)
 		p.Add(l)
@@ -138,7 +145,7 @@ func (r *Run) MemoryFigure() *Figure {
 var memoryLabel = map[Metric]string{
 	MetricRSS:         "RSS",
 	MetricAnon:        "anon (RssAnon)",
-	MetricHeapHeld:    "heap held (allocator's count)",
+	MetricHeapHeld:    "heap held (allocator's count, at each refresh)",
 	MetricLive:        "live (requested)",
 	MetricCgroupUsage: "cgroup usage",
 }
@@ -185,7 +192,11 @@ func (r *Run) FragmentationFigure() *Figure {
 	lo, hi, all := math.Inf(1), math.Inf(-1), math.Inf(-1)
 	for _, m := range []Metric{MetricFragRSS, MetricFragHeap} {
 		s := Series{Samples: r.Samples, Metric: m}
-		l := newEnvLine(positive{s}, seriesStyle[m], false)
+		var xys plotter.XYer = s
+		if m == MetricFragHeap {
+			xys = measuredPoints(s) // the heap figures at each refresh only
+		}
+		l := newEnvLine(positive{xys}, seriesStyle[m], false)
 		if !l.ok {
 			continue
 		}
@@ -294,7 +305,11 @@ func (r *Run) ActivityFigure() *Figure {
 
 	if s := (Series{Samples: r.Samples, Metric: MetricPSI}); s.HasData() {
 		p = panel("pressure (%)", plot.DefaultTicks{})
-		top = addLine(p, s, "memory PSI some avg10 (%)", seriesStyle[MetricPSI])
+		label := "memory PSI some avg10 (%) of the run's cgroup"
+		if r.Summary.PSISource == "host" {
+			label = "memory PSI some avg10 (%) of the whole host: the run's cgroup has none (cgroup v1)"
+		}
+		top = addLine(p, s, label, seriesStyle[MetricPSI])
 		p.Y.Min, p.Y.Max = 0, max(headroom(top), 1)
 	}
 	for i, p := range f.Panels {

@@ -54,7 +54,7 @@ func TestMemoryFigureStructure(t *testing.T) {
 	r := loadSynthetic(t, 2000, 30)
 	f := r.MemoryFigure()
 	texts, strokes := record(f)
-	for _, want := range []string{"RSS", "live (requested)", "heap held (allocator's count)", "anon (RssAnon)", "cgroup usage",
+	for _, want := range []string{"RSS", "live (requested)", "heap held (allocator's count, at each refresh)", "anon (RssAnon)", "cgroup usage",
 		"held but not live (anon − live)", "cgroup hard limit 320 MiB", "cgroup soft limit 288 MiB", "fill", "punch-holes",
 		"trim", "free-all", "ENOMEM", "allocation failed (ENOMEM)", "trim (allocator asked to give memory back)",
 		"memory", "time (s)"} {
@@ -127,7 +127,7 @@ func TestFigureSVGHasLabels(t *testing.T) {
 		want := map[string][]string{
 			"memory":        {">RSS<", ">live (requested)<", ">fill<", ">ENOMEM<", ">time (min)<", " MiB<"},
 			"fragmentation": {">RSS / live requested<", ">heap held / heap in-use<", "x<", ">punch-holes<"},
-			"activity":      {">allocated/s<", ">freed/s<", ">minor faults/s<", ">memory PSI some avg10 (%)<", "iB/s<"},
+			"activity":      {">allocated/s<", ">freed/s<", ">minor faults/s<", ">memory PSI some avg10 (%) of the run", "iB/s<"},
 		}[f.Name]
 		for _, w := range want {
 			if !strings.Contains(svg, w) {

@@ -23,13 +23,15 @@ var reportCSS string
 
 // funcs are the helpers both page templates use.
 var funcs = template.FuncMap{
-	"bytes":   units.FormatBytes,
-	"ratio":   FormatRatio,
-	"frag":    func(rss, live int64) string { return FormatRatio(Frag(rss, live)) },
-	"seconds": formatSeconds,
-	"css":     func() template.CSS { return template.CSS(reportCSS) },
-	"int64":   func(v int) int64 { return int64(v) },
-	"percent": func(v float64) string { return strconv.FormatFloat(math.Max(100*v, 0), 'f', 0, 64) + "%" },
+	"bytes":       units.FormatBytes,
+	"cache":       formatCache,
+	"eventFigure": eventFigure,
+	"ratio":       FormatRatio,
+	"frag":        func(rss, live int64) string { return FormatRatio(Frag(rss, live)) },
+	"seconds":     formatSeconds,
+	"css":         func() template.CSS { return template.CSS(reportCSS) },
+	"int64":       func(v int) int64 { return int64(v) },
+	"percent":     func(v float64) string { return strconv.FormatFloat(math.Max(100*v, 0), 'f', 0, 64) + "%" },
 }
 
 // formatSeconds writes a time in seconds with the precision its size
@@ -159,4 +161,29 @@ func (r *Run) Render() error {
 		return fmt.Errorf("rendering report of %s: %w", r.Dir, err)
 	}
 	return rundir.WriteFileAtomic(filepath.Join(r.Dir, rundir.ReportFile), buf.Bytes())
+}
+
+// formatCache writes a cache size cpuid reported; 0 is one it did not.
+func formatCache(n int) string {
+	if n <= 0 {
+		return "not reported"
+	}
+	return units.FormatBytes(int64(n))
+}
+
+// eventFigure writes an event's byte figure with what it is: what a trim
+// returned, the cgroup usage a fill stopped at, the live bytes at an
+// allocation failure or a worker's exit.
+func eventFigure(e rundir.Event) string {
+	if e.Bytes == 0 {
+		return ""
+	}
+	what := "live"
+	switch e.Kind {
+	case rundir.EventTrim:
+		what = "returned"
+	case rundir.EventLimit:
+		what = "cgroup usage"
+	}
+	return what + " " + units.FormatBytes(e.Bytes)
 }

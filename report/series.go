@@ -260,3 +260,15 @@ func dataRange(xys plotter.XYer) (xmin, xmax, ymin, ymax float64, ok bool) {
 	}
 	return
 }
+
+// measuredPoints keeps the points of s that hold a measurement, dropping
+// the absent ones, so that a line through them joins measurements only.
+func measuredPoints(s Series) plotter.XYs {
+	var out plotter.XYs
+	for i := 0; i < s.Len(); i++ {
+		if x, y := s.XY(i); !math.IsNaN(y) {
+			out = append(out, plotter.XY{X: x, Y: y})
+		}
+	}
+	return out
+}

@@ -54,15 +54,6 @@ func (r *Run) sampleAt(t float64) *rundir.Sample {
 	return &r.Samples[i]
 }
 
-// sampleBefore is the last sample before t, or nil.
-func (r *Run) sampleBefore(t float64) *rundir.Sample {
-	i := sort.Search(len(r.Samples), func(i int) bool { return r.Samples[i].T >= t })
-	if i == 0 {
-		return nil
-	}
-	return &r.Samples[i-1]
-}
-
 // Frag is RSS / live, the headline fragmentation figure; NaN when live is 0.
 func Frag(rss, live int64) float64 {
 	if rss < 0 || live <= 0 {
@@ -89,7 +80,6 @@ func (r *Run) Story() string {
 	var b strings.Builder
 	s := &r.Summary
 	ends := r.PhaseEnds()
-	ta := TimeAxisFor(s.DurationS)
 
 	peakLive, peakAt := int64(-1), -1
 	for i, p := range ends {
@@ -140,14 +130,18 @@ func (r *Run) Story() string {
 		if e.Kind != rundir.EventTrim {
 			continue
 		}
-		before, after := r.sampleBefore(e.T), r.sampleAt(e.T)
-		if before == nil || after == nil || before.RSS < 0 || after.RSS < 0 {
+		// The figures of a trim are those of its phase's boundaries: the
+		// end of the phase before it and the end of its own, never a
+		// sample taken while it ran.
+		before, after, ok := r.trimBounds(e.Phase)
+		if !ok {
 			continue
 		}
-		if d := before.RSS - after.RSS; d > 0 {
-			fmt.Fprintf(&b, " A trim at %s returned %s to the kernel (RSS %s → %s).", ta.Format(e.T), units.FormatBytes(d), units.FormatBytes(before.RSS), units.FormatBytes(after.RSS))
+		if d := before.RSSBytes - after.RSSBytes; d > 0 {
+			fmt.Fprintf(&b, " The trim in '%s' returned %s to the kernel (RSS %s at the end of '%s' → %s at its own end).",
+				after.Name, units.FormatBytes(d), units.FormatBytes(before.RSSBytes), before.Name, units.FormatBytes(after.RSSBytes))
 		} else {
-			fmt.Fprintf(&b, " A trim at %s returned nothing measurable.", ta.Format(e.T))
+			fmt.Fprintf(&b, " The trim in '%s' returned nothing measurable.", after.Name)
 		}
 	}
 	b.WriteString(" " + r.outcomeSentence())
@@ -207,4 +201,16 @@ func (r *Run) outcomeSentence() string {
 		return "The run failed" + reason + "."
 	}
 	return fmt.Sprintf("Outcome: %s%s.", s.Outcome, reason)
+}
+
+// trimBounds finds the recorded phase named phase and the one before it:
+// the boundaries a trim's effect is measured between.
+func (r *Run) trimBounds(phase string) (before, after rundir.PhaseSummary, ok bool) {
+	ps := r.PhaseEnds()
+	for i := 1; i < len(ps); i++ {
+		if ps[i].Name == phase && ps[i].EndS > 0 && ps[i-1].RSSBytes >= 0 && ps[i].RSSBytes >= 0 {
+			return ps[i-1], ps[i], true
+		}
+	}
+	return rundir.PhaseSummary{}, rundir.PhaseSummary{}, false
 }

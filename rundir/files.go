@@ -15,7 +15,10 @@ const (
 	EventsFile   = "events.jsonl"
 	SummaryFile  = "summary.json"
 	ScenarioFile = "scenario.yaml"
-	ReportFile   = "report.html"
+	// OriginalScenarioFile is the scenario file's own text, beside
+	// scenario.yaml, when the run changed the scenario (--scale).
+	OriginalScenarioFile = "scenario.original.yaml"
+	ReportFile           = "report.html"
 )
 
 // WriteSummary writes s to path as indented JSON, atomically: a temporary

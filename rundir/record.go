@@ -62,4 +62,6 @@ const (
 	EventExit       = "exit"
 	EventError      = "error"
 	EventLimit      = "stopped-at-limit"
+	EventStalled    = "stalled" // a worker is stopped (SIGSTOP, a debugger): it makes no progress
+	EventResumed    = "resumed" // a stalled worker runs again
 )

@@ -30,9 +30,22 @@ func KnownOutcome(o string) bool {
 	return false
 }
 
+// Invocation is how a run was asked for: enough to run it again.
+type Invocation struct {
+	Version string            `json:"version"`             // memstorm's version and VCS revision, from its build info
+	Command []string          `json:"command"`             // the command line, as given
+	Scale   float64           `json:"scale"`               // --scale (1 when not given)
+	Flags   map[string]string `json:"overrides,omitempty"` // the flags that changed the scenario's settings (--limit, --allocator, ...)
+}
+
 // Summary is summary.json: the headline numbers of one run.
 type Summary struct {
-	Scenario    string  `json:"scenario"`
+	Scenario   string     `json:"scenario"`
+	Invocation Invocation `json:"invocation"`
+	// PSISource says whose memory pressure samples.csv holds: "cgroup" (the
+	// run's own, v2), "host" (the whole machine's /proc/pressure/memory: a
+	// v1 cgroup has none of its own) or "" (none available).
+	PSISource   string  `json:"psi_source,omitempty"`
 	Description string  `json:"description,omitempty"`
 	Outcome     Outcome `json:"outcome"`
 	Reason      string  `json:"reason,omitempty"` // why, for failed/interrupted/oom-killed
@@ -47,11 +60,24 @@ type Summary struct {
 	DurationS     float64       `json:"duration_s"`
 	SampleEveryS  float64       `json:"sample_every_s"`
 
-	PeakRSSBytes     int64          `json:"peak_rss_bytes"` // max of sampled RSS and the kernel's VmHWM
-	PeakLiveBytes    int64          `json:"peak_live_bytes"`
-	Samples          int            `json:"samples"`
-	Phases           []PhaseSummary `json:"phases"`
-	BookkeepingBytes int64          `json:"bookkeeping_bytes"` // the harness's own per-object records, not in Live
+	PeakRSSBytes int64 `json:"peak_rss_bytes"` // max of sampled RSS and the kernel's VmHWM
+	// PeakAnonBytes is the largest sampled anonymous RSS (RssAnon): the
+	// memory the scenario allocated, which a cgroup limit applies to, without
+	// the file pages of memstorm's own binary that RSS also counts.
+	PeakAnonBytes int64 `json:"peak_anon_bytes"`
+	// Processes is how many worker processes the figures are summed over.
+	// Summed RSS counts the file pages they share once per process; anon
+	// does not double count.
+	Processes int `json:"processes"`
+	// HarnessMallocCalls counts the malloc-family calls memstorm made during
+	// the phases besides the scenario's own allocations and frees: 0 is
+	// the promise, checked when the worker runs under the counting
+	// interposer; absent (null) when it was not counted.
+	HarnessMallocCalls *int64         `json:"harness_malloc_calls,omitempty"`
+	PeakLiveBytes      int64          `json:"peak_live_bytes"`
+	Samples            int            `json:"samples"`
+	Phases             []PhaseSummary `json:"phases"`
+	BookkeepingBytes   int64          `json:"bookkeeping_bytes"` // the harness's own per-object records, not in Live
 
 	Cgroup       *CgroupSummary `json:"cgroup,omitempty"`
 	Expectations []Expectation  `json:"expectations,omitempty"`
@@ -113,8 +139,10 @@ type Expectation struct {
 // Machine describes where a run happened.
 type Machine struct {
 	CPUBrand      string   `json:"cpu_brand"`
-	PhysicalCores int      `json:"physical_cores"`
-	LogicalCores  int      `json:"logical_cores"`
+	PhysicalCores int      `json:"physical_cores"` // cpuid's count for the processor package: the host's, or what a hypervisor says
+	LogicalCores  int      `json:"logical_cores"`  // likewise
+	UsableCPUs    int      `json:"usable_cpus"`    // CPUs this process may run on (its affinity mask: cpuset, taskset)
+	CPUQuota      float64  `json:"cpu_quota"`      // its cgroup's CPU bandwidth limit in CPUs; 0 for none
 	L1DBytes      int      `json:"l1d_bytes"`
 	L2Bytes       int      `json:"l2_bytes"`
 	L3Bytes       int      `json:"l3_bytes"`

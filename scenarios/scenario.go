@@ -4,19 +4,19 @@ package scenarios
 // fields are filled with their defaults by Parse, so the engine never has to
 // guess.
 type Scenario struct {
-	Name        string            `yaml:"name"`
-	Description string            `yaml:"description"`
-	SampleEvery Duration          `yaml:"sample_every"` // default 20ms
-	Workers     int               `yaml:"workers"`      // threads, each locked to its own OS thread; default 1
-	Processes   int               `yaml:"processes"`    // worker processes in the run's cgroup; default 1
-	Seed        uint64            `yaml:"seed"`         // default 1; every random choice derives from it
-	Allocators  []string          `yaml:"allocators"`   // run once per allocator (allocator issue); empty: glibc
-	Env         map[string]string `yaml:"env"`          // extra environment for the worker
-	Mallopt     map[string]int64  `yaml:"mallopt"`      // M_MMAP_THRESHOLD, M_TRIM_THRESHOLD, M_ARENA_MAX, M_TOP_PAD
-	Limit       *Limit            `yaml:"limit"`        // the run's memory cgroup settings
-	Rlimits     *Rlimits          `yaml:"rlimits"`      // set in the worker before it allocates
-	Expect      *Expect           `yaml:"expect"`
-	Phases      []Phase           `yaml:"phases"`
+	Name        string            `yaml:"name,omitempty"`
+	Description string            `yaml:"description,omitempty"`
+	SampleEvery Duration          `yaml:"sample_every,omitempty"` // default 20ms
+	Workers     int               `yaml:"workers,omitempty"`      // threads, each locked to its own OS thread; default 1
+	Processes   int               `yaml:"processes,omitempty"`    // worker processes in the run's cgroup; default 1
+	Seed        uint64            `yaml:"seed,omitempty"`         // default 1; every random choice derives from it
+	Allocators  []string          `yaml:"allocators,omitempty"`   // run once per allocator (allocator issue); empty: glibc
+	Env         map[string]string `yaml:"env,omitempty"`          // extra environment for the worker
+	Mallopt     map[string]int64  `yaml:"mallopt,omitempty"`      // M_MMAP_THRESHOLD, M_TRIM_THRESHOLD, M_ARENA_MAX, M_TOP_PAD
+	Limit       *Limit            `yaml:"limit,omitempty"`        // the run's memory cgroup settings
+	Rlimits     *Rlimits          `yaml:"rlimits,omitempty"`      // set in the worker before it allocates
+	Expect      *Expect           `yaml:"expect,omitempty"`
+	Phases      []Phase           `yaml:"phases,omitempty"`
 
 	// Source is the scenario text as read (for the report); Path is where it
 	// came from ("builtin:NAME" for the embedded library).
@@ -27,28 +27,28 @@ type Scenario struct {
 // Phase is one step of a scenario. Exactly one of Allocate, Free, Madvise,
 // Trim, Hold, RestartThreads or Repeat/Phases is set.
 type Phase struct {
-	Name     string    `yaml:"name"`
-	Allocate *Allocate `yaml:"allocate"`
-	Free     *Free     `yaml:"free"`
-	Madvise  *Madvise  `yaml:"madvise"`
-	Trim     bool      `yaml:"trim"`
-	Hold     Duration  `yaml:"hold"`
+	Name     string    `yaml:"name,omitempty"`
+	Allocate *Allocate `yaml:"allocate,omitempty"`
+	Free     *Free     `yaml:"free,omitempty"`
+	Madvise  *Madvise  `yaml:"madvise,omitempty"`
+	Trim     bool      `yaml:"trim,omitempty"`
+	Hold     Duration  `yaml:"hold,omitempty"`
 	// Repeat runs Phases Repeat times (a group): sawtooth and growth-over-cycles.
-	Repeat int     `yaml:"repeat"`
-	Phases []Phase `yaml:"phases"`
+	Repeat int     `yaml:"repeat,omitempty"`
+	Phases []Phase `yaml:"phases,omitempty"`
 	// Turns makes a group run on one thread at a time: thread 0 runs all
 	// its phases alone, then thread 1, and so on, Repeat times over. Jobs
 	// that come and go at different times are what make per-thread arenas
 	// keep memory another thread could have reused.
-	Turns bool `yaml:"turns"`
+	Turns bool `yaml:"turns,omitempty"`
 	// SizeGrowth, on a group, multiplies the object sizes of the allocate
 	// steps inside it by SizeGrowth^r on its repetition r (from 0): each
 	// cycle asks for bigger objects than the holes earlier cycles left.
-	SizeGrowth float64 `yaml:"size_growth"`
+	SizeGrowth float64 `yaml:"size_growth,omitempty"`
 	// RestartThreads ends the worker's threads 1..N-1 (only the running one
 	// in a turns group) while their objects stay live, and starts new OS
 	// threads that take over their objects (see threads.go).
-	RestartThreads bool `yaml:"restart_threads"`
+	RestartThreads bool `yaml:"restart_threads,omitempty"`
 }
 
 // phaseActions lists the keys of which a phase has exactly one. A group may
@@ -88,11 +88,11 @@ var ViaValues = Enum[Via]{Key: "via", Values: []Value[Via]{
 
 // Allocate fills memory until its stop condition holds.
 type Allocate struct {
-	Via   Via      `yaml:"via"`   // default malloc
-	Align Size     `yaml:"align"` // posix_memalign alignment; default 64
-	Size  SizeDist `yaml:"size"`
-	Touch *bool    `yaml:"touch"` // write every page so it becomes resident; default true
-	Until Until    `yaml:"until"`
+	Via   Via      `yaml:"via,omitempty"`   // default malloc
+	Align Size     `yaml:"align,omitempty"` // posix_memalign alignment; default 64
+	Size  SizeDist `yaml:"size,omitempty"`
+	Touch *bool    `yaml:"touch,omitempty"` // write every page so it becomes resident; default true
+	Until Until    `yaml:"until,omitempty"`
 }
 
 // Dist names a size distribution.
@@ -119,32 +119,32 @@ var DistValues = Enum[Dist]{Key: "dist", Values: []Value[Dist]{
 // SizeDist is an object size distribution. In YAML a plain size ("4KiB") is
 // a fixed size.
 type SizeDist struct {
-	Dist    Dist     `yaml:"dist"`
-	Value   Size     `yaml:"value"`
-	Min     Size     `yaml:"min"`
-	Max     Size     `yaml:"max"`
-	Median  Size     `yaml:"median"`
-	Sigma   float64  `yaml:"sigma"`
-	Alpha   float64  `yaml:"alpha"`
-	Buckets []Bucket `yaml:"buckets"`
+	Dist    Dist     `yaml:"dist,omitempty"`
+	Value   Size     `yaml:"value,omitempty"`
+	Min     Size     `yaml:"min,omitempty"`
+	Max     Size     `yaml:"max,omitempty"`
+	Median  Size     `yaml:"median,omitempty"`
+	Sigma   float64  `yaml:"sigma,omitempty"`
+	Alpha   float64  `yaml:"alpha,omitempty"`
+	Buckets []Bucket `yaml:"buckets,omitempty"`
 }
 
 // Bucket is one size of a histogram distribution with its relative weight.
 type Bucket struct {
-	Size   Size    `yaml:"size"`
-	Weight float64 `yaml:"weight"`
+	Size   Size    `yaml:"size,omitempty"`
+	Weight float64 `yaml:"weight,omitempty"`
 }
 
 // Until is an allocate phase's stop condition. Several may be set; the first
 // to hold stops the phase. In YAML the scalars `oom` and `enomem` are
 // shorthands for {oom: true} and {enomem: true}.
 type Until struct {
-	Bytes    Size     `yaml:"bytes"`    // live bytes added by this phase, across all workers
-	Count    int64    `yaml:"count"`    // objects allocated by this phase, across all workers
-	Duration Duration `yaml:"duration"` // time spent in this phase
-	Limit    Percent  `yaml:"limit"`    // cgroup usage reaches this share of the hard limit
-	OOM      bool     `yaml:"oom"`      // until the kernel kills the worker
-	ENOMEM   bool     `yaml:"enomem"`   // until an allocation fails
+	Bytes    Size     `yaml:"bytes,omitempty"`    // live bytes added by this phase, across all workers
+	Count    int64    `yaml:"count,omitempty"`    // objects allocated by this phase, across all workers
+	Duration Duration `yaml:"duration,omitempty"` // time spent in this phase
+	Limit    Percent  `yaml:"limit,omitempty"`    // cgroup usage reaches this share of the hard limit
+	OOM      bool     `yaml:"oom,omitempty"`      // until the kernel kills the worker
+	ENOMEM   bool     `yaml:"enomem,omitempty"`   // until an allocation fails
 }
 
 // untilKeys lists the stop conditions (the keys of Until, in its order).
@@ -192,11 +192,11 @@ var PatternValues = Enum[Pattern]{Key: "pattern", Values: []Value[Pattern]{
 
 // Selection chooses live objects.
 type Selection struct {
-	Pattern  Pattern `yaml:"pattern"`
-	N        int     `yaml:"n"`
-	Fraction float64 `yaml:"fraction"`
-	Seed     uint64  `yaml:"seed"` // default: derived from the scenario seed
-	Size     Size    `yaml:"size"`
+	Pattern  Pattern `yaml:"pattern,omitempty"`
+	N        int     `yaml:"n,omitempty"`
+	Fraction float64 `yaml:"fraction,omitempty"`
+	Seed     uint64  `yaml:"seed,omitempty"` // default: derived from the scenario seed
+	Size     Size    `yaml:"size,omitempty"`
 }
 
 // Free releases the selected objects (free(), munmap, or dropping Go references).
@@ -205,11 +205,11 @@ type Free struct {
 	// Among narrows the candidates: AmongLastAllocate runs the pattern over
 	// the objects the allocate phase just before this one allocated (per
 	// thread), leaving older objects alone. Empty: every live object.
-	Among Among `yaml:"among"`
+	Among Among `yaml:"among,omitempty"`
 	// By says which thread calls free(): ByNext makes thread i free the
 	// objects of thread (i+1) mod workers, so that memory allocated in one
 	// thread's arena or cache is released from another. Empty: the owner.
-	By By `yaml:"by"`
+	By By `yaml:"by,omitempty"`
 }
 
 // Among names the objects a free pattern chooses from.
@@ -265,30 +265,30 @@ var AdviceValues = Enum[Advice]{Key: "advice", Values: []Value[Advice]{
 // objects are skipped).
 type Madvise struct {
 	Selection `yaml:",inline"`
-	Advice    Advice `yaml:"advice"`
+	Advice    Advice `yaml:"advice,omitempty"`
 }
 
 // Limit is the memory cgroup configuration of a run.
 type Limit struct {
-	Max      Size `yaml:"max"`       // hard limit
-	High     Size `yaml:"high"`      // v2 memory.high, v1 soft limit
-	Swap     Size `yaml:"swap"`      // v2 memory.swap.max, v1 memsw - max
-	OOMGroup bool `yaml:"oom_group"` // v2 memory.oom.group
+	Max      Size `yaml:"max,omitempty"`       // hard limit
+	High     Size `yaml:"high,omitempty"`      // v2 memory.high, v1 soft limit
+	Swap     Size `yaml:"swap,omitempty"`      // v2 memory.swap.max, v1 memsw - max
+	OOMGroup bool `yaml:"oom_group,omitempty"` // v2 memory.oom.group
 }
 
 // Rlimits are resource limits set in the worker before it allocates.
 type Rlimits struct {
-	AddressSpace Size `yaml:"address_space"` // RLIMIT_AS
-	Data         Size `yaml:"data"`          // RLIMIT_DATA
+	AddressSpace Size `yaml:"address_space,omitempty"` // RLIMIT_AS
+	Data         Size `yaml:"data,omitempty"`          // RLIMIT_DATA
 }
 
 // Expect lists what must hold after the run.
 type Expect struct {
-	Outcome   string            `yaml:"outcome"`
-	PeakUsage string            `yaml:"peak_usage"` // "90%..100% of limit"
-	Phases    map[string]string `yaml:"phases"`     // phase name -> "anon/live >= 1.6", ...
+	Outcome   string            `yaml:"outcome,omitempty"`
+	PeakUsage string            `yaml:"peak_usage,omitempty"` // "90%..100% of limit"
+	Phases    map[string]string `yaml:"phases,omitempty"`     // phase name -> "anon/live >= 1.6", ...
 	// Allocators, when set, limits the peak_usage and phase expectations to
 	// runs under these allocators: a fragmentation shape is a property of an
 	// allocator. The outcome is checked under every allocator.
-	Allocators []string `yaml:"allocators"`
+	Allocators []string `yaml:"allocators,omitempty"`
 }

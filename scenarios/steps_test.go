@@ -144,8 +144,7 @@ func TestNeedsLimit(t *testing.T) {
 }
 
 // TestLimitNeeded: the error points at the stop condition that needs a
-// limit, and CheckLimit lets a limit from anywhere supply it, as
-// stress.Prepare does.
+// limit (whether one is supplied is the command line's to say).
 func TestLimitNeeded(t *testing.T) {
 	src := "name: x\nphases:\n  - repeat: 2\n    phases:\n      - hold: 1ms\n      - allocate: {size: 64, until: {limit: 90%}}\n"
 	s, err := Parse("x.yaml", []byte(src))
@@ -156,27 +155,14 @@ func TestLimitNeeded(t *testing.T) {
 	if err := s.LimitNeeded(); err == nil || !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("LimitNeeded() = %v, want %q...", err, want)
 	}
-	if err := s.CheckLimit(0, false); err == nil {
-		t.Error("CheckLimit(no limit) = nil")
-	}
-	if err := s.CheckLimit(64<<20, false); err != nil {
-		t.Errorf("CheckLimit(--limit 64MiB) = %v", err)
-	}
-	if err := s.CheckLimit(0, true); err != nil {
-		t.Errorf("CheckLimit(--cgroup current) = %v", err)
-	}
 	for _, src := range []string{
-		"limit: {max: 64MiB}\nphases: [{allocate: {size: 64, until: oom}}]",
+		"limit: {max: 64MiB}\nphases: [{allocate: {size: 64, until: {bytes: 1MiB}}}]",
 		"rlimits: {data: 64MiB}\nphases: [{allocate: {size: 64, until: enomem}}]",
 		"phases: [{allocate: {size: 64, until: {bytes: 1MiB}}}]",
 	} {
-		if err := mustParse(t, src).CheckLimit(0, false); err != nil {
-			t.Errorf("CheckLimit(%q) = %v", src, err)
+		if err := mustParse(t, src).LimitNeeded(); err != nil {
+			t.Errorf("LimitNeeded(%q) = %v", src, err)
 		}
-	}
-	// limit.high alone is no hard limit: run refuses it, and so does CheckLimit.
-	if err := mustParse(t, "limit: {high: 64MiB}\nphases: [{allocate: {size: 64, until: oom}}]").CheckLimit(0, false); err == nil {
-		t.Error("CheckLimit(limit.high only) = nil, want the error run gives")
 	}
 }
 

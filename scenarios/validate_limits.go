@@ -78,21 +78,6 @@ func (s *Scenario) LimitNeeded() error {
 	return e
 }
 
-// CheckLimit returns LimitNeeded's error unless the run has a limit some
-// other way: a hard limit in the file (limit.max) or on the command line
-// (flagMax > 0), an rlimit in the file, or the memory cgroup memstorm runs
-// in (cgroupCurrent, --cgroup current). It is the rule stress.Prepare
-// applies before a run, on the scenario alone: what validate reports.
-func (s *Scenario) CheckLimit(flagMax Size, cgroupCurrent bool) error {
-	limited := flagMax > 0 || cgroupCurrent ||
-		(s.Limit != nil && s.Limit.Max > 0) ||
-		(s.Rlimits != nil && (s.Rlimits.AddressSpace > 0 || s.Rlimits.Data > 0))
-	if limited {
-		return nil
-	}
-	return s.LimitNeeded()
-}
-
 // expect checks the expectations' grammar and names, so that a typo is an
 // error at its line rather than a failed expectation after the run.
 func (c *checker) expect(e *Expect) error {

@@ -17,7 +17,11 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "setup: missing packages: ${need[*]} (run as root, or: sudo apt-get install ${need[*]})" >&2
   exit 0
 fi
-echo "setup: installing ${need[*]}" >&2
+echo "setup: installing ${need[*]} (apt-get, as root)" >&2
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq >/dev/null
-apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+# Wait for a package manager that another process holds (unattended
+# upgrades on a fresh machine) rather than fail: up to 10 minutes.
+lock=(-o DPkg::Lock::Timeout=600)
+apt-get "${lock[@]}" update -qq >/dev/null
+apt-get "${lock[@]}" install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+echo "setup: installed ${need[*]}" >&2

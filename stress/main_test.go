@@ -2,6 +2,7 @@ package stress
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/memstorm/memstorm/internal/testenv"
 	"github.com/memstorm/memstorm/internal/testenv/testmemcg"
 	"github.com/memstorm/memstorm/rundir"
 	"github.com/memstorm/memstorm/scenarios"
@@ -29,7 +31,14 @@ func TestMain(m *testing.M) {
 	if wire.IsWorker() {
 		os.Exit(worker.Main())
 	}
-	os.Exit(m.Run())
+	cleanup, err := testenv.UninstrumentedWorker(wire.WorkerExeEnv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	cleanup()
+	os.Exit(code)
 }
 
 // requireMemcg skips (or, in CI, fails) a test that needs root and a cgroup
@@ -47,12 +56,44 @@ func runScenario(t *testing.T, sc *scenarios.Scenario, opt Options) *rundir.Summ
 	if err != nil {
 		t.Fatalf("Prepare(%s): %v", sc.Name, err)
 	}
+	return runPlan(t, plan)
+}
+
+// runPlan runs a prepared plan and checks what every run must leave: no
+// cgroup, samples in time order.
+func runPlan(t *testing.T, plan *Plan) *rundir.Summary {
+	t.Helper()
 	sum, err := plan.Run(context.Background())
 	if err != nil {
-		t.Fatalf("Run(%s): %v", sc.Name, err)
+		t.Fatalf("Run(%s): %v", plan.Scenario.Name, err)
 	}
 	assertNoCgroupLeft(t)
+	assertInTimeOrder(t, plan.Dir)
 	return sum
+}
+
+// assertInTimeOrder fails when samples.csv of the run in dir goes back in
+// time anywhere, or holds no sample.
+func assertInTimeOrder(t *testing.T, dir string) {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dir, rundir.SamplesFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	smp, err := rundir.ReadSamples(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(smp) == 0 {
+		t.Errorf("%s: no samples", dir)
+	}
+	for i := 1; i < len(smp); i++ {
+		if smp[i].T < smp[i-1].T {
+			t.Errorf("%s: sample %d at %gs comes after one at %gs", dir, i, smp[i].T, smp[i-1].T)
+			return
+		}
+	}
 }
 
 // loadScaled loads a built-in and scales its byte targets by f.

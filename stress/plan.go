@@ -3,9 +3,11 @@ package stress
 import (
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/memstorm/memstorm/alloc/allocators"
 	"github.com/memstorm/memstorm/cgroup"
+	"github.com/memstorm/memstorm/rundir"
 	"github.com/memstorm/memstorm/scenarios"
 	"github.com/memstorm/memstorm/units"
 )
@@ -29,6 +31,14 @@ type Options struct {
 	Progress func(Progress)
 	// Executable is the binary re-executed as the worker; default: this one.
 	Executable string
+	// Timeout ends the run, as an interruption, when it has gone on this
+	// long (--timeout); 0 for none.
+	Timeout time.Duration
+	// RiskHostOOM accepts a limit above what the host has free: the host's
+	// own OOM killer may then act before the run's (--risk-host-oom).
+	RiskHostOOM bool
+	// Invocation is how the run was asked for, recorded in summary.json.
+	Invocation rundir.Invocation
 	// Roots are where the kernel's files are read (/proc, and the root of
 	// /sys and the cgroup mounts); zero: the live system.
 	Roots cgroup.Roots
@@ -75,6 +85,11 @@ type Plan struct {
 	Cgroup    string
 	Roots     cgroup.Roots
 
+	riskHostOOM bool
+	invocation  rundir.Invocation
+	warn        func(string)
+	timeout     time.Duration
+
 	progress   func(Progress)
 	executable string
 }
@@ -88,9 +103,12 @@ type Plan struct {
 // targets exceed 80% of MemAvailable.
 func Prepare(sc *scenarios.Scenario, opt Options) (*Plan, error) {
 	p := &Plan{Scenario: sc, Dir: opt.Dir, Cgroup: opt.Cgroup, Roots: orLive(opt.Roots),
-		progress: opt.Progress, executable: opt.Executable}
+		progress: opt.Progress, executable: opt.Executable, riskHostOOM: opt.RiskHostOOM, timeout: opt.Timeout, invocation: opt.Invocation}
 	if p.Cgroup == "" {
 		p.Cgroup = CgroupAuto
+	}
+	if opt.Timeout < 0 {
+		return nil, usageErr("--timeout %v: want a positive duration", opt.Timeout)
 	}
 	var err error
 	if p.Allocator, err = allocators.Resolve(opt.Allocator); err != nil {
@@ -118,6 +136,9 @@ func (p *Plan) check() error {
 	default:
 		return usageErr("--cgroup %q: want auto, child, current or none", p.Cgroup)
 	}
+	if l.Swap.IsSet() && !l.Max.Bounded() {
+		return usageErr("a swap allowance (%v) needs a hard limit to be beyond: add --limit or limit.max", l.Swap)
+	}
 	maxB, bounded := l.Max.Bytes()
 	if high, ok := l.High.Bytes(); ok && bounded && high > maxB {
 		return usageErr("high limit %v is above the hard limit %v", l.High, l.Max)
@@ -127,31 +148,58 @@ func (p *Plan) check() error {
 			return usageErr("oom_group (memory.oom.group) needs the memory controller on cgroup v2; this host's is on v%d", host.Version())
 		}
 	}
-	limited := bounded || p.Cgroup == CgroupCurrent
-	if r := sc.Rlimits; r != nil && (r.AddressSpace > 0 || r.Data > 0) {
-		// An rlimit bounds what the worker can allocate (until: enomem).
-		limited = true
-	}
-	if !limited && sc.NeedsLimit() {
-		return usageErr("scenario %s allocates until an OOM kill, a share of the limit or without a byte bound, and no limit is set: add a limit: block, --limit SIZE, or --cgroup current inside a container", sc.Name)
-	}
-	if limited {
-		return nil
-	}
-	need, ok := sc.Bounded()
-	if !ok {
-		return usageErr("scenario %s has no byte bound and no limit is set: add --limit SIZE", sc.Name)
+	if p.Cgroup == CgroupNone {
+		// No cgroup: nothing enforces a limit, whatever the scenario says.
+		bounded = false
 	}
 	mi, err := p.Roots.ProcFS().Meminfo()
 	if err != nil {
 		return fmt.Errorf("reading MemAvailable to bound the run: %w", err)
 	}
-	if float64(need) > availableShare*float64(mi.MemAvailable) {
-		return usageErr("scenario %s may hold up to %s, more than %.0f%% of MemAvailable (%s): lower its targets or set --limit",
-			sc.Name, units.FormatBytes(need), availableShare*100, units.FormatBytes(mi.MemAvailable))
+	need, needBounded := sc.Bounded()
+	if r := sc.Rlimits; r != nil {
+		// An rlimit bounds what the worker can map (until: enomem).
+		for _, v := range []scenarios.Size{r.AddressSpace, r.Data} {
+			if v > 0 && (!needBounded || int64(v) < need) {
+				need, needBounded = int64(v), true
+			}
+		}
+	}
+	fits := needBounded && float64(need) <= availableShare*float64(mi.MemAvailable)
+	switch {
+	case bounded:
+		// The run's limit must be one the host reaches before its own
+		// OOM killer, when the run may allocate up to it.
+		room := mi.MemAvailable + mi.SwapFree
+		if maxB > room && !fits && !p.riskHostOOM {
+			return usageErr("the limit %v is more than this host has free (MemAvailable %s + SwapFree %s): the host's own OOM killer would act before the run's; lower the limit, or pass --risk-host-oom to run anyway",
+				l.Max, units.FormatBytes(mi.MemAvailable), units.FormatBytes(mi.SwapFree))
+		}
+		return nil
+	case p.Cgroup == CgroupCurrent:
+		return nil // memstorm's own cgroup's limit is checked when it is opened
+	}
+	unenforced := ""
+	if p.Cgroup == CgroupNone && l.Max.Bounded() {
+		unenforced = fmt.Sprintf(" (--cgroup none: the limit %v is not enforced)", l.Max)
+	}
+	if sc.NeedsLimit() {
+		return usageErr("scenario %s allocates until an OOM kill, a share of the limit or without a byte bound, and no limit is set that a cgroup enforces%s: add a limit: block, --limit SIZE, or --cgroup current inside a container", sc.Name, unenforced)
+	}
+	if !needBounded {
+		return usageErr("scenario %s has no byte bound and no limit is set%s: add --limit SIZE", sc.Name, unenforced)
+	}
+	if !fits {
+		return usageErr("scenario %s may hold up to %s, more than %.0f%% of MemAvailable (%s)%s: lower its targets or set --limit",
+			sc.Name, units.FormatBytes(need), availableShare*100, units.FormatBytes(mi.MemAvailable), unenforced)
 	}
 	return nil
 }
+
+// SetWarn sets the function told, in one line, what a user must know
+// before the run goes on: that it fell back from a child cgroup to
+// memstorm's own, or runs without a memory cgroup.
+func (p *Plan) SetWarn(f func(string)) { p.warn = f }
 
 // SetProgress sets the function called a few times a second while the run
 // goes, with what a live status line shows.

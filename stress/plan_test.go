@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/memstorm/memstorm/cgroup"
+	"github.com/memstorm/memstorm/rundir"
 	"github.com/memstorm/memstorm/scenarios"
 	"github.com/memstorm/memstorm/units"
 )
@@ -84,5 +85,76 @@ phases:
 	}
 	if got := settingsFor(Limits{}); got.Max.IsSet() || got.Swap.IsSet() {
 		t.Errorf("no limits: settings %+v, want max and swap left at max", got)
+	}
+}
+
+// TestHostSafety: what a run may do without a limit that is enforced, and
+// which limits the host cannot honour, decided on the captured v1 host
+// (23.1 GiB available, no swap) whatever the test machine has.
+func TestHostSafety(t *testing.T) {
+	const (
+		oom = `
+name: oom
+limit: {max: 64MiB}
+phases:
+  - allocate: {size: 4KiB, until: oom}
+`
+		small = `
+name: small
+phases:
+  - allocate: {size: 4KiB, until: {bytes: 256MiB}}
+`
+	)
+	for _, tc := range []struct {
+		name, text string
+		opt        Options
+		want       string // "" accepted
+	}{
+		{"oom in a child cgroup", oom, Options{}, ""},
+		{"--cgroup none drops the limit", oom, Options{Cgroup: CgroupNone}, "(--cgroup none: the limit 64 MiB is not enforced)"},
+		{"--cgroup none with a byte target", small, Options{Cgroup: CgroupNone}, ""},
+		{"a limit beyond the host", oom, Options{Limit: &scenarios.Limit{Max: 1 << 40}}, "more than this host has free (MemAvailable 23.1 GiB + SwapFree 0 B)"},
+		{"--risk-host-oom", oom, Options{Limit: &scenarios.Limit{Max: 1 << 40}, RiskHostOOM: true}, ""},
+		{"a limit beyond the host that is never reached", small, Options{Limit: &scenarios.Limit{Max: 1 << 40}}, ""},
+		{"swap without a limit", small, Options{Limit: &scenarios.Limit{Swap: 1 << 20}}, "needs a hard limit"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sc, err := scenarios.Parse("x.yaml", []byte(tc.text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.opt.Roots = hostRoots("v1-hybrid")
+			if tc.opt.Cgroup == "" {
+				tc.opt.Cgroup = CgroupChild
+			}
+			_, err = Prepare(sc, tc.opt)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("%v, want accepted", err)
+			case tc.want != "" && (err == nil || !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), tc.want)):
+				t.Errorf("%v, want a usage error containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestPhaseShare: the progress line's share of the running phase's target,
+// from live bytes added, time spent or cgroup usage, whichever is furthest.
+func TestPhaseShare(t *testing.T) {
+	for _, tc := range []struct {
+		pt   phaseTarget
+		v    rundir.Sample
+		want float64
+	}{
+		{phaseTarget{startLive: 10, bytes: 100}, rundir.Sample{Live: 60}, 0.5},
+		{phaseTarget{startT: 1, seconds: 4}, rundir.Sample{T: 2, CgroupUsage: -1}, 0.25},
+		{phaseTarget{usage: 200}, rundir.Sample{CgroupUsage: 150}, 0.75},
+		{phaseTarget{startLive: 100, bytes: 100}, rundir.Sample{Live: 50}, 0}, // freed below the start
+		{phaseTarget{bytes: 100}, rundir.Sample{Live: 500}, 1},
+		{phaseTarget{}, rundir.Sample{Live: 500}, -1},
+	} {
+		if got := tc.pt.share(tc.v); got != tc.want {
+			t.Errorf("%+v at %+v: share %v, want %v", tc.pt, tc.v, got, tc.want)
+		}
 	}
 }

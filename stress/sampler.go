@@ -1,8 +1,10 @@
 package stress
 
 import (
+	"cmp"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/memstorm/memstorm/procfs"
@@ -31,6 +33,7 @@ type sampler struct {
 
 	nextSmaps, nextPSI time.Time
 	smaps              procfs.SmapsRollup
+	heapSeq            int64 // the heap reporter's refresh count at the last sample that carried its figures
 	psiVal             float64
 	raws               []sample.Raw
 }
@@ -98,13 +101,18 @@ func (s *sampler) start() error { return s.th.Start() }
 func (s *sampler) collect(force bool, emit func(rundir.Sample)) {
 	s.raws = s.th.Drain(s.raws[:0])
 	s.refresh(force)
+	if force {
+		// The thread may record between the drain and this sample: drain
+		// again after it, and emit all in time order, so that samples.csv
+		// never goes back in time.
+		if r, ok := s.th.Once(); ok {
+			s.raws = s.th.Drain(s.raws)
+			s.raws = append(s.raws, r)
+			slices.SortStableFunc(s.raws, func(a, b sample.Raw) int { return cmp.Compare(a.T, b.T) })
+		}
+	}
 	for i := range s.raws {
 		emit(s.convert(&s.raws[i]))
-	}
-	if force {
-		if r, ok := s.th.Once(); ok {
-			emit(s.convert(&r))
-		}
 	}
 }
 
@@ -149,14 +157,23 @@ func (s *sampler) convert(r *sample.Raw) rundir.Sample {
 		LiveObjects:  r.Sums[wire.BlockObjects],
 		AllocBytes:   r.Sums[wire.BlockAllocBytes],
 		FreeBytes:    r.Sums[wire.BlockFreeBytes],
-		HeapInuse:    absentIfNegative(r.HeaderSums[wire.HdrHeapInuse]),
-		HeapHeld:     absentIfNegative(r.HeaderSums[wire.HdrHeapHeld]),
-		HeapRetained: absentIfNegative(r.HeaderSums[wire.HdrHeapRetained]),
+		HeapInuse:    rundir.Absent,
+		HeapHeld:     rundir.Absent,
+		HeapRetained: rundir.Absent,
 		CgroupUsage:  r.Usage,
 		PSISomeAvg10: s.psiVal,
 	}
 	if v.CgroupUsage < 0 {
 		v.CgroupUsage = rundir.Absent
+	}
+	// The allocator's figures are those of the worker's last refresh: a
+	// sample carries them only when a refresh happened since the last one,
+	// so that a held value is never recorded as a new measurement.
+	if seq := r.HeaderSums[wire.HdrHeapSeq]; seq != s.heapSeq {
+		s.heapSeq = seq
+		v.HeapInuse = absentIfNegative(r.HeaderSums[wire.HdrHeapInuse])
+		v.HeapHeld = absentIfNegative(r.HeaderSums[wire.HdrHeapHeld])
+		v.HeapRetained = absentIfNegative(r.HeaderSums[wire.HdrHeapRetained])
 	}
 	return v
 }

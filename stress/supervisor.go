@@ -23,6 +23,8 @@ type Progress struct {
 	CgroupUsage int64 // rundir.Absent without a cgroup
 	Limit       units.Limit
 	AllocRate   float64 // bytes/s over the last interval
+	Stalled     string  // the workers the kernel holds stopped; "" when none
+	PhaseShare  float64 // the part of the phase's target reached, 0..1; -1 when it has none
 }
 
 // supervisor holds the state of one run while it goes.
@@ -46,6 +48,8 @@ type supervisor struct {
 	lastSmp       rundir.Sample
 	enomem        bool
 	atLimit       bool
+	stalled       string         // the workers the kernel holds stopped, for the progress line
+	target        phaseTarget    // how far the running phase has to go
 	harnessErr    string         // the first failure of memstorm's own during the run
 	errSeen       map[string]int // harness failures by what failed, for the summary
 	oomBase       int64
@@ -59,6 +63,11 @@ type supervisor struct {
 // failure (the run directory then still holds what was recorded, with
 // outcome "failed").
 func (p *Plan) Run(ctx context.Context) (*rundir.Summary, error) {
+	if p.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, p.timeout, fmt.Errorf("the run reached its --timeout of %v", p.timeout))
+		defer cancel()
+	}
 	s := &supervisor{plan: p, sc: p.Scenario, steps: p.Scenario.Steps(), dir: p.Dir, phaseIdx: map[int]int{}, barrier: -1, limits: p.Limits}
 	if err := s.prepare(); err != nil {
 		s.cleanup()
@@ -92,7 +101,7 @@ func (s *supervisor) prepare() error {
 		return err
 	}
 	s.rd = d
-	if err := d.WriteFile(rundir.ScenarioFile, []byte(s.sc.Source)); err != nil {
+	if err := s.writeScenario(d); err != nil {
 		return err
 	}
 	sf, err := d.Create(rundir.SamplesFile)
@@ -120,6 +129,8 @@ func (s *supervisor) prepare() error {
 func (s *supervisor) openCgroup() error {
 	s.sum = rundir.Summary{
 		Scenario:     s.sc.Name,
+		Invocation:   s.plan.invocation,
+		Processes:    max(s.sc.Processes, 1),
 		Description:  s.sc.Description,
 		Started:      time.Now().UTC().Format(time.RFC3339),
 		SampleEveryS: s.sc.SampleEvery.D().Seconds(),
@@ -132,6 +143,9 @@ func (s *supervisor) openCgroup() error {
 		return err
 	}
 	s.cg = cg
+	if s.plan.warn != nil && s.plan.Cgroup == CgroupAuto && (cg == nil || cg.Mode() == CgroupCurrent) {
+		s.plan.warn(note)
+	}
 	if cg == nil {
 		return nil
 	}
@@ -231,11 +245,22 @@ func (s *supervisor) limitBytes() int64 {
 func (s *supervisor) now() float64 { return float64(sample.Now()-s.startNs) / 1e9 }
 
 func (s *supervisor) record(v rundir.Sample) {
+	if s.sum.Samples > 0 && v.T < s.lastSmp.T {
+		// samples.csv is in time order, always. A sample the thread was
+		// taking while a phase boundary was sampled arrives after that
+		// boundary's sample, a few microseconds older: the boundary's
+		// sample supersedes it. Anything older is a fault.
+		if s.lastSmp.T-v.T > s.sc.SampleEvery.D().Seconds() {
+			s.harnessFailed(rundir.SamplesFile, fmt.Errorf("a sample at %.6fs came after one at %.6fs", v.T, s.lastSmp.T))
+		}
+		return
+	}
 	if err := s.samples.Write(&v); err != nil {
 		s.harnessFailed(rundir.SamplesFile, err)
 	}
 	s.sum.Samples++
 	s.sum.PeakRSSBytes = max(s.sum.PeakRSSBytes, v.RSS)
+	s.sum.PeakAnonBytes = max(s.sum.PeakAnonBytes, v.Anon)
 	s.sum.PeakLiveBytes = max(s.sum.PeakLiveBytes, v.Live)
 	if s.sum.Cgroup != nil && v.CgroupUsage > s.sum.Cgroup.PeakUsageBytes {
 		s.sum.Cgroup.PeakUsageBytes = v.CgroupUsage
@@ -256,7 +281,7 @@ func (s *supervisor) progress(v rundir.Sample) {
 	s.lastSmpAtProg = v
 	s.lastProg = time.Now()
 	s.plan.progress(Progress{Elapsed: time.Duration(v.T * float64(time.Second)), Phase: v.Phase,
-		RSS: v.RSS, Live: v.Live, CgroupUsage: v.CgroupUsage, Limit: s.limits.Max, AllocRate: rate})
+		RSS: v.RSS, Live: v.Live, CgroupUsage: v.CgroupUsage, Limit: s.limits.Max, AllocRate: rate, Stalled: s.stalled, PhaseShare: s.target.share(v)})
 }
 
 func (s *supervisor) event(e rundir.Event) {
@@ -337,4 +362,21 @@ func (s *supervisor) cleanup() {
 		s.rd.Close()
 		s.rd = nil
 	}
+}
+
+// writeScenario writes scenario.yaml: the scenario as it runs. When the
+// run changed it (--scale), that is the changed scenario written out, and
+// the file's own text is kept beside it.
+func (s *supervisor) writeScenario(d *rundir.Dir) error {
+	if sc := s.plan.invocation.Scale; sc == 0 || sc == 1 {
+		return d.WriteFile(rundir.ScenarioFile, []byte(s.sc.Source))
+	}
+	b, err := s.sc.YAML()
+	if err != nil {
+		return err
+	}
+	if err := d.WriteFile(rundir.ScenarioFile, b); err != nil {
+		return err
+	}
+	return d.WriteFile(rundir.OriginalScenarioFile, []byte(s.sc.Source))
 }

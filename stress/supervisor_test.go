@@ -14,6 +14,7 @@ import (
 
 	"github.com/memstorm/memstorm/internal/testenv"
 	"github.com/memstorm/memstorm/internal/testenv/testmemcg"
+	"github.com/memstorm/memstorm/procfs"
 	"github.com/memstorm/memstorm/rundir"
 	"github.com/memstorm/memstorm/scenarios"
 	"github.com/memstorm/memstorm/units"
@@ -427,6 +428,82 @@ phases:
 	}
 	if !found {
 		t.Errorf("harness errors %q, want samples.csv: no space left on device", sum.HarnessErrors)
+	}
+	assertNoCgroupLeft(t)
+}
+
+// childPIDs lists the processes whose parent is this test process.
+func childPIDs(t *testing.T) []int {
+	t.Helper()
+	ents, _ := os.ReadDir("/proc")
+	var pids []int
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		st, err := procfs.DefaultFS.Proc(pid).Stat()
+		if err == nil && st.PPID == os.Getpid() {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// TestStoppedWorkerIsSeenAndTimedOut: a worker stopped with SIGSTOP makes
+// no progress; the run says so in its events and on the progress line, and
+// --timeout ends it as interrupted instead of waiting forever.
+func TestStoppedWorkerIsSeenAndTimedOut(t *testing.T) {
+	requireMemcg(t)
+	sc := parseText(t, `
+name: stoppable
+limit: {max: 64MiB}
+phases:
+  - name: fill
+    allocate: {size: 4KiB, until: {bytes: 4MiB}}
+  - name: hold
+    hold: 60s
+`)
+	dir := filepath.Join(t.TempDir(), "run")
+	var stopped []int
+	var sawStalled bool
+	opt := Options{Dir: dir, Timeout: 4 * time.Second, Progress: func(p Progress) {
+		if p.Phase == "hold" && stopped == nil {
+			stopped = childPIDs(t)
+			for _, pid := range stopped {
+				_ = syscall.Kill(pid, syscall.SIGSTOP)
+			}
+		}
+		sawStalled = sawStalled || p.Stalled != ""
+	}}
+	plan, err := Prepare(sc, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	sum, err := plan.Run(context.Background())
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if len(stopped) == 0 {
+		t.Fatal("found no worker to stop")
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("the run took %v with a 4s timeout", d)
+	}
+	if sum.Outcome != rundir.OutcomeInterrupted || !strings.Contains(sum.Reason, "--timeout") {
+		t.Errorf("outcome %s (%s), want interrupted by the timeout", sum.Outcome, sum.Reason)
+	}
+	if !sawStalled {
+		t.Error("the progress line never said a worker was stopped")
+	}
+	run := readRun(t, dir)
+	found := false
+	for _, e := range run.Events {
+		found = found || e.Kind == rundir.EventStalled
+	}
+	if !found {
+		t.Errorf("no %s event in %+v", rundir.EventStalled, run.Events)
 	}
 	assertNoCgroupLeft(t)
 }

@@ -21,13 +21,14 @@ func describeMachine(roots cgroup.Roots) rundir.Machine {
 // the run's cgroup on v2, else the whole host's /proc/pressure/memory. nil
 // when the kernel gives neither.
 func (s *supervisor) psiReader() func() (float64, bool) {
-	path := s.plan.Roots.ProcFS().Path("pressure", "memory")
+	path, source := s.plan.Roots.ProcFS().Path("pressure", "memory"), "host"
 	if s.cg != nil && s.cg.Version() == 2 {
-		path = filepath.Join(s.cg.Path(), "memory.pressure")
+		path, source = filepath.Join(s.cg.Path(), "memory.pressure"), "cgroup"
 	}
 	if _, err := os.Stat(path); err != nil {
 		return nil
 	}
+	s.sum.PSISource = source
 	return func() (float64, bool) {
 		p, err := procfs.ReadPressureFile(path)
 		if err != nil {

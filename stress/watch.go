@@ -66,6 +66,7 @@ func (s *supervisor) watch(ctx context.Context, ev *eventPipe, smp *sampler) (in
 		}
 		if now := time.Now(); !now.Before(next) {
 			smp.collect(false, s.record)
+			s.checkStalled()
 			next = now.Add(drainEvery)
 		}
 	}
@@ -124,6 +125,7 @@ func (s *supervisor) handle(m wire.Message, smp *sampler) {
 			s.phaseIdx[m.Step] = len(s.sum.Phases)
 			s.sum.Phases = append(s.sum.Phases, rundir.PhaseSummary{Name: m.Name, StartS: t})
 			s.event(rundir.Event{T: t, Kind: rundir.EventPhaseStart, Phase: m.Name})
+			s.target = s.targetOf(m.Step, t)
 		}
 	case wire.MsgPhaseEnd:
 		p.waiting, p.end = true, m
@@ -139,6 +141,13 @@ func (s *supervisor) handle(m wire.Message, smp *sampler) {
 		s.event(rundir.Event{T: t, Kind: rundir.EventTrim, Phase: m.Name, Detail: s.who(p) + m.Detail, Bytes: m.Bytes})
 	case wire.MsgDone:
 		p.done = true
+		if m.HarnessCalls != nil {
+			n := *m.HarnessCalls
+			if s.sum.HarnessMallocCalls != nil {
+				n += *s.sum.HarnessMallocCalls
+			}
+			s.sum.HarnessMallocCalls = &n
+		}
 		s.sum.BookkeepingBytes = max(s.sum.BookkeepingBytes, m.Bookkeeping)
 	case wire.MsgError:
 		p.err = m.Detail
@@ -200,4 +209,78 @@ func (s *supervisor) release(smp *sampler) {
 		s.event(rundir.Event{T: t, Kind: rundir.EventPhaseEnd, Phase: name, Bytes: live})
 	}
 	s.barrier = -1
+}
+
+// checkStalled notices a worker that the kernel holds stopped (SIGSTOP, a
+// debugger, a frozen cgroup): it makes no progress however long the run
+// waits. The stall and the resumption are events, and the progress line
+// says which workers are stopped.
+func (s *supervisor) checkStalled() {
+	var stopped []string
+	for _, p := range s.procs {
+		if p.exited || p.cmd.Process == nil {
+			continue
+		}
+		st, err := s.plan.Roots.ProcFS().Proc(p.cmd.Process.Pid).Stat()
+		now := err == nil && (st.State == 'T' || st.State == 't')
+		switch {
+		case now && !p.stopped:
+			s.event(rundir.Event{Kind: rundir.EventStalled, Phase: s.lastSmp.Phase,
+				Detail: fmt.Sprintf("%sstopped by the kernel (state %c): it makes no progress until it is continued", s.who(p), st.State)})
+		case !now && p.stopped:
+			s.event(rundir.Event{Kind: rundir.EventResumed, Phase: s.lastSmp.Phase, Detail: s.who(p) + "running again"})
+		}
+		p.stopped = now
+		if now {
+			stopped = append(stopped, fmt.Sprintf("worker %d (pid %d)", p.idx, p.cmd.Process.Pid))
+		}
+	}
+	s.stalled = strings.Join(stopped, ", ")
+}
+
+// phaseTarget is how far the running phase has to go, for the progress
+// line's share: live bytes to add, time to spend, or cgroup usage to reach.
+type phaseTarget struct {
+	startT    float64
+	startLive int64
+	bytes     int64   // live bytes the phase adds; 0 for none
+	seconds   float64 // the phase's duration (until: duration, hold); 0 for none
+	usage     int64   // cgroup usage that ends it (until: limit); 0 for none
+}
+
+// targetOf reads the target of step i, begun at run time t.
+func (s *supervisor) targetOf(i int, t float64) phaseTarget {
+	pt := phaseTarget{startT: t, startLive: s.lastSmp.Live}
+	if i < 0 || i >= len(s.steps) {
+		return pt
+	}
+	ph := s.steps[i].Phase
+	pt.seconds = ph.Hold.D().Seconds()
+	if a := s.steps[i].ScaledAllocate(); a != nil {
+		pt.bytes = int64(a.Until.Bytes)
+		pt.seconds = a.Until.Duration.D().Seconds()
+		if lim, ok := s.limits.Max.Bytes(); ok && a.Until.Limit > 0 {
+			pt.usage = int64(float64(lim) * float64(a.Until.Limit) / 100)
+		}
+	}
+	return pt
+}
+
+// share is the part of the target reached at sample v, 0..1; -1 when the
+// phase has no target to measure.
+func (pt phaseTarget) share(v rundir.Sample) float64 {
+	share, known := 0.0, false
+	if pt.bytes > 0 {
+		share, known = max(share, float64(v.Live-pt.startLive)/float64(pt.bytes)), true
+	}
+	if pt.seconds > 0 {
+		share, known = max(share, (v.T-pt.startT)/pt.seconds), true
+	}
+	if pt.usage > 0 && v.CgroupUsage >= 0 {
+		share, known = max(share, float64(v.CgroupUsage)/float64(pt.usage)), true
+	}
+	if !known {
+		return -1
+	}
+	return min(max(share, 0), 1)
 }

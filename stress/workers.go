@@ -30,6 +30,7 @@ type workerProc struct {
 	done    bool         // it said every step ran
 	err     string       // its own error wire.Message
 	waiting bool         // it ended the barrier's step and waits for the ack
+	stopped bool         // the kernel holds it stopped (state T)
 	end     wire.Message // its phase-end wire.Message for that step
 }
 
@@ -38,6 +39,9 @@ type workerProc struct {
 func (s *supervisor) startWorkers(evW *os.File) error {
 	var err error
 	exe := s.plan.executable
+	if exe == "" {
+		exe = os.Getenv(wire.WorkerExeEnv)
+	}
 	if exe == "" {
 		if exe, err = os.Executable(); err != nil {
 			return fmt.Errorf("finding memstorm's own executable to start the worker: %w", err)

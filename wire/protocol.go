@@ -52,7 +52,12 @@ type Message struct {
 	HeapHeld     int64 `json:"heap_held,omitempty"`
 	HeapRetained int64 `json:"heap_retained,omitempty"`
 	Bookkeeping  int64 `json:"bookkeeping,omitempty"`
-	Bytes        int64 `json:"bytes,omitempty"` // size that failed, freed or trimmed
+	// HarnessCalls (done) counts the malloc-family calls made during the
+	// phases that were not the engine's own allocations and frees: nil
+	// when the worker could not count them (no counting interposer, or a
+	// backend whose calls per object vary).
+	HarnessCalls *int64 `json:"harness_calls,omitempty"`
+	Bytes        int64  `json:"bytes,omitempty"` // size that failed, freed or trimmed
 
 	// hello
 	AllocName    string `json:"alloc_name,omitempty"`

@@ -10,6 +10,11 @@ import (
 // binary (or test binary) into a worker.
 const WorkerEnv = "MEMSTORM_WORKER"
 
+// WorkerExeEnv names a memstorm binary to start as the worker instead of
+// the running one: a build without the race detector under `go test -race`,
+// whose instrumentation would otherwise be measured with the scenario.
+const WorkerExeEnv = "MEMSTORM_WORKER_EXE"
+
 // IsWorker reports whether this process was started as a memstorm worker.
 // main (and TestMain of packages whose tests start runs) calls it first and,
 // when true, hands over to worker.Main.

@@ -110,7 +110,7 @@ func (p *StatusPage) Counters(i int) *alloc.Counters {
 // field (fields of different threads are not a consistent snapshot, which
 // is fine for a curve sampled every few milliseconds).
 type LiveTotals struct {
-	Live, Objects, AllocBytes, FreeBytes, Bookkeeping, Failures int64
+	Live, Objects, AllocBytes, FreeBytes, Bookkeeping, Failures, AllocOps int64
 }
 
 func (p *StatusPage) Totals() LiveTotals {
@@ -123,6 +123,7 @@ func (p *StatusPage) Totals() LiveTotals {
 		t.FreeBytes += atomic.LoadInt64(&c.FreeBytes)
 		t.Bookkeeping += atomic.LoadInt64(&c.BookkeepingBytes)
 		t.Failures += atomic.LoadInt64(&c.Failures)
+		t.AllocOps += atomic.LoadInt64(&c.AllocOps)
 	}
 	return t
 }

@@ -92,19 +92,35 @@ func (f *fill) run(t *thread, e *alloc.Engine, share int64) error {
 // drop of the worker's anonymous RSS (what the kernel got back) and of the
 // allocator's heap held (glibc's malloc_trim returns pages inside free
 // chunks with madvise, which shrinks RSS but not the heap it reports).
-func trim(a alloc.Allocator) (stepResult, error) {
+// trim asks the allocator to give back what it can: each thread's own
+// cache first (jemalloc tcache, tcmalloc thread cache, mimalloc thread
+// heap), then the whole heap from thread 0. The trim event says what was
+// done and what it returned.
+func (p *workerPool) trim(a alloc.Allocator) (stepResult, error) {
 	self := procfs.DefaultFS.Self()
 	before, errB := self.Status()
 	hb := alloc.Heap(a)
-	if err := alloc.Trim(a); err != nil {
+	var threadSteps string
+	if len(p.threads) > 1 {
+		p.each(func(t *thread, _ *alloc.Engine) {
+			if t.idx == 0 {
+				return
+			}
+			if s, err := alloc.TrimThread(a); err == nil && t.idx == 1 {
+				threadSteps = s + " on each other thread; "
+			}
+		})
+	}
+	steps, err := alloc.TrimSteps(a)
+	if err != nil {
 		return stepResult{}, fmt.Errorf("trim with %s: %w", a.Name, err)
 	}
 	after, errA := self.Status()
 	ha := alloc.Heap(a)
-	m := wire.Message{Kind: wire.MsgTrim}
+	m := wire.Message{Kind: wire.MsgTrim, Detail: threadSteps + steps}
 	if errB == nil && errA == nil {
 		m.Bytes = before.RssAnon - after.RssAnon
-		m.Detail = fmt.Sprintf("%s's release returned %s of anonymous RSS", a.Name, units.FormatBytes(m.Bytes))
+		m.Detail += fmt.Sprintf(": returned %s of anonymous RSS", units.FormatBytes(m.Bytes))
 	}
 	if hb.Held >= 0 && ha.Held >= 0 {
 		m.Detail += fmt.Sprintf("; heap held %s to %s", units.FormatBytes(hb.Held), units.FormatBytes(ha.Held))

@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"runtime"
 	"sync"
 	"time"
 
@@ -22,8 +23,14 @@ func startHeapReporter(page *wire.StatusPage, a alloc.Allocator, every time.Dura
 	r := &heapReporter{page: page, a: a, done: make(chan struct{})}
 	r.refresh()
 	r.wg.Add(1)
+	started := make(chan struct{})
 	go func() {
 		defer r.wg.Done()
+		// One thread of its own for the whole run, started before the
+		// first phase: no thread starts (and mallocs) while phases run.
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		close(started)
 		for {
 			// glibc's mallinfo2 walks every free chunk holding the arena
 			// lock that the allocating threads need: with a heap of 100k
@@ -40,6 +47,7 @@ func startHeapReporter(page *wire.StatusPage, a alloc.Allocator, every time.Dura
 			}
 		}
 	}()
+	<-started
 	return r
 }
 

@@ -50,9 +50,6 @@ func runWorker() error {
 	if err := expectByte(ctl, wire.CtlGo); err != nil {
 		return fmt.Errorf("waiting for the supervisor's go: %w", err)
 	}
-	if err := setRlimits(sc.Rlimits); err != nil {
-		return err
-	}
 	for name, v := range sc.Mallopt {
 		if err := alloc.Mallopt(name, v); err != nil {
 			return fmt.Errorf("mallopt %s=%d: %w", name, v, err)
@@ -77,9 +74,22 @@ func runWorker() error {
 	// not free: about 0.3 ms with 65k free chunks).
 	rep := startHeapReporter(page, a, max(sc.SampleEvery.D()/2, 2*time.Millisecond))
 	defer rep.stop()
+	// Every thread the run needs exists now: the Go runtime need not start
+	// one during the phases, which would call malloc from the heap under
+	// test (glibc allocates a new thread's TLS vector with calloc).
+	warmThreads(idleThreads)
+	// The rlimits last: they count the worker's own mappings (thread
+	// stacks included) as its base, and a thread started under a tight
+	// RLIMIT_AS would fail to start.
+	if err := setRlimits(sc.Rlimits); err != nil {
+		_ = out.Send(wire.Message{Kind: wire.MsgError, Detail: err.Error()})
+		return err
+	}
+	calls := startCallCount(sc, page)
 
 	for _, st := range sc.Steps() {
 		page.SetStep(st.Index)
+		w.resetTransient()
 		if err := out.Send(wire.Message{Kind: wire.MsgPhaseStart, Step: st.Index, Name: st.Name}); err != nil {
 			return err
 		}
@@ -106,7 +116,8 @@ func runWorker() error {
 		}
 	}
 	tot := page.Totals()
-	return out.Send(wire.Message{Kind: wire.MsgDone, Step: -1, Live: tot.Live, Bookkeeping: tot.Bookkeeping})
+	return out.Send(wire.Message{Kind: wire.MsgDone, Step: -1, Live: tot.Live, Bookkeeping: tot.Bookkeeping,
+		HarnessCalls: calls.harness(page)})
 }
 
 func expectByte(r io.ByteReader, want byte) error {
@@ -217,6 +228,16 @@ func (p *workerPool) eachErr(f func(t *thread, e *alloc.Engine) error) error {
 	return first
 }
 
+// resetTransient starts each thread's transient harness peak afresh, so
+// that a phase's figure is its own.
+func (p *workerPool) resetTransient() {
+	for _, t := range p.threads {
+		if t.eng != nil {
+			t.eng.ResetTransientPeak()
+		}
+	}
+}
+
 // stepResult carries what a step noticed that the supervisor must record.
 type stepResult struct {
 	notes []wire.Message
@@ -233,7 +254,7 @@ func (p *workerPool) run(st scenarios.Step, a alloc.Allocator) (stepResult, erro
 	case ph.Madvise != nil:
 		return p.madvise(ph.Madvise)
 	case ph.Trim:
-		return trim(a)
+		return p.trim(a)
 	case ph.RestartThreads:
 		return p.restartThreads()
 	case ph.Hold.D() > 0:

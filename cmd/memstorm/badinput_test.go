@@ -19,12 +19,11 @@ import (
 // The promise to bad input: one clear error naming the file (FILE:LINE:COL
 // where the problem has a place), exit 2, in under a second of CPU and
 // under 100 MiB of memory. The tests run memstorm as a child process of
-// the test binary (TestMain runs the command line when cliEnv is set) and
-// read its user+sys CPU time and peak RSS from its rusage: the machine may
-// be shared, so CPU time is the measure, and wall time only catches a
-// child that blocks (a FIFO read forever).
+// the test binary (cliCommand) and read its user+sys CPU time and peak
+// RSS from its rusage: the machine may be shared, so CPU time is the
+// measure, and wall time only catches a child that blocks (a FIFO read
+// forever).
 const (
-	cliEnv      = "MEMSTORM_TEST_CLI"
 	maxBadCPU   = time.Second
 	maxBadRSS   = 100 << 20
 	maxBadWall  = 20 * time.Second
@@ -44,8 +43,9 @@ func runChild(t *testing.T, args ...string) childResult {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), maxBadWall)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], args...)
-	cmd.Env = append(os.Environ(), cliEnv+"=1")
+	cli := cliCommand(args...)
+	cmd := exec.CommandContext(ctx, cli.Path, cli.Args[1:]...)
+	cmd.Env = cli.Env
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	start := time.Now()

@@ -145,8 +145,13 @@ func cmdSysinfo(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 8, 2, ' ', 0)
 	fmt.Fprintf(tw, "CPU\t%s\n", m.CPUBrand)
-	fmt.Fprintf(tw, "cores\t%d physical, %d logical\n", m.PhysicalCores, m.LogicalCores)
-	fmt.Fprintf(tw, "caches\tL1d %s, L2 %s, L3 %s\n", units.FormatBytes(int64(m.L1DBytes)), units.FormatBytes(int64(m.L2Bytes)), units.FormatBytes(int64(m.L3Bytes)))
+	quota := "none"
+	if m.CPUQuota > 0 {
+		quota = fmt.Sprintf("%.2g CPUs", m.CPUQuota)
+	}
+	fmt.Fprintf(tw, "usable CPUs\t%d (affinity mask), cgroup CPU quota %s\n", m.UsableCPUs, quota)
+	fmt.Fprintf(tw, "cpuid\t%d physical cores, %d logical, as the processor (or hypervisor) reports the package\n", m.PhysicalCores, m.LogicalCores)
+	fmt.Fprintf(tw, "caches (cpuid)\tL1d %s, L2 %s, L3 %s\n", cacheSize(m.L1DBytes), cacheSize(m.L2Bytes), cacheSize(m.L3Bytes))
 	fmt.Fprintf(tw, "features\t%v\n", m.Features)
 	fmt.Fprintf(tw, "kernel\t%s\n", m.Kernel)
 	fmt.Fprintf(tw, "memory\t%s, page size %d\n", units.FormatBytes(m.MemTotalBytes), m.PageSize)
@@ -175,4 +180,12 @@ func cmdCleanup(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	fmt.Fprintf(stdout, "removed %d stale memstorm cgroup(s)\n", n)
 	return exitOK, nil
+}
+
+// cacheSize writes a cache size cpuid reported; 0 is one it did not.
+func cacheSize(n int) string {
+	if n <= 0 {
+		return "not reported"
+	}
+	return units.FormatBytes(int64(n))
 }

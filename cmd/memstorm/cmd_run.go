@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -25,8 +26,9 @@ import (
 // the scenario (scenarioFlags).
 type runFlags struct {
 	out, allocator, limit, high, swap, cgroup, junit, align string
-	oomGroup, quiet, dryRun                                 bool
+	oomGroup, quiet, dryRun, riskHostOOM                    bool
 	scale                                                   float64
+	timeout                                                 time.Duration
 	given                                                   map[string]bool // the flags the command line set
 }
 
@@ -40,6 +42,8 @@ func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runFlags) {
 	fs.BoolVar(&f.quiet, "quiet", false, "print only the final summary")
 	fs.StringVar(&f.junit, "junit", "", "write the expectations as JUnit XML to this file")
 	fs.StringVar(&f.align, "align", "", "with several runs: align the comparison at the start of this phase (default: at the start)")
+	fs.DurationVar(&f.timeout, "timeout", 0, "end each run as interrupted after this `duration` (e.g. 10m), for CI: a stopped or stuck worker cannot hang the job")
+	fs.BoolVar(&f.riskHostOOM, "risk-host-oom", false, "accept a limit above what the host has free (MemAvailable + SwapFree): the host's own OOM killer, not the run's, may then act")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "check the scenarios, flags and output directory, print what would run, run nothing")
 	return fs, f
 }
@@ -65,6 +69,7 @@ func givenFlags(fs *flag.FlagSet) map[string]bool {
 
 func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	fs, f := newRunFlags(stderr)
+	rawArgs := append([]string(nil), args...)
 	args, err := parseFlags(fs, args)
 	if err != nil {
 		return exitUsage, err
@@ -73,7 +78,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	if len(args) == 0 {
 		return exitUsage, usagef("no scenario given: name a file or a built-in (memstorm list)")
 	}
-	plans, base, err := planRuns(f, args)
+	plans, base, err := planRuns(f, args, invocation(rawArgs, f))
 	if err != nil {
 		return exitUsage, err
 	}
@@ -127,21 +132,35 @@ func limitOverrides(f *runFlags) (*scenarios.Limit, error) {
 
 // checkScenario refuses, on the scenario and the flags alone, what a run
 // of sc would be refused for: a --scale that takes a quantity out of its
-// bounds, and no memory limit for a scenario that needs one. validate
-// reports the same.
+// bounds, and no memory limit a cgroup enforces for a scenario that needs
+// one (the rule stress.Prepare applies: a hard limit from the file or
+// --limit, unless --cgroup none; or --cgroup current). validate reports
+// the same; the host's part of Prepare's checks is left to run.
 func checkScenario(sc *scenarios.Scenario, f *runFlags, lim *scenarios.Limit) error {
 	if f.scale != 1 {
 		if err := sc.CheckScale(f.scale); err != nil {
 			return usagef("--scale %v: %v", f.scale, err)
 		}
 	}
-	return sc.CheckLimit(lim.Max, f.cgroup == stress.CgroupCurrent)
+	hard := lim.Max
+	if hard == 0 && sc.Limit != nil {
+		hard = sc.Limit.Max
+	}
+	if f.cgroup == stress.CgroupCurrent || (hard > 0 && f.cgroup != stress.CgroupNone) {
+		return nil
+	}
+	err := sc.LimitNeeded()
+	var se *scenarios.ScenarioError
+	if hard > 0 && errors.As(err, &se) {
+		se.Msg += fmt.Sprintf(" (--cgroup none: the limit %v is not enforced)", hard)
+	}
+	return err
 }
 
 // planRuns loads every scenario, expands the allocators and prepares one
 // plan per run, each checked before anything is created. base is the
 // output directory.
-func planRuns(f *runFlags, args []string) (plans []*stress.Plan, base string, err error) {
+func planRuns(f *runFlags, args []string, inv rundir.Invocation) (plans []*stress.Plan, base string, err error) {
 	lim, err := limitOverrides(f)
 	if err != nil {
 		return nil, "", err
@@ -178,15 +197,31 @@ func planRuns(f *runFlags, args []string) (plans []*stress.Plan, base string, er
 		base = filepath.Join("runs", time.Now().Format("20060102-150405")+"-"+runs[0].sc.Name)
 	}
 	names := map[string]bool{}
+	phases := map[string]bool{}
 	for _, r := range runs {
 		names[r.sc.Name] = true
+		for _, st := range r.sc.Steps() {
+			phases[st.Name] = true
+			if name, _, rep := strings.Cut(st.Name, "#"); rep {
+				phases[name] = true
+			}
+		}
 	}
+	if f.align != "" && !phases[f.align] {
+		return nil, "", usagef("--align %q: no run has a phase of that name", f.align)
+	}
+	used := map[string]int{}
 	for _, r := range runs {
 		dir := base
 		if len(runs) > 1 {
-			dir = filepath.Join(base, runDirName(r.sc.Name, r.allocator, len(names) > 1))
+			// Every run gets its own directory, also the same scenario twice.
+			name := runDirName(r.sc.Name, r.allocator, len(names) > 1)
+			if used[name]++; used[name] > 1 {
+				name = fmt.Sprintf("%s-%d", name, used[name])
+			}
+			dir = filepath.Join(base, name)
 		}
-		p, err := stress.Prepare(r.sc, stress.Options{Dir: dir, Allocator: r.allocator, Limit: lim, Cgroup: f.cgroup})
+		p, err := stress.Prepare(r.sc, stress.Options{Dir: dir, Allocator: r.allocator, Limit: lim, Cgroup: f.cgroup, RiskHostOOM: f.riskHostOOM, Timeout: f.timeout, Invocation: inv})
 		if err != nil {
 			return nil, "", err
 		}
@@ -200,10 +235,17 @@ func planRuns(f *runFlags, args []string) (plans []*stress.Plan, base string, er
 
 // executeRuns runs the plans in turn until one is interrupted, then writes
 // the JUnit file and the comparison.
-func executeRuns(plans []*stress.Plan, base string, f *runFlags, stdout, stderr io.Writer) (int, error) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+func executeRuns(plans []*stress.Plan, base string, f *runFlags, stdout, stderr io.Writer) (code int, err error) {
+	ctx, sig, stop := signalContext()
 	defer stop()
-	code := exitOK
+	code = exitOK
+	defer func() {
+		// Interrupted by a signal: exit as shells and CI expect of a
+		// process that a signal ended, 128 + its number (130 for Ctrl-C).
+		if s := sig(); s != 0 {
+			code = 128 + int(s)
+		}
+	}()
 	var dirs []string
 	for _, p := range plans {
 		if ctx.Err() != nil {
@@ -211,6 +253,7 @@ func executeRuns(plans []*stress.Plan, base string, f *runFlags, stdout, stderr 
 		}
 		pr := newProgressPrinter(stdout, f.quiet, p.Scenario.Name+" / "+p.Allocator.Label)
 		p.SetProgress(pr.update)
+		p.SetWarn(func(note string) { fmt.Fprintf(stderr, "memstorm run: warning: %s\n", note) })
 		sum, err := p.Run(ctx)
 		pr.clear()
 		if sum != nil {
@@ -300,10 +343,13 @@ func printSummary(w io.Writer, dir string, s *rundir.Summary, renderErr error) {
 	if s.Reason != "" {
 		fmt.Fprintf(w, " (%s)", s.Reason)
 	}
-	fmt.Fprintf(w, "\n  allocator %s %s, %v, peak RSS %s, peak live %s",
-		s.Allocator.Name, s.Allocator.Version, time.Duration(s.DurationS*float64(time.Second)).Round(time.Millisecond), units.FormatBytes(s.PeakRSSBytes), units.FormatBytes(s.PeakLiveBytes))
+	fmt.Fprintln(w)
+	// The figures a limit applies to come first: the cgroup's usage, and
+	// the anonymous memory the scenario allocated. RSS also counts the file
+	// pages of memstorm's own binary, which the kernel may charge elsewhere
+	// and which several worker processes share.
 	if c := s.Cgroup; c != nil {
-		fmt.Fprintf(w, "\n  cgroup v%d (%s) peak usage %s", c.Version, c.Mode, units.FormatBytes(c.PeakUsageBytes))
+		fmt.Fprintf(w, "  cgroup v%d (%s) peak usage %s", c.Version, c.Mode, units.FormatBytes(c.PeakUsageBytes))
 		if lim, ok := c.Limit.Bytes(); ok && lim > 0 {
 			fmt.Fprintf(w, " of limit %s (%.0f%%)", c.Limit, 100*float64(c.PeakUsageBytes)/float64(lim))
 		}
@@ -312,14 +358,20 @@ func printSummary(w io.Writer, dir string, s *rundir.Summary, renderErr error) {
 		} else {
 			fmt.Fprint(w, ", OOM kills not counted by this kernel")
 		}
+		fmt.Fprintln(w)
 	}
-	fmt.Fprintln(w)
+	rss := "RSS " + units.FormatBytes(s.PeakRSSBytes) + " with memstorm's own file pages"
+	if s.Processes > 1 {
+		rss = fmt.Sprintf("RSS %s summed over %d processes, their shared file pages counted in each", units.FormatBytes(s.PeakRSSBytes), s.Processes)
+	}
+	fmt.Fprintf(w, "  allocator %s %s, %v, peak anon %s (%s), peak live %s\n",
+		s.Allocator.Name, s.Allocator.Version, time.Duration(s.DurationS*float64(time.Second)).Round(time.Millisecond),
+		units.FormatBytes(s.PeakAnonBytes), rss, units.FormatBytes(s.PeakLiveBytes))
 	if n := len(s.Phases); n > 0 {
 		last := s.Phases[n-1]
-		fmt.Fprintf(w, "  at the end (%s): RSS %s, live %s", last.Name, units.FormatBytes(last.RSSBytes), units.FormatBytes(last.LiveBytes))
-		r, _ := units.Ratio(last.RSSBytes, last.LiveBytes)
-		fmt.Fprintf(w, ", RSS/live %s", units.FormatRatio(r))
-		fmt.Fprintln(w)
+		r, _ := units.Ratio(last.AnonBytes, last.LiveBytes)
+		fmt.Fprintf(w, "  at the end (%s): anon %s, live %s, anon/live %s (RSS %s)\n", last.Name,
+			units.FormatBytes(last.AnonBytes), units.FormatBytes(last.LiveBytes), units.FormatRatio(r), units.FormatBytes(last.RSSBytes))
 	}
 	for _, e := range s.Expectations {
 		mark := "PASS"
@@ -336,4 +388,27 @@ func printSummary(w io.Writer, dir string, s *rundir.Summary, renderErr error) {
 		return
 	}
 	fmt.Fprintf(w, "  report: %s\n", filepath.Join(dir, rundir.ReportFile))
+}
+
+// signalContext is cancelled by SIGINT or SIGTERM, with the signal's name
+// as the cause (the run's interrupted reason); sig tells which came.
+func signalContext() (ctx context.Context, sig func() syscall.Signal, stop func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	var got atomic.Int32
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-ch:
+			got.Store(int32(s.(syscall.Signal)))
+			cancel(fmt.Errorf("received %v", s))
+		case <-done:
+		}
+	}()
+	return ctx, func() syscall.Signal { return syscall.Signal(got.Load()) }, func() {
+		signal.Stop(ch)
+		close(done)
+		cancel(nil)
+	}
 }

@@ -3,12 +3,18 @@ package main
 import (
 	"bytes"
 	"encoding/xml"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
+	"github.com/memstorm/memstorm/internal/testenv"
+	"github.com/memstorm/memstorm/internal/testenv/testmemcg"
 	"github.com/memstorm/memstorm/rundir"
 	"github.com/memstorm/memstorm/scenarios"
 	"github.com/memstorm/memstorm/wire"
@@ -22,14 +28,40 @@ func init() {
 	}
 }
 
+// cliEnv makes the test binary behave as the memstorm command (its
+// arguments after "--"), for tests that need a process of its own: signals,
+// resource usage.
+const cliEnv = "MEMSTORM_TEST_CLI"
+
 func TestMain(m *testing.M) {
 	if wire.IsWorker() {
 		os.Exit(worker.Main())
 	}
-	if os.Getenv(cliEnv) == "1" { // a child of TestBadInputIsRefusedQuickly
-		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	if os.Getenv(cliEnv) == "1" {
+		args := os.Args[1:]
+		for i, a := range args {
+			if a == "--" {
+				args = args[i+1:]
+				break
+			}
+		}
+		os.Exit(run(args, os.Stdout, os.Stderr))
 	}
-	os.Exit(m.Run())
+	cleanup, err := testenv.UninstrumentedWorker(wire.WorkerExeEnv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	cleanup()
+	os.Exit(code)
+}
+
+// cliCommand is memstorm ARGS... as a process of its own.
+func cliCommand(args ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], append([]string{"-test.run=^$", "--"}, args...)...)
+	cmd.Env = append(os.Environ(), cliEnv+"=1")
+	return cmd
 }
 
 func memstorm(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -103,6 +135,11 @@ func TestBadInputExits2(t *testing.T) {
 		{"validate 1-byte limit", []string{"validate", "--limit", "1", oom}, `--limit "1": want a limit of at least 4MiB`},
 		{"validate bad cgroup", []string{"validate", "--cgroup", "sideways", oom}, `--cgroup "sideways": want auto, child, current or none`},
 		{"validate scale", []string{"validate", "--scale", "1e-6", ok}, "comes to 1 B, want at least 4KiB"},
+		{"align to no phase", []string{"run", "--align", "nope", ok, ok}, "--align \"nope\": no run has a phase"},
+		{"swap without a limit", []string{"run", "--swap", "1MiB", ok}, "needs a hard limit"},
+		{"cgroup none drops the limit", []string{"run", "--cgroup", "none", "oom-at-limit"}, "--cgroup none: the limit"},
+		{"cgroup none, dry run", []string{"run", "--dry-run", "--cgroup", "none", "oom-at-limit"}, "not enforced"},
+		{"a limit beyond the host", []string{"run", "--limit", "1TiB", "oom-at-limit"}, "--risk-host-oom"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -242,5 +279,98 @@ func TestScaleShrinksTargets(t *testing.T) {
 	// The fill stops at the first object past the target: at most 4 KiB over.
 	if s.PeakLiveBytes < want || s.PeakLiveBytes > want+4096 {
 		t.Errorf("peak live %d, want %d to %d", s.PeakLiveBytes, want, want+4096)
+	}
+	// The run is reproducible from its directory: how it was asked for,
+	// and the scenario as it ran (scaled), with the original beside it.
+	inv := s.Invocation
+	if inv.Scale != scale || inv.Version == "" || !contains(inv.Command, "--scale") || !contains(inv.Command, "every-other") {
+		t.Errorf("invocation %+v: want the command line, scale %v and a version", inv, scale)
+	}
+	ran, err := scenarios.Load(filepath.Join(out, rundir.ScenarioFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := int64(ran.Phases[0].Allocate.Until.Bytes); b != want {
+		t.Errorf("scenario.yaml's fill target is %d bytes, want the scaled %d", b, want)
+	}
+	orig, err := scenarios.Load(filepath.Join(out, rundir.OriginalScenarioFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := orig.Phases[0].Allocate.Until.Bytes; b != 256<<20 {
+		t.Errorf("%s's fill target is %v, want the original 256MiB", rundir.OriginalScenarioFile, b)
+	}
+}
+
+// TestEveryRunHasItsOwnDirectory: the same scenario twice, or two
+// allocators of the same name, never share (and overwrite) a run directory.
+func TestEveryRunHasItsOwnDirectory(t *testing.T) {
+	dir := t.TempDir()
+	ok := writeFile(t, dir, "ok.yaml", "name: ok\nphases:\n  - allocate: {size: 4KiB, until: {bytes: 1MiB}}\n")
+	out := filepath.Join(dir, "out")
+	for _, args := range [][]string{
+		{"run", "--dry-run", "--out", out, ok, ok},
+		{"run", "--dry-run", "--out", out, "--allocator", "glibc,glibc", ok},
+	} {
+		code, stdout, stderr := memstorm(t, args...)
+		if code != exitOK {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr)
+		}
+		seen := map[string]bool{}
+		for _, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
+			_, d, _ := strings.Cut(line, " into ")
+			if seen[d] {
+				t.Errorf("%v: two runs into %s:\n%s", args, d, stdout)
+			}
+			seen[d] = true
+		}
+		if len(seen) != 2 {
+			t.Errorf("%v: want 2 runs, got:\n%s", args, stdout)
+		}
+	}
+}
+
+// TestSignalExitCodes: a run interrupted by Ctrl-C exits 130 and one ended
+// by SIGTERM 143 (128 + the signal), as shells and CI expect, and the run
+// is still recorded as interrupted, with its report.
+func TestSignalExitCodes(t *testing.T) {
+	testmemcg.RequireChildren(t)
+	dir := t.TempDir()
+	long := writeFile(t, dir, "long.yaml", "name: long\nlimit: {max: 64MiB}\nphases:\n  - name: fill\n    allocate: {size: 4KiB, until: {bytes: 4MiB}}\n  - name: hold\n    hold: 60s\n")
+	for _, tc := range []struct {
+		sig  syscall.Signal
+		code int
+	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}} {
+		t.Run(tc.sig.String(), func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "run")
+			cmd := cliCommand("run", "--out", out, long)
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer cmd.Process.Kill()
+			// Wait until the worker holds its memory: the run is under way.
+			deadline := time.Now().Add(20 * time.Second)
+			for time.Now().Before(deadline) {
+				if b, _ := os.ReadFile(filepath.Join(out, rundir.EventsFile)); strings.Contains(string(b), `"phase":"hold"`) {
+					break
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			_ = cmd.Process.Signal(tc.sig)
+			err := cmd.Wait()
+			if code := cmd.ProcessState.ExitCode(); code != tc.code {
+				t.Errorf("exit %d (%v), want %d", code, err, tc.code)
+			}
+			sum, err := rundir.ReadSummary(filepath.Join(out, rundir.SummaryFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum.Outcome != rundir.OutcomeInterrupted {
+				t.Errorf("outcome %s, want interrupted", sum.Outcome)
+			}
+			if _, err := os.Stat(filepath.Join(out, rundir.ReportFile)); err != nil {
+				t.Errorf("no report: %v", err)
+			}
+		})
 	}
 }

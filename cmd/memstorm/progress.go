@@ -42,6 +42,19 @@ func isTerminal(w io.Writer) bool {
 	return err == nil
 }
 
+// terminalWidth is the width of the terminal w writes to; 0 when unknown.
+func terminalWidth(w io.Writer) int {
+	f, ok := w.(*os.File)
+	if !ok {
+		return 0
+	}
+	ws, err := unix.IoctlGetWinsize(int(f.Fd()), unix.TIOCGWINSZ)
+	if err != nil {
+		return 0
+	}
+	return int(ws.Col)
+}
+
 func (p *progressPrinter) update(pr stress.Progress) {
 	if p.quiet || pr.Phase == "" {
 		return
@@ -52,6 +65,11 @@ func (p *progressPrinter) update(pr stress.Progress) {
 	p.last = time.Now()
 	line := formatProgress(p.label, pr)
 	if p.tty {
+		// One line that fits the terminal: a wrapped status line cannot be
+		// redrawn in place.
+		if cols := terminalWidth(p.w); cols > 1 && len([]rune(line)) > cols-1 {
+			line = string([]rune(line)[:cols-1])
+		}
 		pad := ""
 		if n := p.width - len(line); n > 0 {
 			pad = strings.Repeat(" ", n)
@@ -72,8 +90,11 @@ func (p *progressPrinter) clear() {
 
 func formatProgress(label string, pr stress.Progress) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s  %6.1fs  %-14s RSS %9s  live %9s", label, pr.Elapsed.Seconds(), pr.Phase,
-		units.FormatBytes(pr.RSS), units.FormatBytes(pr.Live))
+	fmt.Fprintf(&b, "%s  %6.1fs  %-14s", label, pr.Elapsed.Seconds(), pr.Phase)
+	if pr.PhaseShare >= 0 {
+		fmt.Fprintf(&b, " %3.0f%%", 100*pr.PhaseShare)
+	}
+	fmt.Fprintf(&b, "  RSS %9s  live %9s", units.FormatBytes(pr.RSS), units.FormatBytes(pr.Live))
 	if pr.CgroupUsage >= 0 {
 		fmt.Fprintf(&b, "  cgroup %9s", units.FormatBytes(pr.CgroupUsage))
 		if lim, ok := pr.Limit.Bytes(); ok {
@@ -81,5 +102,8 @@ func formatProgress(label string, pr stress.Progress) string {
 		}
 	}
 	fmt.Fprintf(&b, "  alloc %s/s", units.FormatBytes(int64(pr.AllocRate)))
+	if pr.Stalled != "" {
+		fmt.Fprintf(&b, "  STOPPED: %s", pr.Stalled)
+	}
 	return b.String()
 }

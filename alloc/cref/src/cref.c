@@ -9,6 +9,8 @@
  *   cref populate BYTES                one mmap(MAP_POPULATE) of BYTES
  *   cref hold SEED BYTES SIZE          fill BYTES in SIZE chunks, print "ready",
  *                                      then wait for EOF on stdin
+ *   cref twin [-heap] SEED STEP...     a scenario's op sequence, RssAnon after
+ *                                      each step (twin.c)
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -18,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 #include "ops.h"
+
+int twin_main(int argc, char **argv);
 
 static int64_t now_ns(void)
 {
@@ -110,6 +114,9 @@ int main(int argc, char **argv)
 			;
 		return 0;
 	}
-	fprintf(stderr, "usage: cref churn SEED LIVE OPS MIN MAX | fill SEED BYTES MIN MAX | populate BYTES | hold SEED BYTES SIZE\n");
+	if (!strcmp(mode, "twin"))
+		return twin_main(argc, argv);
+	fprintf(stderr, "usage: cref churn SEED LIVE OPS MIN MAX | fill SEED BYTES MIN MAX | populate BYTES | hold SEED BYTES SIZE"
+			" | twin [-heap] SEED STEP...\n");
 	return 2;
 }
