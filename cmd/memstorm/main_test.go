@@ -252,6 +252,25 @@ func TestValidateWithALimit(t *testing.T) {
 			t.Errorf("validate %v: exit %d, %q %q", args, code, out, stderr)
 		}
 	}
+	// What run refuses, validate refuses: a limit no cgroup enforces, and
+	// an rlimit where an OOM kill is the stop condition.
+	rl := writeFile(t, t.TempDir(), "rl.yaml", "name: rl\nrlimits: {data: 64MiB}\nphases:\n  - allocate: {size: 4KiB, until: oom}\n")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--cgroup", "none", "--limit", "64MiB", oom}, "needs a memory limit: add limit: {max: SIZE} to the file, or run it with --limit SIZE (or --cgroup current inside a container whose memory is limited) (--cgroup none: the limit 64MiB is not enforced)"},
+		{[]string{rl}, "rl.yaml:4:35: phases[0].allocate.until: it allocates until an OOM kill, so it needs a memory limit"},
+	} {
+		code, out, stderr := memstorm(t, append([]string{"validate"}, tc.args...)...)
+		if code != exitUsage || out != "" || !strings.Contains(stderr, tc.want) {
+			t.Errorf("validate %v: exit %d, %q %q; want exit 2 saying %q", tc.args, code, out, stderr, tc.want)
+		}
+		runArgs := append([]string{"run", "--dry-run"}, tc.args...)
+		if code, _, stderr := memstorm(t, runArgs...); code != exitUsage || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: exit %d, %q; want exit 2 saying %q", runArgs, code, stderr, tc.want)
+		}
+	}
 }
 
 func TestValidateBuiltins(t *testing.T) {
