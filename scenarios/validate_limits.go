@@ -20,12 +20,14 @@ import (
 const MinLimit = Size(4 << 20)
 
 // MinRlimit is the smallest rlimit (address_space or data) a scenario may
-// set. The worker sets it on top of what it has mapped already, but its
-// engine and its threads map more before the first allocation (its control
-// pages, thread stacks): a 1-byte rlimit fails the worker before it starts.
-// More workers need more than MinRlimit (measured: 8 MiB for one, 64 MiB
-// for four); the floor refuses only what cannot work.
-const MinRlimit = Size(16 << 20)
+// set. The worker sets it on top of what it has mapped already (its
+// threads exist by then), so any size runs: measured, a 1-byte rlimit
+// ends the first allocation with ENOMEM, and 1 MiB lets one or four
+// workers allocate until ENOMEM. Below 1 MiB no scenario gets past its
+// first allocations (glibc grows its heap 128 KiB at a time and maps
+// blocks of 128 KiB and more on their own), and a size like 512 is a unit
+// left out, not an experiment.
+const MinRlimit = Size(1 << 20)
 
 // limits checks the shape of the limit and rlimits blocks.
 func (c *checker) limits(s *Scenario) error {
@@ -50,7 +52,7 @@ func (c *checker) limits(s *Scenario) error {
 		for _, k := range []string{"address_space", "data"} {
 			p := "rlimits." + k
 			if v := map[string]Size{"address_space": r.AddressSpace, "data": r.Data}[k]; c.has(p) && v < MinRlimit {
-				return c.errf(p, "want at least %v on top of the worker's own mappings (its engine and threads map more before they allocate), got %v", MinRlimit, v)
+				return c.errf(p, "want at least %v on top of the worker's own mappings (less stops the first allocations; was a unit left out?), got %v", MinRlimit, v)
 			}
 		}
 	}
