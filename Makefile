@@ -16,7 +16,7 @@ RUN_PKGS  := libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0
 TEST_PKGS := $(RUN_PKGS) chromium fonts-dejavu-core
 BENCH_PKGS := $(RUN_PKGS) stress-ng
 
-.PHONY: all build run test bench soak setup-run setup-test setup-bench clean
+.PHONY: all build run test fuzz-short bench soak setup-run setup-test setup-bench clean
 
 all: build
 
@@ -38,6 +38,18 @@ run: build
 test: setup-test
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
+
+# A short run of every fuzz target, from its seeds (f.Add and
+# testdata/fuzz/): a few seconds each. FUZZTIME=1m for a longer look.
+FUZZTIME ?= 3s
+FUZZ_SCENARIOS := FuzzParse FuzzConditions FuzzParseSize FuzzParseDuration
+FUZZ_UNITS     := FuzzParseBytes
+
+fuzz-short:
+	@for f in $(FUZZ_SCENARIOS); do \
+		$(GO) test -run='^$$' -fuzz="^$$f\$$" -fuzztime=$(FUZZTIME) ./scenarios/ || exit 1; done
+	@for f in $(FUZZ_UNITS); do \
+		$(GO) test -run='^$$' -fuzz="^$$f\$$" -fuzztime=$(FUZZTIME) ./units/ || exit 1; done
 
 bench: build setup-bench
 	./$(BIN) bench

@@ -54,14 +54,59 @@ type nodeDecoder interface {
 // every key must name a field, every scalar must have the field's type (no
 // 1.5 into an int, no "yes" into a bool), and it records the node of every
 // path it decodes so that validation can point at the offending value.
+//
+// Aliases are expanded as they are met, so a small file can stand for a
+// huge scenario (ten aliases of ten aliases of ... is 10^depth values). The
+// decoder refuses, at the alias that crosses it, more than MaxValues values
+// in all or a nesting deeper than maxDecodeDepth, and an alias inside the
+// node its anchor names (which would expand forever).
 type decoder struct {
 	nodes   map[string]ast.Node // key path -> value node
 	anchors map[string]ast.Node // anchor name -> anchored value
+	open    map[string]bool     // anchors whose value is being decoded
+	values  int                 // values decoded so far, aliases expanded
+	depth   int                 // nesting of decode calls
+	alias   ast.Node            // the outermost alias being expanded, nil outside one
+	aliasAt string              // the path of alias
+
+	fields map[reflect.Type][]structField // fieldsOf each struct type met
 }
 
+// MaxValues is how many values (scalars, mappings and lists) a scenario
+// may hold once its aliases are expanded: a 256 KiB file written out holds
+// fewer than MaxTokens.
+const MaxValues = 1 << 16
+
+// maxDecodeDepth bounds the nesting of decode calls: at most two per YAML
+// level (a pointer field is decoded in two steps), and MaxDepth levels.
+const maxDecodeDepth = 2*MaxDepth + 8
+
 func newDecoder() *decoder {
-	return &decoder{nodes: map[string]ast.Node{}, anchors: map[string]ast.Node{}}
+	return &decoder{nodes: map[string]ast.Node{}, anchors: map[string]ast.Node{}, open: map[string]bool{},
+		fields: map[reflect.Type][]structField{}}
 }
+
+// enter accounts for decoding one more value at n, one level deeper, and
+// refuses the file past the bounds. The caller calls leave when done.
+func (d *decoder) enter(n ast.Node, path string) error {
+	d.values++
+	d.depth++
+	at := n
+	if d.alias != nil {
+		at, path = d.alias, d.aliasAt
+	}
+	switch {
+	case d.values > MaxValues && d.alias != nil:
+		return errAt(at, path, "want at most %d values once aliases are expanded, got more (an alias of aliases multiplies them)", MaxValues)
+	case d.values > MaxValues:
+		return errAt(at, path, "want at most %d values, got more", MaxValues)
+	case d.depth > maxDecodeDepth:
+		return errAt(at, path, "want values nested at most %d deep once aliases are expanded, got deeper", MaxDepth)
+	}
+	return nil
+}
+
+func (d *decoder) leave() { d.depth-- }
 
 // errAt builds the error for node n at path.
 func errAt(n ast.Node, path, format string, args ...any) *ScenarioError {
@@ -139,23 +184,48 @@ func got(n ast.Node) string {
 }
 
 // resolve unwraps anchors and aliases and refuses tags and merge keys.
-func (d *decoder) resolve(n ast.Node, path string) (ast.Node, error) {
-	switch a := n.(type) {
-	case *ast.AnchorNode:
-		name, _ := scalarText(a.Name)
-		d.anchors[name] = a.Value
-		return d.resolve(a.Value, path)
-	case *ast.AliasNode:
-		name, _ := scalarText(a.Value)
-		v, ok := d.anchors[name]
-		if !ok {
-			return nil, errAt(n, path, "alias *%s names no anchor defined before it", name)
+// The anchors it passes are open until the caller calls close with them.
+func (d *decoder) resolve(n ast.Node, path string) (ast.Node, []string, error) {
+	var opened []string
+	for {
+		switch a := n.(type) {
+		case *ast.AnchorNode:
+			name, _ := scalarText(a.Name)
+			d.anchors[name] = a.Value
+			if !d.open[name] {
+				d.open[name] = true
+				opened = append(opened, name)
+			}
+			n = a.Value
+			continue
+		case *ast.AliasNode:
+			name, _ := scalarText(a.Value)
+			v, ok := d.anchors[name]
+			if !ok {
+				return nil, opened, errAt(n, path, "alias *%s names no anchor defined before it", name)
+			}
+			if d.open[name] {
+				return nil, opened, errAt(n, path, "alias *%s stands inside the value of its own anchor: want an alias of a complete value", name)
+			}
+			if d.alias == nil {
+				d.alias, d.aliasAt = a, path
+			}
+			n = v
+			continue
+		case *ast.TagNode:
+			return nil, opened, errAt(n, path, "YAML tags (%s) are not supported: write the value plainly", a.Start.Value)
 		}
-		return v, nil
-	case *ast.TagNode:
-		return nil, errAt(n, path, "YAML tags (%s) are not supported: write the value plainly", a.Start.Value)
+		return n, opened, nil
 	}
-	return n, nil
+}
+
+// close ends what resolve opened: the anchors, and the alias expansion
+// when alias is the one resolve started.
+func (d *decoder) close(opened []string, outer ast.Node) {
+	for _, name := range opened {
+		delete(d.open, name)
+	}
+	d.alias = outer
 }
 
 // entries returns the key/value pairs of a mapping node.
@@ -185,18 +255,29 @@ var nodeDecoderType = reflect.TypeFor[nodeDecoder]()
 
 // decode fills v from n. path names n for errors and for d.nodes.
 func (d *decoder) decode(n ast.Node, v reflect.Value, path string) error {
-	n, err := d.resolve(n, path)
+	outer := d.alias
+	n, opened, err := d.resolve(n, path)
+	defer d.close(opened, outer)
 	if err != nil {
 		return err
 	}
+	if err := d.enter(n, path); err != nil {
+		return err
+	}
+	defer d.leave()
 	d.nodes[path] = n
+	return d.decodeValue(n, v, path)
+}
+
+// decodeValue fills v from n, resolved and accounted for by decode.
+func (d *decoder) decodeValue(n ast.Node, v reflect.Value, path string) error {
 	if v.CanAddr() && v.Addr().Type().Implements(nodeDecoderType) {
 		return v.Addr().Interface().(nodeDecoder).decodeNode(d, n, path)
 	}
 	switch v.Kind() {
 	case reflect.Pointer:
 		v.Set(reflect.New(v.Type().Elem()))
-		return d.decode(n, v.Elem(), path)
+		return d.decodeValue(n, v.Elem(), path)
 	case reflect.Struct:
 		return d.decodeStruct(n, v, path)
 	case reflect.Slice:
@@ -228,6 +309,10 @@ func (d *decoder) decode(n ast.Node, v reflect.Value, path string) error {
 			d.nodes[p+"<key>"] = kv.Key
 			if elem.Kind() == reflect.String {
 				// Map values (env) keep any scalar as written: GOGC: 100.
+				if err := d.enter(kv.Value, p); err != nil {
+					return err
+				}
+				d.leave()
 				text, ok := scalarText(kv.Value)
 				if !ok {
 					return errAt(kv.Value, p, "want a string, got %s", got(kv.Value))
@@ -349,7 +434,11 @@ func (d *decoder) decodeStruct(n ast.Node, v reflect.Value, path string) error {
 	if !ok {
 		return errAt(n, path, "want a mapping, got %s", got(n))
 	}
-	fields := fieldsOf(v.Type())
+	fields, ok := d.fields[v.Type()]
+	if !ok {
+		fields = fieldsOf(v.Type())
+		d.fields[v.Type()] = fields
+	}
 	for _, kv := range kvs {
 		k, err := key(kv, path)
 		if err != nil {

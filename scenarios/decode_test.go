@@ -78,8 +78,10 @@ var badCases = []struct {
 	{"bad-until-limit-over.yaml", 4, 22, "phases[0].allocate.until.limit", "want a share of the limit above 0% and at most 100%, got 150%"},
 	{"bad-until-limit-no-sign.yaml", 4, 22, "phases[0].allocate.until.limit", `want a percentage like 95%, got "95"`},
 	{"bad-limit-high-over-max.yaml", 3, 9, "limit.high", "want high <= max (1GiB), got 2GiB"},
-	{"bad-limit-max-zero.yaml", 2, 8, "limit.max", "want a positive size, got 0B"},
-	{"bad-rlimit-zero.yaml", 2, 9, "rlimits.data", "want a positive size, got 0B"},
+	{"bad-limit-max-zero.yaml", 2, 8, "limit.max", "want a limit of at least 4MiB (what the worker needs to start), got 0B"},
+	{"bad-limit-tiny.yaml", 2, 8, "limit.max", "want a limit of at least 4MiB (what the worker needs to start), got 1B"},
+	{"bad-rlimit-zero.yaml", 2, 9, "rlimits.data", "want at least 1MiB on top of the worker's own mappings"},
+	{"bad-rlimit-tiny.yaml", 2, 18, "rlimits.address_space", "want at least 1MiB on top of the worker's own mappings (less stops the first allocations; was a unit left out?), got 1B"},
 	{"bad-align-not-pow2.yaml", 4, 14, "phases[0].allocate.align", "want a power of two from 8 to 1GiB, got 48B"},
 	{"bad-align-with-malloc.yaml", 3, 14, "phases[0].allocate.align", "align applies only to via: posix_memalign, not malloc"},
 	{"bad-mallopt-unknown.yaml", 2, 3, "mallopt.M_PERTURB", `unknown mallopt parameter "M_PERTURB"`},
@@ -92,6 +94,34 @@ var badCases = []struct {
 	{"bad-duplicate-key.yaml", 2, 1, "", `YAML syntax: mapping key "workers" already defined at [1:1]`},
 	{"bad-empty.yaml", 1, 1, "", "empty file: want a mapping with at least phases"},
 	{"bad-two-docs.yaml", 4, 1, "", "want one YAML document, got 2"},
+
+	// Bad input refused before it costs time or memory (see text.go,
+	// tokens.go and decoder.enter).
+	{"bad-alias-bomb.yaml", 8, 24, "phases[5].phases[1]", "want at most 65536 values once aliases are expanded, got more"},
+	{"bad-alias-deep.yaml", 70, 20, "phases[67].phases[0]", "want values nested at most 64 deep once aliases are expanded"},
+	{"bad-alias-recursive.yaml", 3, 13, "phases[1].phases", "alias *p stands inside the value of its own anchor"},
+	{"bad-deep-flow.yaml", 1, 72, "", "want collections nested at most 64 deep, got deeper"},
+	{"bad-deep-flow-map.yaml", 1, 261, "", "want collections nested at most 64 deep, got deeper"},
+	{"bad-deep-block.yaml", 2, 129, "", "want collections nested at most 64 deep, got deeper"},
+	{"bad-invalid-utf8.yaml", 2, 17, "", "want UTF-8 text, got the byte 0xE9"},
+	{"bad-utf16.yaml", 1, 1, "", "the file is UTF-16"},
+	{"bad-nul-byte.yaml", 2, 21, "", "want text, got the control character U+0000"},
+	{"bad-expect-empty-condition.yaml", 3, 15, "expect.peak_usage", "want a condition on each side of \"and\""},
+	{"bad-description-escape.yaml", 1, 14, "description", "want text, got the control character U+001B"},
+
+	// Values accepted before and refused now (docs/scenarios.md says why).
+	{"bad-hold-too-long.yaml", 2, 11, "phases[0].hold", `want a duration of at most 24h, got "2562047h"`},
+	{"bad-name-too-long.yaml", 1, 7, "name", "want a name of at most 64 characters, got 5000"},
+	{"bad-phase-name-too-long.yaml", 2, 11, "phases[0].name", "want a name of at most 64 characters, got 65"},
+	{"bad-env-ld-preload.yaml", 2, 3, "env.LD_PRELOAD", "LD_PRELOAD is the dynamic loader's: a scenario does not set it"},
+	{"bad-env-memstorm.yaml", 3, 3, "env.MEMSTORM_WORKER", "MEMSTORM_WORKER is memstorm's own"},
+	{"bad-env-name.yaml", 2, 3, "env.MALLOC-CONF", `want a variable name of at most 64 letters, digits and '_', not starting with a digit, got "MALLOC-CONF"`},
+	{"bad-growth-overflow.yaml", 5, 26, "phases[0].phases[0].allocate.size", "scales this size to 7.38e+19 bytes at their last repetition, want at most 1GiB"},
+	{"bad-mallopt-int.yaml", 2, 14, "mallopt.M_TOP_PAD", "want M_TOP_PAD from 0 to 2147483647 (mallopt takes a C int), got 4294967296"},
+	{"bad-allocator-path.yaml", 1, 21, "allocators[1]", `want one of glibc, jemalloc, tcmalloc, mimalloc, got "/tmp/evil.so"`},
+	{"bad-size-too-large.yaml", 2, 22, "phases[0].allocate.size", `want a size of at most 1024TiB, got "2048TiB"`},
+	{"bad-count-too-large.yaml", 2, 41, "phases[0].allocate.until.count", "want a count from 1 to 1099511627776, got 1099511627777"},
+	{"bad-weight-huge.yaml", 3, 60, "phases[0].allocate.size.buckets[0].weight", "want a weight of at most 1e+12"},
 }
 
 func TestParseErrors(t *testing.T) {

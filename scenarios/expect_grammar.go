@@ -11,6 +11,7 @@ package scenarios
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -54,6 +55,9 @@ func parseConditions(s, metric string) ([]condition, error) {
 func parseCondition(s, metric string) (condition, error) {
 	c := condition{text: s}
 	f := strings.Fields(s)
+	if len(f) == 0 {
+		return c, fmt.Errorf("want a condition on each side of \"and\", e.g. \"anon/live >= 1.6 and rss < 1GiB\", got nothing")
+	}
 	if metric == "" {
 		if len(f) < 2 {
 			return c, fmt.Errorf("%q: want METRIC OP VALUE, e.g. \"anon/live >= 1.6\"", s)
@@ -106,6 +110,9 @@ func parseOperand(s string) (operand, error) {
 		if err != nil {
 			return operand{}, fmt.Errorf("%q: %q is not a percentage", s, pct)
 		}
+		if !finite(v) {
+			return operand{}, fmt.Errorf("%q: want a finite percentage, got %q", s, pct)
+		}
 		ref = strings.TrimSpace(ref)
 		if err := checkRef(ref); err != nil {
 			return operand{}, err
@@ -117,6 +124,9 @@ func parseOperand(s string) (operand, error) {
 		if err != nil {
 			return operand{}, fmt.Errorf("%q: %q is not a number", s, f)
 		}
+		if !finite(v) {
+			return operand{}, fmt.Errorf("%q: want a finite number, got %q", s, f)
+		}
 		ref = strings.TrimSpace(ref)
 		if err := checkRef(ref); err != nil {
 			return operand{}, err
@@ -124,6 +134,9 @@ func parseOperand(s string) (operand, error) {
 		return operand{num: v, ref: ref}, nil
 	}
 	if v, err := strconv.ParseFloat(s, 64); err == nil {
+		if !finite(v) {
+			return operand{}, fmt.Errorf("%q: want a finite number", s)
+		}
 		return operand{num: v}, nil
 	}
 	if v, err := ParseSize(s); err == nil {
@@ -131,6 +144,8 @@ func parseOperand(s string) (operand, error) {
 	}
 	return operand{}, fmt.Errorf("%q: want a number, a size like 64MiB, or P%% of REF", s)
 }
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
 func checkRef(ref string) error {
 	if runRefs[ref] || phaseMetrics[ref] {

@@ -3,6 +3,7 @@ package scenarios
 import (
 	"fmt"
 	"math"
+	"strconv"
 )
 
 // Growing sizes over repetitions (size_growth on a group). A grow/free
@@ -75,11 +76,21 @@ func (c *checker) growth(ps []Phase, path string, scale float64) error {
 		if ph.Allocate == nil || scale == 1 {
 			continue
 		}
-		if _, hi := distRange(scaledAllocate(ph.Allocate, scale).Size); Size(hi) > MaxGrownSize {
-			return c.errf(childPath(p, "allocate.size"), "size_growth of the groups around it scales this size to %v at their last repetition, want at most %v", Size(hi), MaxGrownSize)
+		// In floating point: 16^15 times a size overflows int64, and a
+		// Size converted from it would come out small.
+		if _, hi := distRange(ph.Allocate.Size); !(math.Round(float64(hi)*scale) <= float64(MaxGrownSize)) {
+			return c.errf(childPath(p, "allocate.size"), "size_growth of the groups around it scales this size to %s at their last repetition, want at most %v", grownText(float64(hi)*scale), MaxGrownSize)
 		}
 	}
 	return nil
+}
+
+// grownText prints a grown size, which may be past int64.
+func grownText(v float64) string {
+	if v < float64(MaxSize) {
+		return Size(math.Round(v)).String()
+	}
+	return strconv.FormatFloat(v, 'g', 3, 64) + " bytes"
 }
 
 // ScaledAllocate is the step's allocate phase with its sizes grown by the

@@ -64,6 +64,15 @@ func TestSizeGrowthErrors(t *testing.T) {
 			"x.yaml:3:18: phases[0].size_growth"},
 		{"past the largest object", "phases:\n  - repeat: 12\n    size_growth: 8\n    phases:\n      - allocate: {size: 64, until: {count: 1}}\n",
 			"x.yaml:5:26: phases[0].phases[0].allocate.size: size_growth of the groups around it scales this size to"},
+		// 64 x 16^14 fits in int64, 64 x 16^15 does not: both are refused.
+		{"repeat 15", "phases:\n  - repeat: 15\n    size_growth: 16\n    phases:\n      - allocate: {size: 64, until: {count: 1}}\n",
+			"x.yaml:5:26: phases[0].phases[0].allocate.size: size_growth of the groups around it scales this size to 4.61e+18 bytes at their last repetition, want at most 1GiB"},
+		{"repeat 16", "phases:\n  - repeat: 16\n    size_growth: 16\n    phases:\n      - allocate: {size: 64, until: {count: 1}}\n",
+			"x.yaml:5:26: phases[0].phases[0].allocate.size: size_growth of the groups around it scales this size to 7.38e+19 bytes"},
+		{"repeat a million", "phases:\n  - repeat: 1000000\n    size_growth: 1.5\n    phases:\n      - allocate: {size: 64, until: {count: 1}}\n",
+			"scales this size to +Inf bytes"},
+		{"nested groups multiply", "phases:\n  - repeat: 8\n    size_growth: 16\n    phases:\n      - repeat: 8\n        size_growth: 16\n        phases:\n          - allocate: {size: 64, until: {count: 1}}\n",
+			"x.yaml:8:30: phases[0].phases[0].phases[0].allocate.size: size_growth of the groups around it scales this size to 4.61e+18 bytes"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse("x.yaml", []byte(tc.yaml))

@@ -3,10 +3,13 @@ package scenarios
 import (
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
@@ -31,14 +34,36 @@ func Parse(path string, data []byte) (*Scenario, error) {
 }
 
 func parse(path string, data []byte) (*Scenario, error) {
-	f, err := parser.ParseBytes(data, 0)
+	s, c, err := decodeText(data)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.validate(s, defaultName(path)); err != nil {
+		return nil, err
+	}
+	s.Source, s.Path = string(data), path
+	return s, nil
+}
+
+// decodeText decodes a scenario file into a Scenario, not yet validated,
+// and a checker holding the node of every key path.
+func decodeText(data []byte) (*Scenario, *checker, error) {
+	text, err := checkText(data)
+	if err != nil {
+		return nil, nil, err
+	}
+	tokens, err := tokenize(text)
+	if err != nil {
+		return nil, nil, err
+	}
+	f, err := parser.Parse(tokens, 0)
 	if err != nil {
 		var ye yaml.Error
 		if errors.As(err, &ye) && ye.GetToken() != nil && ye.GetToken().Position != nil {
 			pos := ye.GetToken().Position
-			return nil, &ScenarioError{Line: pos.Line, Col: pos.Column, Msg: "YAML syntax: " + ye.GetMessage()}
+			return nil, nil, &ScenarioError{Line: pos.Line, Col: pos.Column, Msg: "YAML syntax: " + ye.GetMessage()}
 		}
-		return nil, &ScenarioError{Msg: "YAML syntax: " + err.Error()}
+		return nil, nil, &ScenarioError{Msg: "YAML syntax: " + err.Error()}
 	}
 	var docs []*ast.DocumentNode
 	for _, d := range f.Docs {
@@ -48,21 +73,16 @@ func parse(path string, data []byte) (*Scenario, error) {
 	}
 	switch {
 	case len(docs) == 0:
-		return nil, &ScenarioError{Line: 1, Col: 1, Msg: "empty file: want a mapping with at least phases"}
+		return nil, nil, &ScenarioError{Line: 1, Col: 1, Msg: "empty file: want a mapping with at least phases"}
 	case len(docs) > 1:
-		return nil, errAt(docs[1].Body, "", "want one YAML document, got %d", len(docs))
+		return nil, nil, errAt(docs[1].Body, "", "want one YAML document, got %d", len(docs))
 	}
 	d := newDecoder()
 	s := &Scenario{}
 	if err := d.decode(docs[0].Body, reflect.ValueOf(s).Elem(), ""); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	c := &checker{nodes: d.nodes}
-	if err := c.validate(s, defaultName(path)); err != nil {
-		return nil, err
-	}
-	s.Source, s.Path = string(data), path
-	return s, nil
+	return s, &checker{nodes: d.nodes}, nil
 }
 
 // defaultName is the scenario name derived from its path: "x" for
@@ -90,13 +110,16 @@ const builtinPrefix = "builtin:"
 // Load reads a scenario named on the command line. arg is a file when it
 // exists, contains a '/' or ends in .yaml or .yml; otherwise it names a
 // built-in scenario (package scenarios), whose Path becomes "builtin:NAME".
-// An unknown name is an error listing the built-ins.
+// An unknown name is an error listing the built-ins. A file must be a
+// regular file of at most MaxFileSize: a directory, a FIFO, a device or a
+// bigger file is refused as a *ScenarioError naming it, before anything is
+// read from it.
 func Load(arg string) (*Scenario, error) {
 	_, statErr := os.Stat(arg)
 	if statErr == nil || strings.Contains(arg, "/") || strings.HasSuffix(arg, ".yaml") || strings.HasSuffix(arg, ".yml") {
-		data, err := os.ReadFile(arg)
+		data, err := readFile(arg)
 		if err != nil {
-			return nil, fmt.Errorf("reading scenario: %w", err)
+			return nil, err
 		}
 		return Parse(arg, data)
 	}
@@ -106,4 +129,69 @@ func Load(arg string) (*Scenario, error) {
 			arg, strings.Join(Names(), ", "), err)
 	}
 	return Parse(builtinPrefix+arg, data)
+}
+
+// readFile reads a scenario file: checked to be a regular file of at most
+// MaxFileSize before it is opened (opening a FIFO blocks, opening some
+// devices acts), checked again on the open file (the path may have been
+// replaced in between), and read through a limit (the file may grow).
+func readFile(path string) ([]byte, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading scenario: %w", err)
+	}
+	if err := checkFileInfo(path, fi); err != nil {
+		return nil, err
+	}
+	// O_NONBLOCK: a FIFO swapped in after the Stat does not block the open.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
+	if err != nil {
+		return nil, fmt.Errorf("reading scenario: %w", err)
+	}
+	defer f.Close()
+	if fi, err = f.Stat(); err != nil {
+		return nil, fmt.Errorf("reading scenario: %w", err)
+	}
+	if err := checkFileInfo(path, fi); err != nil {
+		return nil, err
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading scenario: %w", err)
+	}
+	if len(data) > MaxFileSize {
+		return nil, &ScenarioError{File: path, Msg: fmt.Sprintf("want a scenario file of at most %v, got more (the file grew while it was read)", Size(MaxFileSize))}
+	}
+	return data, nil
+}
+
+// checkFileInfo refuses what is not a regular file of at most MaxFileSize.
+func checkFileInfo(path string, fi fs.FileInfo) error {
+	if kind := fileKind(fi.Mode()); kind != "" {
+		return &ScenarioError{File: path, Msg: fmt.Sprintf("want a regular file holding a scenario, got %s", kind)}
+	}
+	if fi.Size() > MaxFileSize {
+		return &ScenarioError{File: path, Msg: tooBig(fi.Size())}
+	}
+	return nil
+}
+
+// fileKind names what a file that is not a regular file is; "" for a
+// regular file.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m.IsRegular():
+		return ""
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO (named pipe)"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a block device"
+	}
+	return "a file of type " + m.Type().String()
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -101,6 +102,58 @@ func TestDefaultName(t *testing.T) {
 		got := defaultName(tc.path)
 		if got != tc.want || !nameRE.MatchString(got) {
 			t.Errorf("defaultName(%q) = %q, want %q (a valid name)", tc.path, got, tc.want)
+		}
+	}
+}
+
+// TestLoadRefusesWhatIsNotAScenarioFile: devices, FIFOs, directories and
+// files over MaxFileSize are refused as a ScenarioError naming the file,
+// before anything is read (a FIFO without a writer would block a read).
+func TestLoadRefusesWhatIsNotAScenarioFile(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo.yaml")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	big := filepath.Join(dir, "big.yaml")
+	if err := os.WriteFile(big, []byte("phases: [{hold: 1s}]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(big, 100<<20); err != nil {
+		t.Fatal(err)
+	}
+	edge := filepath.Join(dir, "edge.yaml")
+	if err := os.WriteFile(edge, []byte("phases: [{hold: 1s}]\n"+strings.Repeat("#", MaxFileSize-21)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	over := filepath.Join(dir, "over.yaml")
+	if err := os.WriteFile(over, []byte("phases: [{hold: 1s}]\n"+strings.Repeat("#", MaxFileSize-20)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link.yaml")
+	if err := os.Symlink("/dev/zero", link); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ path, want string }{
+		{"/dev/zero", "want a regular file holding a scenario, got a character device"},
+		{"/dev/urandom", "got a character device"},
+		{link, "got a character device"},
+		{fifo, "got a FIFO (named pipe)"},
+		{dir, "got a directory"},
+		{big, "want a scenario file of at most 128KiB, got 100 MiB (104857600 bytes)"},
+		{over, "want a scenario file of at most 128KiB, got 128 KiB (131073 bytes)"},
+		{edge, ""},
+	} {
+		s, err := Load(tc.path)
+		if tc.want == "" {
+			if err != nil || len(s.Source) != MaxFileSize {
+				t.Errorf("Load(%s) = %v, want a scenario of MaxFileSize bytes", tc.path, err)
+			}
+			continue
+		}
+		var se *ScenarioError
+		if !errors.As(err, &se) || se.File != tc.path || se.Line != 0 || !strings.Contains(se.Msg, tc.want) {
+			t.Errorf("Load(%s) = %v, want a ScenarioError naming the file: %s", tc.path, err, tc.want)
 		}
 	}
 }

@@ -19,11 +19,27 @@ import (
 // sizes allocations must not guess which.
 type Size int64
 
+// MaxSize is the largest size a scenario or a flag may give: 1024 TiB,
+// past any machine's memory (x86-64 user space is 128 TiB), and small
+// enough that sums and products of a few sizes (a target plus an object
+// per worker, an rlimit on top of the worker's mappings) cannot overflow.
+const MaxSize = Size(1 << 50)
+
 // ParseSize parses a size such as "4096", "4KiB" or "1.5MiB" (see
-// units.ParseBytes).
+// units.ParseBytes) of at most MaxSize.
 func ParseSize(s string) (Size, error) {
 	v, err := units.ParseBytes(s)
-	return Size(v), err
+	if err != nil {
+		return 0, err
+	}
+	return checkMaxSize(s, Size(v))
+}
+
+func checkMaxSize(text string, v Size) (Size, error) {
+	if v > MaxSize {
+		return 0, fmt.Errorf("want a size of at most %v, got %q", MaxSize, text)
+	}
+	return v, nil
 }
 
 // String prints the size exactly, in the largest binary unit that shows it
@@ -59,8 +75,16 @@ func (p Percent) String() string {
 // "1.5s", "2m").
 type Duration time.Duration
 
-// ParseDuration parses a positive Go duration. A bare number is refused: its
-// unit would be a guess.
+// MaxDuration is the longest duration a scenario may give (a hold, an
+// until.duration, sample_every): a day. A scenario is an experiment one
+// watches; a typo such as 2562047h (the largest Go duration) should not
+// start a run that never ends.
+const MaxDuration = Duration(24 * time.Hour)
+
+const maxDurationText = "24h" // MaxDuration as one writes it
+
+// ParseDuration parses a positive Go duration of at most MaxDuration. A
+// bare number is refused: its unit would be a guess.
 func ParseDuration(s string) (Duration, error) {
 	d, err := time.ParseDuration(strings.TrimSpace(s))
 	if err != nil {
@@ -68,6 +92,9 @@ func ParseDuration(s string) (Duration, error) {
 	}
 	if d <= 0 {
 		return 0, fmt.Errorf("want a positive duration like 20ms or 1.5s, got %q", s)
+	}
+	if Duration(d) > MaxDuration {
+		return 0, fmt.Errorf("want a duration of at most %s, got %q", maxDurationText, s)
 	}
 	return Duration(d), nil
 }
@@ -88,7 +115,11 @@ func (s *Size) decodeNode(_ *decoder, n ast.Node, path string) error {
 	if in, ok := n.(*ast.IntegerNode); ok {
 		// 0x1000 and 1_000 are YAML integers too; use the parsed value.
 		if i, ok := intValue(in); ok && i >= 0 {
-			*s = Size(i)
+			v, err := checkMaxSize(text, Size(i))
+			if err != nil {
+				return errAt(n, path, "%v", err)
+			}
+			*s = v
 			return nil
 		}
 	}

@@ -27,9 +27,13 @@ func TestParseSize(t *testing.T) {
 		{"1.3KiB", 0, "not a whole number of bytes"},
 		{"0.000000000001TiB", 0, "not a whole number of bytes"},
 		{"0.0000000000001TiB", 0, "too many decimals"},
-		{"8388607TiB", 8388607 << 40, ""},
+		{"1024TiB", 1 << 50, ""},
+		{"1125899906842624", 1 << 50, ""},
+		{"1125899906842625", 0, "want a size of at most 1024TiB"},
+		{"1025TiB", 0, "want a size of at most 1024TiB"},
+		{"8388607TiB", 0, "want a size of at most 1024TiB"},
 		{"8388608TiB", 0, "too large"},
-		{"9223372036854775807", math.MaxInt64, ""},
+		{"9223372036854775807", 0, "want a size of at most 1024TiB"},
 		{"9223372036854775808", 0, "too large"},
 		{"-3", 0, `got "-3"`},
 		{"4KB", 0, `decimal unit "KB" is ambiguous, write KiB`},
@@ -118,6 +122,10 @@ func TestParseDuration(t *testing.T) {
 		{"0s", 0, false},
 		{"-1s", 0, false},
 		{"soon", 0, false},
+		{"24h", 24 * time.Hour, true},
+		{"24h0m0.000000001s", 0, false},
+		{"2562047h", 0, false},
+		{"2562048h", 0, false},
 	} {
 		got, err := ParseDuration(tc.in)
 		if (err == nil) != tc.ok || got.D() != tc.want {
@@ -127,4 +135,51 @@ func TestParseDuration(t *testing.T) {
 	if got := Duration(1500 * time.Millisecond).String(); got != "1.5s" {
 		t.Errorf("Duration(1.5s).String() = %q", got)
 	}
+}
+
+// FuzzParseSize: a size the grammar accepts is within 0..MaxSize and
+// prints back to itself.
+func FuzzParseSize(f *testing.F) {
+	for _, s := range []string{"0", "64", "4KiB", "4 KiB", "1.5MiB", "1.3KiB", "1024TiB", "1025TiB", "8388608TiB",
+		"9223372036854775807", "4KB", "-3", "1.2.3KiB", ".5KiB", "0.000000000001TiB", "1e3", "0x10"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, err := ParseSize(s)
+		if err != nil {
+			return
+		}
+		if v < 0 || v > MaxSize {
+			t.Fatalf("ParseSize(%q) = %d, outside 0..MaxSize", s, v)
+		}
+		if back, err := ParseSize(v.String()); err != nil || back != v {
+			t.Errorf("ParseSize(%q) = %d prints as %q, which parses to %d, %v", s, v, v.String(), back, err)
+		}
+	})
+}
+
+// FuzzParseDuration: a duration the grammar accepts is within
+// 0..MaxDuration and prints back to itself; so is a percentage.
+func FuzzParseDuration(f *testing.F) {
+	for _, s := range []string{"20ms", "1.5s", "2m", "1h30m", "24h", "25h", "2562047h", "5", "0s", "-1s", "500us", "1e3s", ".5s"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if d, err := ParseDuration(s); err == nil {
+			if d <= 0 || d > MaxDuration {
+				t.Fatalf("ParseDuration(%q) = %v, outside (0, MaxDuration]", s, d)
+			}
+			if back, err := ParseDuration(d.String()); err != nil || back != d {
+				t.Errorf("ParseDuration(%q) = %v prints as %q, which parses to %v, %v", s, d, d.String(), back, err)
+			}
+		}
+		if p, err := ParsePercent(s); err == nil {
+			if math.IsNaN(float64(p)) || math.IsInf(float64(p), 0) || p < 0 {
+				t.Fatalf("ParsePercent(%q) = %v", s, p)
+			}
+			if back, err := ParsePercent(p.String()); err != nil || back != p {
+				t.Errorf("ParsePercent(%q) = %v prints as %q, which parses to %v, %v", s, p, p.String(), back, err)
+			}
+		}
+	})
 }

@@ -70,6 +70,10 @@ func (s *Scenario) Steps() []Step {
 	return out
 }
 
+// StepCount is len(s.Steps()) without building the list (a valid scenario
+// may have MaxSteps of them).
+func (s *Scenario) StepCount() int { return int(countTurnSteps(s.Phases, s.Workers)) }
+
 // turns is how many times a group runs per repeat: once, or once per
 // thread for a turns group.
 func (s *Scenario) turns(g *Phase) int {
@@ -187,23 +191,39 @@ func (s *Scenario) Bounded() (maxBytes int64, ok bool) {
 // without a bytes or count target and no rlimit (address_space or data) to
 // turn exhaustion into ENOMEM.
 func (s *Scenario) NeedsLimit() bool {
+	path, _ := s.limitNeed()
+	return path != ""
+}
+
+// limitNeed finds the first allocate step that needs a memory limit (see
+// NeedsLimit): the key path of its until, and why it needs one. path is
+// "" when none does.
+func (s *Scenario) limitNeed() (path, why string) {
 	rlimited := s.Rlimits != nil && (s.Rlimits.AddressSpace > 0 || s.Rlimits.Data > 0)
-	var needs func(ps []Phase) bool
-	needs = func(ps []Phase) bool {
+	var walk func(ps []Phase, path string) (string, string)
+	walk = func(ps []Phase, path string) (string, string) {
 		for i := range ps {
-			if ps[i].Phases != nil && needs(ps[i].Phases) {
-				return true
+			p := fmt.Sprintf("%s[%d]", path, i)
+			if ps[i].Phases != nil {
+				if up, why := walk(ps[i].Phases, p+".phases"); up != "" {
+					return up, why
+				}
 			}
 			a := ps[i].Allocate
 			if a == nil {
 				continue
 			}
-			u := a.Until
-			if u.OOM || u.Limit > 0 || (u.Bytes <= 0 && u.Count <= 0 && !rlimited) {
-				return true
+			u, up := a.Until, p+".allocate.until"
+			switch {
+			case u.OOM:
+				return up, "it allocates until an OOM kill"
+			case u.Limit > 0:
+				return up, "it allocates until a share of the limit"
+			case u.Bytes <= 0 && u.Count <= 0 && !rlimited:
+				return up, "it allocates without a bytes or count target (and no rlimits turn exhaustion into ENOMEM)"
 			}
 		}
-		return false
+		return "", ""
 	}
-	return needs(s.Phases)
+	return walk(s.Phases, "phases")
 }

@@ -3,6 +3,7 @@ package scenarios
 import (
 	"math"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -98,7 +99,7 @@ phases:
   - allocate: {via: mmap, size: 64, until: {bytes: 1MiB}}
 `, (16384 + 4) * page, (16384+4)*page + 2<<20, true},
 		{"saturates instead of overflowing", `phases:
-  - allocate: {size: 1TiB, until: {count: 4611686018427387904}}
+  - allocate: {size: 1TiB, until: {count: 1099511627776}}
 `, math.MaxInt64, math.MaxInt64, true},
 		{"oom is unbounded", `phases:
   - allocate: {size: 1MiB, until: {bytes: 1MiB}}
@@ -139,5 +140,40 @@ func TestNeedsLimit(t *testing.T) {
 				t.Errorf("NeedsLimit() = %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestLimitNeeded: the error points at the stop condition that needs a
+// limit (whether one is supplied is the command line's to say).
+func TestLimitNeeded(t *testing.T) {
+	src := "name: x\nphases:\n  - repeat: 2\n    phases:\n      - hold: 1ms\n      - allocate: {size: 64, until: {limit: 90%}}\n"
+	s, err := Parse("x.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "x.yaml:6:37: phases[0].phases[1].allocate.until: it allocates until a share of the limit, so it needs a memory limit: add limit: {max: SIZE} to the file, or run it with --limit SIZE (or --cgroup current"
+	if err := s.LimitNeeded(); err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("LimitNeeded() = %v, want %q...", err, want)
+	}
+	for _, src := range []string{
+		"limit: {max: 64MiB}\nphases: [{allocate: {size: 64, until: {bytes: 1MiB}}}]",
+		"rlimits: {data: 64MiB}\nphases: [{allocate: {size: 64, until: enomem}}]",
+		"phases: [{allocate: {size: 64, until: {bytes: 1MiB}}}]",
+	} {
+		if err := mustParse(t, src).LimitNeeded(); err != nil {
+			t.Errorf("LimitNeeded(%q) = %v", src, err)
+		}
+	}
+}
+
+func TestStepCount(t *testing.T) {
+	for _, src := range []string{
+		"phases: [{hold: 1ms}]",
+		"workers: 3\nphases: [{repeat: 4, phases: [{hold: 1ms}, {repeat: 2, phases: [{trim: true}]}]}, {turns: true, phases: [{hold: 1ms}]}]",
+	} {
+		s := mustParse(t, src)
+		if got, want := s.StepCount(), len(s.Steps()); got != want {
+			t.Errorf("StepCount() = %d, len(Steps()) = %d for %q", got, want, src)
+		}
 	}
 }

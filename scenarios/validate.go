@@ -2,13 +2,18 @@ package scenarios
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/goccy/go-yaml/ast"
+
+	"github.com/memstorm/memstorm/alloc/allocators"
 )
 
 // Defaults filled by Parse where a scenario leaves a key out.
@@ -22,11 +27,24 @@ const (
 	MaxProcesses       = 16 // the sampling thread reads at most this many
 	MinSampleEvery     = Duration(time.Millisecond)
 	MaxSteps           = 1_000_000 // flattened steps, repeats included
+	MaxNameLen         = 64        // scenario and phase names: they become directory names and report keys
+	MaxCount           = 1 << 40   // until.count: a trillion objects is past any machine's memory
 )
 
 // nameRE is what scenario and phase names may look like: they become file
 // names and report keys, and '#' is reserved for repeat counters.
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+
+// checkName checks a scenario or phase name at path.
+func (c *checker) checkName(path, name string) error {
+	if !nameRE.MatchString(name) {
+		return c.errf(path, "want a name of letters, digits, '.', '_' and '-', got %q", name)
+	}
+	if len(name) > MaxNameLen {
+		return c.errf(path, "want a name of at most %d characters, got %d", MaxNameLen, len(name))
+	}
+	return nil
+}
 
 // knownMallopt lists the mallopt(3) parameters a scenario may set, with the
 // smallest value each accepts.
@@ -41,6 +59,10 @@ var knownMallopt = map[string]int64{
 
 // maxMmapThreshold is glibc's HEAP_MAX/2 on 64-bit hosts; mallopt refuses more.
 const maxMmapThreshold = 32 << 20
+
+// maxWeight bounds a histogram weight, so that the sum of any number of
+// them a file can hold stays finite.
+const maxWeight = 1e12
 
 // checker fills defaults into a decoded scenario and checks its values,
 // pointing errors at the node recorded for each key path.
@@ -103,8 +125,12 @@ func (c *checker) validate(s *Scenario, name string) error {
 	if !c.has("name") {
 		s.Name = name
 	}
-	if !nameRE.MatchString(s.Name) {
-		return c.errf("name", "want a name of letters, digits, '.', '_' and '-', got %q", s.Name)
+	if err := c.checkName("name", s.Name); err != nil {
+		return err
+	}
+	if i := strings.IndexFunc(s.Description, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(s.Description[i:])
+		return c.errf("description", "want text, got the control character %U (the description is printed on terminals)", r)
 	}
 	if !c.has("sample_every") {
 		s.SampleEvery = DefaultSampleEvery
@@ -129,18 +155,20 @@ func (c *checker) validate(s *Scenario, name string) error {
 	seen := map[string]bool{}
 	for i, a := range s.Allocators {
 		p := fmt.Sprintf("allocators[%d]", i)
-		if a == "" || seen[a] {
-			return c.errf(p, "want distinct, non-empty allocator names, got %q", a)
+		if _, ok := allocators.Lookup(a); !ok {
+			return c.errf(p, "want one of %s, got %q (a library path is given with --allocator on the command line: a scenario file does not choose a library to preload)",
+				strings.Join(allocators.Names(), ", "), a)
+		}
+		if seen[a] {
+			return c.errf(p, "want distinct allocator names, got %q twice", a)
 		}
 		seen[a] = true
 	}
-	for k, v := range s.Env {
-		if k == "" || strings.ContainsAny(k, "=\x00") || strings.Contains(v, "\x00") {
-			return c.errKey(childPath("env", k), "want a variable name without '=', got %q", k)
-		}
+	if err := c.env(s.Env); err != nil {
+		return err
 	}
-	for k, v := range s.Mallopt {
-		p := childPath("mallopt", k)
+	for _, k := range slices.Sorted(maps.Keys(s.Mallopt)) {
+		v, p := s.Mallopt[k], childPath("mallopt", k)
 		lo, ok := knownMallopt[k]
 		if !ok {
 			return c.errKey(p, "unknown mallopt parameter %q, want one of M_MMAP_THRESHOLD, M_TRIM_THRESHOLD, M_ARENA_MAX, M_ARENA_TEST, M_TOP_PAD, M_MMAP_MAX", k)
@@ -148,8 +176,8 @@ func (c *checker) validate(s *Scenario, name string) error {
 		if k == "M_MMAP_THRESHOLD" && (v < lo || v > maxMmapThreshold) {
 			return c.errf(p, "want %s from 0 to %d (32MiB, glibc's maximum), got %d", k, maxMmapThreshold, v)
 		}
-		if v < lo {
-			return c.errf(p, "want %s of at least %d, got %d", k, lo, v)
+		if v < lo || v > math.MaxInt32 {
+			return c.errf(p, "want %s from %d to %d (mallopt takes a C int), got %d", k, lo, math.MaxInt32, v)
 		}
 	}
 	if err := c.limits(s); err != nil {
@@ -207,8 +235,8 @@ func (c *checker) phase(ph *Phase, p string) error {
 		ph.Name = fmt.Sprintf("%s-%d", actions[0], c.count)
 	}
 	np := childPath(p, "name")
-	if !nameRE.MatchString(ph.Name) {
-		return c.errf(np, "want a name of letters, digits, '.', '_' and '-', got %q", ph.Name)
+	if err := c.checkName(np, ph.Name); err != nil {
+		return err
 	}
 	if first, dup := c.names[ph.Name]; dup {
 		msg := "duplicate phase name %q (first used at %s); phase names are unique in the whole file"
@@ -362,9 +390,12 @@ func (c *checker) dist(d *SizeDist, p string) error {
 			return c.errf(childPath(p, "buckets"), "want at least one bucket of size and weight")
 		}
 		for i, b := range d.Buckets {
-			if err := firstErr(positive(fmt.Sprintf("buckets[%d].size", i), b.Size),
-				positiveF(fmt.Sprintf("buckets[%d].weight", i), b.Weight)); err != nil {
+			wp := fmt.Sprintf("buckets[%d].weight", i)
+			if err := firstErr(positive(fmt.Sprintf("buckets[%d].size", i), b.Size), positiveF(wp, b.Weight)); err != nil {
 				return err
+			}
+			if b.Weight > maxWeight {
+				return c.errf(childPath(p, wp), "want a weight of at most %g (weights are relative), got %v", maxWeight, b.Weight)
 			}
 		}
 	}
@@ -395,8 +426,8 @@ func (c *checker) until(u *Until, p string) error {
 	if c.has(childPath(p, "bytes")) && u.Bytes <= 0 {
 		return c.errf(childPath(p, "bytes"), "want a positive size, got %v", u.Bytes)
 	}
-	if c.has(childPath(p, "count")) && u.Count < 1 {
-		return c.errf(childPath(p, "count"), "want a count of at least 1, got %d", u.Count)
+	if c.has(childPath(p, "count")) && (u.Count < 1 || u.Count > MaxCount) {
+		return c.errf(childPath(p, "count"), "want a count from 1 to %d, got %d", int64(MaxCount), u.Count)
 	}
 	if c.has(childPath(p, "limit")) && (u.Limit <= 0 || u.Limit > 100) {
 		return c.errf(childPath(p, "limit"), "want a share of the limit above 0%% and at most 100%%, got %v", u.Limit)

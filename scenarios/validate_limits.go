@@ -11,6 +11,24 @@ import (
 // Validation of the blocks that say how a run is contained and judged:
 // limit, rlimits and expect.
 
+// MinLimit is the smallest memory cgroup limit (max or high) a run may
+// set. The worker is charged for its own pages before it allocates
+// anything: measured at 0.5 to 2.25 MiB with its binary already in the
+// page cache (a 512 KiB limit OOM-kills it at start), more when the
+// binary's pages are charged too. Below MinLimit a run could only show
+// that.
+const MinLimit = Size(4 << 20)
+
+// MinRlimit is the smallest rlimit (address_space or data) a scenario may
+// set. The worker sets it on top of what it has mapped already (its
+// threads exist by then), so any size runs: measured, a 1-byte rlimit
+// ends the first allocation with ENOMEM, and 1 MiB lets one or four
+// workers allocate until ENOMEM. Below 1 MiB no scenario gets past its
+// first allocations (glibc grows its heap 128 KiB at a time and maps
+// blocks of 128 KiB and more on their own), and a size like 512 is a unit
+// left out, not an experiment.
+const MinRlimit = Size(1 << 20)
+
 // limits checks the shape of the limit and rlimits blocks.
 func (c *checker) limits(s *Scenario) error {
 	if l := s.Limit; l != nil {
@@ -19,8 +37,8 @@ func (c *checker) limits(s *Scenario) error {
 		}
 		for _, k := range []string{"max", "high"} {
 			p := "limit." + k
-			if v := map[string]Size{"max": l.Max, "high": l.High}[k]; c.has(p) && v <= 0 {
-				return c.errf(p, "want a positive size, got %v", v)
+			if v := map[string]Size{"max": l.Max, "high": l.High}[k]; c.has(p) && v < MinLimit {
+				return c.errf(p, "want a limit of at least %v (what the worker needs to start), got %v", MinLimit, v)
 			}
 		}
 		if c.has("limit.max") && c.has("limit.high") && l.High > l.Max {
@@ -31,14 +49,35 @@ func (c *checker) limits(s *Scenario) error {
 		if !c.has("rlimits.address_space") && !c.has("rlimits.data") {
 			return c.errf("rlimits", "want address_space and/or data")
 		}
-		if c.has("rlimits.address_space") && r.AddressSpace <= 0 {
-			return c.errf("rlimits.address_space", "want a positive size, got %v", r.AddressSpace)
-		}
-		if c.has("rlimits.data") && r.Data <= 0 {
-			return c.errf("rlimits.data", "want a positive size, got %v", r.Data)
+		for _, k := range []string{"address_space", "data"} {
+			p := "rlimits." + k
+			if v := map[string]Size{"address_space": r.AddressSpace, "data": r.Data}[k]; c.has(p) && v < MinRlimit {
+				return c.errf(p, "want at least %v on top of the worker's own mappings (less stops the first allocations; was a unit left out?), got %v", MinRlimit, v)
+			}
 		}
 	}
 	return nil
+}
+
+// LimitNeeded returns nil when the scenario may run without a memory limit
+// (see NeedsLimit). Otherwise it returns a *ScenarioError at the stop
+// condition of the first allocate step that needs one, saying why and how
+// to supply one.
+func (s *Scenario) LimitNeeded() error {
+	path, why := s.limitNeed()
+	if path == "" {
+		return nil
+	}
+	e := &ScenarioError{File: s.Path, Path: path}
+	// The nodes of a parsed scenario are not kept: decode its text again,
+	// once, for the position (Scale leaves the phases as they were).
+	if _, c, err := decodeText([]byte(s.Source)); err == nil {
+		if ce := c.errf(path, ""); ce != nil {
+			e.Line, e.Col = ce.Line, ce.Col
+		}
+	}
+	e.Msg = why + ", so it needs a memory limit: add limit: {max: SIZE} to the file, or run it with --limit SIZE (or --cgroup current inside a container whose memory is limited)"
+	return e
 }
 
 // expect checks the expectations' grammar and names, so that a typo is an

@@ -1,8 +1,10 @@
 package scenarios
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -155,5 +157,43 @@ func TestParseAnchors(t *testing.T) {
 	}
 	if s.Phases[1].Allocate.Size.Max != 256 {
 		t.Errorf("aliased size max = %v, want 256B", s.Phases[1].Allocate.Size.Max)
+	}
+}
+
+// TestEnvDecisions: allocator tunables pass; the loader's variables,
+// memstorm's own and GODEBUG are refused at their key.
+func TestEnvDecisions(t *testing.T) {
+	for _, tc := range []struct{ key, value, want string }{
+		{"MALLOC_ARENA_MAX", "2", ""},
+		{"MALLOC_CONF", "dirty_decay_ms:0", ""},
+		{"GLIBC_TUNABLES", "glibc.malloc.tcache_count=0", ""},
+		{"GOGC", "100", ""},
+		{"_X1", "y", ""},
+		{"LD_PRELOAD", "/tmp/x.so", "LD_PRELOAD is the dynamic loader's"},
+		{"LD_LIBRARY_PATH", "/tmp", "LD_LIBRARY_PATH is the dynamic loader's"},
+		{"LD_AUDIT", "/tmp/x.so", "LD_AUDIT is the dynamic loader's"},
+		{"MEMSTORM_WORKER", "1", "memstorm's own"},
+		{"GODEBUG", "madvdontneed=0", "GODEBUG is set by memstorm"},
+		{"1X", "y", "want a variable name"},
+		{"A=B", "y", "want a variable name"},
+		{strings.Repeat("A", 65), "y", "want a variable name of at most 64"},
+		{"BIG", strings.Repeat("x", 32<<10+1), "want a value of at most 32768 bytes"},
+		{"NUL", `"a\0b"`, "without NUL"},
+	} {
+		src := fmt.Sprintf("env: {%q: %s}\nphases: [{hold: 1ms}]\n", tc.key, tc.value)
+		_, err := Parse("x.yaml", []byte(src))
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("env %s: %v", tc.key, err)
+		case tc.want != "" && (err == nil || !strings.HasPrefix(err.Error(), "x.yaml:1:") || !strings.Contains(err.Error(), ": env.") || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("env %.20s: %v, want an error at its key or value containing %q", tc.key, err, tc.want)
+		}
+	}
+	many := "env:\n"
+	for i := range maxEnvVars + 1 {
+		many += fmt.Sprintf("  V%d: x\n", i)
+	}
+	if _, err := Parse("x.yaml", []byte(many+"phases: [{hold: 1ms}]\n")); err == nil || !strings.Contains(err.Error(), "want at most 64 variables") {
+		t.Errorf("65 variables: %v", err)
 	}
 }

@@ -125,3 +125,24 @@ func TestLimitJSON(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseBytes: ParseBytes never panics; what it accepts is a
+// non-negative byte count that ExactBytes prints back to the same count.
+func FuzzParseBytes(f *testing.F) {
+	for _, s := range []string{"0", "1", "64", "4096", "4KiB", "4 KiB", "1.5MiB", "1.3KiB", "2GiB", "1TiB", "8388607TiB",
+		"8388608TiB", "9223372036854775807", "9223372036854775808", "5MB", "-1", "1e3", ".5KiB", "1.KiB", "0.000000000001TiB"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, err := ParseBytes(s)
+		if err != nil {
+			return
+		}
+		if v < 0 {
+			t.Fatalf("ParseBytes(%q) = %d", s, v)
+		}
+		if back, err := ParseBytes(ExactBytes(v)); err != nil || back != v {
+			t.Errorf("ParseBytes(%q) = %d prints as %q, which parses to %d, %v", s, v, ExactBytes(v), back, err)
+		}
+	})
+}

@@ -40,7 +40,7 @@ func init() {
 		{"run", "[flags] SCENARIO...", "run scenarios (file paths or built-in names)", cmdRun},
 		{"list", "", "list the built-in scenarios, grouped by use", cmdList},
 		{"show", "NAME", "print a built-in scenario's YAML", cmdShow},
-		{"validate", "FILE...", "check scenario files without running them", cmdValidate},
+		{"validate", "[flags] FILE...", "check scenario files as run would, without running them", cmdValidate},
 		{"report", "DIR", "re-render the report of a recorded run", cmdReport},
 		{"compare", "[flags] RUNDIR...", "compare recorded runs side by side", cmdCompare},
 		{"sysinfo", "[--json]", "describe this machine as reports do", cmdSysinfo},

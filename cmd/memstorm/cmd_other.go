@@ -14,6 +14,7 @@ import (
 	"github.com/memstorm/memstorm/report"
 	"github.com/memstorm/memstorm/rundir"
 	"github.com/memstorm/memstorm/scenarios"
+	"github.com/memstorm/memstorm/stress"
 	"github.com/memstorm/memstorm/units"
 )
 
@@ -151,24 +152,49 @@ func versionText(bi *debug.BuildInfo) string {
 	return b.String()
 }
 
+// cmdValidate checks scenario files as run would, without running them:
+// the file alone (its grammar and values), and what run would refuse on
+// the scenario's grounds given the flags that bear on it (--limit, --high,
+// --swap, --cgroup, --scale): a scenario that needs a memory limit and has
+// none is refused, as run refuses it, until the file or a flag supplies
+// one. The host (allocator libraries, the cgroup, memory available) is
+// not checked: run checks it when it runs.
 func cmdValidate(args []string, stdout, stderr io.Writer) (int, error) {
-	fs := newFlags("validate", "FILE...", stderr)
+	fs := newFlags("validate", "[flags] FILE...", stderr)
+	f := &runFlags{}
+	scenarioFlags(fs, f)
 	args, err := parseFlags(fs, args)
 	if err != nil {
 		return exitUsage, err
 	}
+	f.given = givenFlags(fs)
 	if len(args) == 0 {
 		return exitUsage, usagef("no scenario file given")
+	}
+	lim, err := limitOverrides(f)
+	if err != nil {
+		return exitUsage, err
+	}
+	if !(f.scale >= scenarios.MinScale && f.scale <= scenarios.MaxScale) {
+		return exitUsage, usagef("--scale %v: want a factor from %g to %g", f.scale, scenarios.MinScale, scenarios.MaxScale)
+	}
+	switch f.cgroup {
+	case stress.CgroupAuto, stress.CgroupChild, stress.CgroupCurrent, stress.CgroupNone:
+	default:
+		return exitUsage, usagef("--cgroup %q: want auto, child, current or none", f.cgroup)
 	}
 	code := exitOK
 	for _, arg := range args {
 		sc, err := scenarios.Load(arg)
+		if err == nil {
+			err = checkScenario(sc, f, lim)
+		}
 		if err != nil {
 			fmt.Fprintf(stderr, "%v\n", err)
 			code = exitUsage
 			continue
 		}
-		fmt.Fprintf(stdout, "%s: ok (%s, %d steps)\n", arg, sc.Name, len(sc.Steps()))
+		fmt.Fprintf(stdout, "%s: ok (%s, %d steps)\n", arg, sc.Name, sc.StepCount())
 	}
 	return code, nil
 }

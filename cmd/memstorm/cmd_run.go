@@ -22,12 +22,14 @@ import (
 	"github.com/memstorm/memstorm/units"
 )
 
-// runFlags are the flags of memstorm run.
+// runFlags are the flags of memstorm run; validate has those that bear on
+// the scenario (scenarioFlags).
 type runFlags struct {
 	out, allocator, limit, high, swap, cgroup, junit, align string
 	oomGroup, quiet, dryRun, riskHostOOM                    bool
 	scale                                                   float64
 	timeout                                                 time.Duration
+	given                                                   map[string]bool // the flags the command line set
 }
 
 func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runFlags) {
@@ -35,19 +37,34 @@ func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runFlags) {
 	f := &runFlags{}
 	fs.StringVar(&f.out, "out", "", "run directory (default runs/<timestamp>-<scenario>/); with several runs, the directory holding one per run and the comparison")
 	fs.StringVar(&f.allocator, "allocator", "", "malloc implementation for the worker: glibc, jemalloc, tcmalloc, mimalloc, all, a comma-separated list, or a library path (default: the scenario's allocators:, else glibc)")
-	fs.StringVar(&f.limit, "limit", "", "hard memory limit of the run's cgroup, e.g. 256MiB (overrides the scenario's limit.max)")
-	fs.StringVar(&f.high, "high", "", "high (v2) / soft (v1) limit, e.g. 200MiB (overrides limit.high)")
-	fs.StringVar(&f.swap, "swap", "", "swap the run may use beyond the hard limit (overrides limit.swap; default 0 with a limit)")
+	scenarioFlags(fs, f)
 	fs.BoolVar(&f.oomGroup, "oom-group", false, "set memory.oom.group (cgroup v2): an OOM kill takes every process of the run")
-	fs.StringVar(&f.cgroup, "cgroup", "auto", "memory cgroup: auto (a child cgroup, else memstorm's own), child, current (in-container: memstorm's own cgroup and its limit) or none")
 	fs.BoolVar(&f.quiet, "quiet", false, "print only the final summary")
 	fs.StringVar(&f.junit, "junit", "", "write the expectations as JUnit XML to this file")
 	fs.StringVar(&f.align, "align", "", "with several runs: align the comparison at the start of this phase (default: at the start)")
-	fs.Float64Var(&f.scale, "scale", 1, "multiply every byte target and limit of the scenarios by this factor (object sizes, counts and durations stay): try a big scenario small first")
 	fs.DurationVar(&f.timeout, "timeout", 0, "end each run as interrupted after this `duration` (e.g. 10m), for CI: a stopped or stuck worker cannot hang the job")
 	fs.BoolVar(&f.riskHostOOM, "risk-host-oom", false, "accept a limit above what the host has free (MemAvailable + SwapFree): the host's own OOM killer, not the run's, may then act")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "check the scenarios, flags and output directory, print what would run, run nothing")
 	return fs, f
+}
+
+// scenarioFlags defines the flags of run that change what a scenario
+// asks for, which validate takes too: the limits, the cgroup mode and the
+// scale.
+func scenarioFlags(fs *flag.FlagSet, f *runFlags) {
+	fs.StringVar(&f.limit, "limit", "", fmt.Sprintf("hard memory limit of the run's cgroup, %v to %v, e.g. 256MiB (overrides the scenario's limit.max)", scenarios.MinLimit, scenarios.MaxSize))
+	fs.StringVar(&f.high, "high", "", fmt.Sprintf("high (v2) / soft (v1) limit, %v to %v, e.g. 200MiB (overrides limit.high)", scenarios.MinLimit, scenarios.MaxSize))
+	fs.StringVar(&f.swap, "swap", "", "swap the run may use beyond the hard limit (overrides limit.swap; default 0 with a limit)")
+	fs.StringVar(&f.cgroup, "cgroup", "auto", "memory cgroup: auto (a child cgroup, else memstorm's own), child, current (in-container: memstorm's own cgroup and its limit) or none")
+	fs.Float64Var(&f.scale, "scale", 1, fmt.Sprintf("multiply every byte target and limit of the scenarios by this factor, %g to %g (object sizes, counts and durations stay): try a big scenario small first", scenarios.MinScale, scenarios.MaxScale))
+}
+
+// givenFlags lists the flags the command line set, so that an empty value
+// (--limit=) is told from a flag left out.
+func givenFlags(fs *flag.FlagSet) map[string]bool {
+	given := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
+	return given
 }
 
 func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
@@ -57,6 +74,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return exitUsage, err
 	}
+	f.given = givenFlags(fs)
 	if len(args) == 0 {
 		return exitUsage, usagef("no scenario given: name a file or a built-in (memstorm list)")
 	}
@@ -66,7 +84,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	if f.dryRun {
 		for _, p := range plans {
-			fmt.Fprintf(stdout, "would run %s (%d steps) under %s into %s\n", p.Scenario.Name, len(p.Scenario.Steps()), p.Allocator.Label, p.Dir)
+			fmt.Fprintf(stdout, "would run %s (%d steps) under %s into %s\n", p.Scenario.Name, p.Scenario.StepCount(), p.Allocator.Label, p.Dir)
 		}
 		return exitOK, nil
 	}
@@ -76,24 +94,67 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	return executeRuns(plans, base, f, stdout, stderr)
 }
 
-// limitOverrides reads --limit, --high, --swap and --oom-group.
+// limitOverrides reads --limit, --high, --swap and --oom-group. A limit is
+// at least scenarios.MinLimit, as in a scenario file (what the worker
+// needs to start); swap is any positive size; all are at most
+// scenarios.MaxSize. A flag given empty (--limit=) is an error, not a flag
+// left out.
 func limitOverrides(f *runFlags) (*scenarios.Limit, error) {
 	var lim scenarios.Limit
 	for _, fl := range []struct {
 		name, val string
 		dst       *scenarios.Size
-	}{{"--limit", f.limit, &lim.Max}, {"--high", f.high, &lim.High}, {"--swap", f.swap, &lim.Swap}} {
-		if fl.val == "" {
+		least     scenarios.Size
+	}{
+		{"limit", f.limit, &lim.Max, scenarios.MinLimit},
+		{"high", f.high, &lim.High, scenarios.MinLimit},
+		{"swap", f.swap, &lim.Swap, 1},
+	} {
+		if fl.val == "" && !f.given[fl.name] {
 			continue
 		}
 		v, err := scenarios.ParseSize(fl.val)
-		if err != nil || v <= 0 {
-			return nil, usagef("%s %q: want a positive size like 256MiB", fl.name, fl.val)
+		switch {
+		case fl.val == "":
+			return nil, usagef("--%s: want a size like 256MiB, got nothing", fl.name)
+		case err != nil:
+			return nil, usagef("--%s %q: %v", fl.name, fl.val, err)
+		case v < fl.least && fl.least == 1:
+			return nil, usagef("--%s %q: want a positive size like 256MiB", fl.name, fl.val)
+		case v < fl.least:
+			return nil, usagef("--%s %q: want a limit of at least %v (what the worker needs to start)", fl.name, fl.val, fl.least)
 		}
 		*fl.dst = v
 	}
 	lim.OOMGroup = f.oomGroup
 	return &lim, nil
+}
+
+// checkScenario refuses, on the scenario and the flags alone, what a run
+// of sc would be refused for: a --scale that takes a quantity out of its
+// bounds, and no memory limit a cgroup enforces for a scenario that needs
+// one (the rule stress.Prepare applies: a hard limit from the file or
+// --limit, unless --cgroup none; or --cgroup current). validate reports
+// the same; the host's part of Prepare's checks is left to run.
+func checkScenario(sc *scenarios.Scenario, f *runFlags, lim *scenarios.Limit) error {
+	if f.scale != 1 {
+		if err := sc.CheckScale(f.scale); err != nil {
+			return usagef("--scale %v: %v", f.scale, err)
+		}
+	}
+	hard := lim.Max
+	if hard == 0 && sc.Limit != nil {
+		hard = sc.Limit.Max
+	}
+	if f.cgroup == stress.CgroupCurrent || (hard > 0 && f.cgroup != stress.CgroupNone) {
+		return nil
+	}
+	err := sc.LimitNeeded()
+	var se *scenarios.ScenarioError
+	if hard > 0 && errors.As(err, &se) {
+		se.Msg += fmt.Sprintf(" (--cgroup none: the limit %v is not enforced)", hard)
+	}
+	return err
 }
 
 // planRuns loads every scenario, expands the allocators and prepares one
@@ -104,8 +165,8 @@ func planRuns(f *runFlags, args []string, inv rundir.Invocation) (plans []*stres
 	if err != nil {
 		return nil, "", err
 	}
-	if !(f.scale > 0) {
-		return nil, "", usagef("--scale %v: want a positive factor", f.scale)
+	if !(f.scale >= scenarios.MinScale && f.scale <= scenarios.MaxScale) {
+		return nil, "", usagef("--scale %v: want a factor from %g to %g", f.scale, scenarios.MinScale, scenarios.MaxScale)
 	}
 	type one struct {
 		sc        *scenarios.Scenario
@@ -115,6 +176,9 @@ func planRuns(f *runFlags, args []string, inv rundir.Invocation) (plans []*stres
 	for _, arg := range args {
 		sc, err := scenarios.Load(arg)
 		if err != nil {
+			return nil, "", err
+		}
+		if err := checkScenario(sc, f, lim); err != nil {
 			return nil, "", err
 		}
 		if f.scale != 1 {

@@ -95,6 +95,7 @@ func TestBadInputExits2(t *testing.T) {
 	negative := writeFile(t, dir, "negative.yaml", "name: neg\nphases:\n  - allocate:\n      size: -3\n      until: {bytes: 1MiB}\n")
 	unknownKey := writeFile(t, dir, "unknown.yaml", "name: u\nphasez: []\n")
 	ok := writeFile(t, dir, "ok.yaml", "name: ok\nphases:\n  - allocate: {size: 4KiB, until: {bytes: 1MiB}}\n")
+	oom := writeFile(t, dir, "oom.yaml", "name: oom\nphases:\n  - allocate: {size: 4KiB, until: oom}\n")
 	if err := os.WriteFile(filepath.Join(dir, "file"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -115,6 +116,20 @@ func TestBadInputExits2(t *testing.T) {
 		{"validate bad", []string{"validate", negative}, "negative.yaml:4:"},
 		{"list with an argument", []string{"list", "extra"}, "takes no arguments"},
 		{"zero scale", []string{"run", "--scale", "0", ok}, "--scale"},
+		{"infinite scale", []string{"run", "--scale", "Inf", ok}, "--scale +Inf: want a factor from 1e-06 to 1e+06"},
+		{"huge scale", []string{"run", "--scale", "1e308", ok}, "--scale 1e+308: want a factor from 1e-06 to 1e+06"},
+		{"tiny scale", []string{"run", "--scale", "1e-300", ok}, "--scale 1e-300: want a factor from 1e-06 to 1e+06"},
+		{"scale under a page", []string{"run", "--scale", "0.001", ok}, "phases[0].allocate.until.bytes: 1MiB × 0.001 comes to 1.02 KiB, want at least 4KiB"},
+		{"1-byte limit", []string{"run", "--limit", "1", ok}, `--limit "1": want a limit of at least 4MiB`},
+		{"empty limit", []string{"run", "--limit=", ok}, "--limit: want a size like 256MiB, got nothing"},
+		{"empty high", []string{"run", "--high=", ok}, "--high: want a size like 256MiB, got nothing"},
+		{"empty swap", []string{"run", "--swap=", ok}, "--swap: want a size like 256MiB, got nothing"},
+		{"huge limit", []string{"run", "--limit", "2048TiB", ok}, "want a size of at most 1024TiB"},
+		{"oom without a limit", []string{"run", oom}, "oom.yaml:3:35: phases[0].allocate.until: it allocates until an OOM kill, so it needs a memory limit"},
+		{"validate oom without a limit", []string{"validate", oom}, "oom.yaml:3:35: phases[0].allocate.until: it allocates until an OOM kill, so it needs a memory limit"},
+		{"validate 1-byte limit", []string{"validate", "--limit", "1", oom}, `--limit "1": want a limit of at least 4MiB`},
+		{"validate bad cgroup", []string{"validate", "--cgroup", "sideways", oom}, `--cgroup "sideways": want auto, child, current or none`},
+		{"validate scale", []string{"validate", "--scale", "1e-6", ok}, "comes to 1 B, want at least 4KiB"},
 		{"align to no phase", []string{"run", "--align", "nope", ok, ok}, "--align \"nope\": no run has a phase"},
 		{"swap without a limit", []string{"run", "--swap", "1MiB", ok}, "needs a hard limit"},
 		{"cgroup none drops the limit", []string{"run", "--cgroup", "none", "oom-at-limit"}, "--cgroup none: the limit"},
@@ -219,6 +234,37 @@ expect:
 	}
 	if len(doc.Suites) != 1 || doc.Suites[0].Failures != 1 || doc.Suites[0].Tests != 2 {
 		t.Errorf("junit suites = %+v, want 1 suite with 2 tests and 1 failure", doc.Suites)
+	}
+}
+
+// TestValidateWithALimit: validate accepts a scenario that needs a limit
+// once a flag supplies one, as run does.
+func TestValidateWithALimit(t *testing.T) {
+	oom := writeFile(t, t.TempDir(), "oom.yaml", "name: oom\nphases:\n  - allocate: {size: 4KiB, until: oom}\n")
+	for _, args := range [][]string{{"--limit", "64MiB"}, {"--cgroup", "current"}} {
+		code, out, stderr := memstorm(t, append(append([]string{"validate"}, args...), oom)...)
+		if code != exitOK || out != oom+": ok (oom, 1 steps)\n" {
+			t.Errorf("validate %v: exit %d, %q %q", args, code, out, stderr)
+		}
+	}
+	// What run refuses, validate refuses: a limit no cgroup enforces, and
+	// an rlimit where an OOM kill is the stop condition.
+	rl := writeFile(t, t.TempDir(), "rl.yaml", "name: rl\nrlimits: {data: 64MiB}\nphases:\n  - allocate: {size: 4KiB, until: oom}\n")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--cgroup", "none", "--limit", "64MiB", oom}, "needs a memory limit: add limit: {max: SIZE} to the file, or run it with --limit SIZE (or --cgroup current inside a container whose memory is limited) (--cgroup none: the limit 64MiB is not enforced)"},
+		{[]string{rl}, "rl.yaml:4:35: phases[0].allocate.until: it allocates until an OOM kill, so it needs a memory limit"},
+	} {
+		code, out, stderr := memstorm(t, append([]string{"validate"}, tc.args...)...)
+		if code != exitUsage || out != "" || !strings.Contains(stderr, tc.want) {
+			t.Errorf("validate %v: exit %d, %q %q; want exit 2 saying %q", tc.args, code, out, stderr, tc.want)
+		}
+		runArgs := append([]string{"run", "--dry-run"}, tc.args...)
+		if code, _, stderr := memstorm(t, runArgs...); code != exitUsage || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: exit %d, %q; want exit 2 saying %q", runArgs, code, stderr, tc.want)
+		}
 	}
 }
 
