@@ -35,21 +35,28 @@ build: setup-run
 run: build
 	./$(BIN) run --out runs/make-run-$$(date +%Y%m%d-%H%M%S) $(SCENARIO)
 
+# Every test, then again under the race detector (the workers it starts run
+# an uninstrumented build: see internal/testenv), then a short fuzz run.
 test: setup-test
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
+	@$(MAKE) --no-print-directory fuzz-short
 
 # A short run of every fuzz target, from its seeds (f.Add and
 # testdata/fuzz/): a few seconds each. FUZZTIME=1m for a longer look.
 FUZZTIME ?= 3s
 FUZZ_SCENARIOS := FuzzParse FuzzConditions FuzzParseSize FuzzParseDuration
 FUZZ_UNITS     := FuzzParseBytes
+FUZZ_RUNDIR    := FuzzReadSamples FuzzDecodeSummary
 
 fuzz-short:
 	@for f in $(FUZZ_SCENARIOS); do \
 		$(GO) test -run='^$$' -fuzz="^$$f\$$" -fuzztime=$(FUZZTIME) ./scenarios/ || exit 1; done
 	@for f in $(FUZZ_UNITS); do \
 		$(GO) test -run='^$$' -fuzz="^$$f\$$" -fuzztime=$(FUZZTIME) ./units/ || exit 1; done
+	@for f in $(FUZZ_RUNDIR); do \
+		$(GO) test -run='^$$' -fuzz="^$$f\$$" -fuzztime=$(FUZZTIME) ./rundir/ || exit 1; done
 
 bench: build setup-bench
 	./$(BIN) bench

@@ -7,6 +7,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/memstorm/memstorm/internal/testenv"
 )
 
 func TestMedian(t *testing.T) {
@@ -36,6 +38,7 @@ func TestSideBySideAlternates(t *testing.T) {
 // TestRunTiny runs every measurement at a tiny scale: each must come back
 // positive and finite (no timing bounds here: `memstorm bench` checks the goals).
 func TestRunTiny(t *testing.T) {
+	testenv.SkipUnderRace(t)
 	requireRoot(t)
 	r, err := Run(context.Background(), Config{Scale: 0.02, Reps: 1, Dir: t.TempDir()})
 	if err != nil {

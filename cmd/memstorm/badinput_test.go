@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/memstorm/memstorm/internal/testenv"
 	"github.com/memstorm/memstorm/scenarios"
 )
 
@@ -151,6 +152,7 @@ func badCorpus(t *testing.T) []badInput {
 // TestBadInputIsRefusedQuickly runs memstorm validate on every bad input,
 // and memstorm run on the generated ones, and holds each to the promise.
 func TestBadInputIsRefusedQuickly(t *testing.T) {
+	testenv.SkipUnderRace(t)
 	if testing.Short() {
 		t.Skip("runs memstorm a hundred times")
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/memstorm/memstorm/internal/testenv"
 	"github.com/memstorm/memstorm/rundir"
 )
 
@@ -135,6 +136,7 @@ const cliEnv = "MEMSTORM_TEST_CLI"
 // 1.4 GB to read) are refused at the line bound, in a child process whose
 // peak RSS (getrusage) stays small.
 func TestBlankLinesAreCheap(t *testing.T) {
+	testenv.SkipUnderRace(t)
 	dir := rundirFixture(t, "valid")
 	f, err := os.Create(filepath.Join(dir, rundir.SamplesFile))
 	if err != nil {

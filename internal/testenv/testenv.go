@@ -63,3 +63,13 @@ func RequireCommand(t testing.TB, name, hint string) string {
 	}
 	return p
 }
+
+// SkipUnderRace skips a test that measures memstorm's own time or memory:
+// the race detector multiplies both, so such bounds are checked in the
+// uninstrumented pass of make test, and this pass checks only for races.
+func SkipUnderRace(t testing.TB) {
+	t.Helper()
+	if Race {
+		t.Skip("measures time and memory: checked without the race detector")
+	}
+}
