@@ -1,8 +1,6 @@
 package bench
 
 import (
-	"fmt"
-	"os"
 	"runtime"
 	"testing"
 
@@ -19,17 +17,7 @@ func init() {
 }
 
 func TestMain(m *testing.M) {
-	if wire.IsWorker() {
-		os.Exit(worker.Main())
-	}
-	cleanup, err := testenv.UninstrumentedWorker(wire.WorkerExeEnv)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	cleanup()
-	os.Exit(code)
+	testenv.RunWithWorkers(m, wire.IsWorker, worker.Main, wire.WorkerExeEnv)
 }
 
 // requireRoot skips (or, with MEMSTORM_CI=1, fails) tests that create cgroups.

@@ -2,7 +2,6 @@ package stress
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -28,17 +27,7 @@ func init() {
 }
 
 func TestMain(m *testing.M) {
-	if wire.IsWorker() {
-		os.Exit(worker.Main())
-	}
-	cleanup, err := testenv.UninstrumentedWorker(wire.WorkerExeEnv)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	cleanup()
-	os.Exit(code)
+	testenv.RunWithWorkers(m, wire.IsWorker, worker.Main, wire.WorkerExeEnv)
 }
 
 // requireMemcg skips (or, in CI, fails) a test that needs root and a cgroup

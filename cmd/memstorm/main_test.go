@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/xml"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,10 +28,7 @@ func init() {
 }
 
 func TestMain(m *testing.M) {
-	if wire.IsWorker() {
-		os.Exit(worker.Main())
-	}
-	if os.Getenv(cliEnv) == "1" {
+	if os.Getenv(cliEnv) == "1" && !wire.IsWorker() {
 		args := os.Args[1:]
 		for i, a := range args {
 			if a == "--" {
@@ -42,14 +38,7 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(run(args, os.Stdout, os.Stderr))
 	}
-	cleanup, err := testenv.UninstrumentedWorker(wire.WorkerExeEnv)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	cleanup()
-	os.Exit(code)
+	testenv.RunWithWorkers(m, wire.IsWorker, worker.Main, wire.WorkerExeEnv)
 }
 
 // cliCommand is memstorm ARGS... as a process of its own.

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"testing"
 )
 
 // UninstrumentedWorker, in a test binary built with -race, builds memstorm
@@ -36,4 +37,23 @@ func UninstrumentedWorker(workerExeEnv string) (cleanup func(), err error) {
 	}
 	os.Setenv(workerExeEnv, exe)
 	return func() { os.RemoveAll(dir) }, nil
+}
+
+// RunWithWorkers is the TestMain of a package whose tests start real runs:
+// the supervisor re-executes the test binary as the worker, and a process
+// started so (isWorker) hands over to workerMain; otherwise the tests run,
+// under -race with an uninstrumented worker build (UninstrumentedWorker).
+// It does not return.
+func RunWithWorkers(m *testing.M, isWorker func() bool, workerMain func() int, workerExeEnv string) {
+	if isWorker() {
+		os.Exit(workerMain())
+	}
+	cleanup, err := UninstrumentedWorker(workerExeEnv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	cleanup()
+	os.Exit(code)
 }
