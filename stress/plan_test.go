@@ -6,10 +6,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/memstorm/memstorm/alloc/allocators"
 	"github.com/memstorm/memstorm/cgroup"
 	"github.com/memstorm/memstorm/rundir"
 	"github.com/memstorm/memstorm/scenarios"
 	"github.com/memstorm/memstorm/units"
+	"github.com/memstorm/memstorm/wire"
 )
 
 // hostRoots are the roots of a host tree captured under testdata/hosts/.
@@ -155,6 +157,29 @@ func TestPhaseShare(t *testing.T) {
 	} {
 		if got := tc.pt.share(tc.v); got != tc.want {
 			t.Errorf("%+v at %+v: share %v, want %v", tc.pt, tc.v, got, tc.want)
+		}
+	}
+}
+
+// TestAllocatorMismatch: the worker's detected allocator must be the one
+// asked for, by name, or for a library given by path, that very file.
+func TestAllocatorMismatch(t *testing.T) {
+	libc, err := filepath.EvalSymlinks("/lib/x86_64-linux-gnu/libc.so.6")
+	if err != nil {
+		t.Skip("no x86-64 libc to name")
+	}
+	hello := wire.Message{AllocName: "glibc", AllocPath: "/lib/x86_64-linux-gnu/libc.so.6"}
+	for _, tc := range []struct {
+		c    allocators.Choice
+		want string
+	}{
+		{allocators.Default, ""},
+		{allocators.Choice{Label: "jemalloc", Expect: "jemalloc"}, "allocator jemalloc was requested, but malloc in the worker is served by glibc"},
+		{allocators.Choice{Label: "/opt/my.so", ExpectPath: "/opt/my.so"}, "allocator library /opt/my.so was requested"},
+		{allocators.Choice{Label: "libc", ExpectPath: libc}, ""},
+	} {
+		if got := allocatorMismatch(tc.c, hello); (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+			t.Errorf("%+v: %q, want %q", tc.c, got, tc.want)
 		}
 	}
 }

@@ -3,10 +3,12 @@ package stress
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/memstorm/memstorm/alloc/allocators"
 	"github.com/memstorm/memstorm/rundir"
 	"github.com/memstorm/memstorm/wire"
 )
@@ -115,8 +117,8 @@ func (s *supervisor) handle(m wire.Message, smp *sampler) {
 		if m.Proc == 0 {
 			s.event(rundir.Event{T: t, Kind: "allocator", Detail: strings.TrimSpace(m.AllocName + " " + m.AllocVersion + " " + m.AllocPath)})
 		}
-		if want := s.plan.Allocator.Expect; want != "" && want != m.AllocName {
-			p.err = fmt.Sprintf("allocator %s was requested, but malloc in the worker is served by %s (%s)", want, m.AllocName, m.AllocPath)
+		if why := allocatorMismatch(s.plan.Allocator, m); why != "" {
+			p.err = why
 			s.event(rundir.Event{T: t, Kind: rundir.EventError, Detail: p.err})
 			s.kill()
 		}
@@ -283,4 +285,20 @@ func (pt phaseTarget) share(v rundir.Sample) float64 {
 		return -1
 	}
 	return min(max(share, 0), 1)
+}
+
+// allocatorMismatch says why the allocator the worker detected is not the
+// one asked for: another name, or for a library given by path another
+// file; "" when it is.
+func allocatorMismatch(c allocators.Choice, hello wire.Message) string {
+	if c.Expect != "" && c.Expect != hello.AllocName {
+		return fmt.Sprintf("allocator %s was requested, but malloc in the worker is served by %s (%s)", c.Expect, hello.AllocName, hello.AllocPath)
+	}
+	if c.ExpectPath != "" {
+		got, err := filepath.EvalSymlinks(hello.AllocPath)
+		if err != nil || got != c.ExpectPath {
+			return fmt.Sprintf("allocator library %s was requested, but malloc in the worker is served by %s (%s)", c.Label, hello.AllocPath, hello.AllocName)
+		}
+	}
+	return ""
 }

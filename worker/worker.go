@@ -29,6 +29,16 @@ func Main() int {
 
 func runWorker() error {
 	runtime.LockOSThread() // the main thread, when main locked it at init
+	events := os.NewFile(wire.FDEvents, "events")
+	control := os.NewFile(wire.FDControl, "control")
+	ctl := bufio.NewReader(control)
+
+	// Wait until the supervisor has placed us in the cgroup and set our
+	// oom_score_adj: nothing is read or allocated before this byte, the
+	// scenario included, so that all of it is charged to the run's cgroup.
+	if err := expectByte(ctl, wire.CtlGo); err != nil {
+		return fmt.Errorf("waiting for the supervisor's go: %w", err)
+	}
 	var spec wire.Spec
 	if err := json.NewDecoder(os.Stdin).Decode(&spec); err != nil {
 		return fmt.Errorf("reading the worker spec from stdin: %w", err)
@@ -37,20 +47,11 @@ func runWorker() error {
 	if sc == nil || sc.Workers < 1 {
 		return fmt.Errorf("worker spec holds no valid scenario")
 	}
-	events := os.NewFile(wire.FDEvents, "events")
-	control := os.NewFile(wire.FDControl, "control")
 	page, err := wire.MapStatusPage(os.NewFile(wire.FDStatus, "status"), sc.Workers)
 	if err != nil {
 		return err
 	}
 	out := wire.NewMessageWriter(events, spec.Proc)
-	ctl := bufio.NewReader(control)
-
-	// Wait until the supervisor has placed us in the cgroup and set our
-	// oom_score_adj: nothing is allocated before this byte.
-	if err := expectByte(ctl, wire.CtlGo); err != nil {
-		return fmt.Errorf("waiting for the supervisor's go: %w", err)
-	}
 	for name, v := range sc.Mallopt {
 		if err := alloc.Mallopt(name, v); err != nil {
 			return fmt.Errorf("mallopt %s=%d: %w", name, v, err)

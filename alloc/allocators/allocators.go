@@ -8,6 +8,7 @@
 package allocators
 
 import (
+	"debug/elf"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -70,9 +71,11 @@ type Choice struct {
 	// Preload is the absolute path of the library to LD_PRELOAD; "" for glibc.
 	Preload string
 	// Expect is the name the worker's detection must report; "" when the
-	// library was given by path and any allocator other than the default
-	// glibc proves it loaded.
+	// library was given by path.
 	Expect string
+	// ExpectPath, for a library given by path, is the file (links
+	// resolved) that must serve malloc in the worker.
+	ExpectPath string
 }
 
 // Default is glibc, the allocator every run gets unless it asks for another.
@@ -96,7 +99,14 @@ func Resolve(arg string) (Choice, error) {
 		if err != nil {
 			return Choice{}, fmt.Errorf("allocator library %s: %w", arg, err)
 		}
-		return Choice{Label: arg, Preload: abs}, nil
+		if err := providesMalloc(abs); err != nil {
+			return Choice{}, err
+		}
+		real, err := filepath.EvalSymlinks(abs)
+		if err != nil {
+			return Choice{}, fmt.Errorf("allocator library %s: %w", arg, err)
+		}
+		return Choice{Label: arg, Preload: abs, ExpectPath: real}, nil
 	}
 	k, ok := Lookup(arg)
 	if !ok {
@@ -110,4 +120,35 @@ func Resolve(arg string) (Choice, error) {
 	}
 	return Choice{}, fmt.Errorf("allocator %s: %s not found in %s (install Debian's %s: apt-get install %s)",
 		arg, k.Lib, strings.Join(LibDirs, ", "), k.Package, k.Package)
+}
+
+// providesMalloc checks that path is an ELF shared object that defines
+// malloc and free in its dynamic symbol table: a library that does not
+// would load and leave glibc's malloc in charge, and the run would measure
+// glibc under another name.
+func providesMalloc(path string) error {
+	f, err := elf.Open(path)
+	if err != nil {
+		return fmt.Errorf("allocator library %s: not an ELF shared object: %w", path, err)
+	}
+	defer f.Close()
+	if f.Type != elf.ET_DYN {
+		return fmt.Errorf("allocator library %s: an ELF file of type %v, not a shared object", path, f.Type)
+	}
+	syms, err := f.DynamicSymbols()
+	if err != nil {
+		return fmt.Errorf("allocator library %s: reading its dynamic symbols: %w", path, err)
+	}
+	defined := map[string]bool{}
+	for _, s := range syms {
+		if s.Section != elf.SHN_UNDEF && elf.ST_TYPE(s.Info) == elf.STT_FUNC {
+			defined[s.Name] = true
+		}
+	}
+	for _, name := range []string{"malloc", "free"} {
+		if !defined[name] {
+			return fmt.Errorf("allocator library %s does not define %s: it cannot serve malloc", path, name)
+		}
+	}
+	return nil
 }
