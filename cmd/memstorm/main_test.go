@@ -124,6 +124,9 @@ func TestBadInputExits2(t *testing.T) {
 		{"cgroup none drops the limit", []string{"run", "--cgroup", "none", "oom-at-limit"}, "--cgroup none: the limit"},
 		{"cgroup none, dry run", []string{"run", "--dry-run", "--cgroup", "none", "oom-at-limit"}, "not enforced"},
 		{"a limit beyond the host", []string{"run", "--limit", "1TiB", "oom-at-limit"}, "--risk-host-oom"},
+		{"allocator library without malloc", []string{"run", "--allocator", "/lib/x86_64-linux-gnu/libz.so.1", ok}, "does not define malloc"},
+		{"allocator that is a text file", []string{"run", "--allocator", ok, ok}, "not an ELF shared object"},
+		{"allocator that is a device", []string{"run", "--allocator", "/dev/zero", ok}, "not a regular file"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
