@@ -25,13 +25,3 @@ func MallocCalls() (int64, bool) {
 	}
 	return int64(n), true
 }
-
-// MallocCallKinds are MallocCalls by function: malloc, calloc, realloc,
-// free, posix_memalign, aligned_alloc, memalign, valloc, and then the
-// free(NULL) calls among the frees; false without the interposer.
-func MallocCallKinds() ([9]uint64, bool) {
-	if _, ok := MallocCalls(); !ok {
-		return [9]uint64{}, false
-	}
-	return readMallocCounts(false), true
-}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"path/filepath"
 	"strings"
 
 	"github.com/memstorm/memstorm/alloc/allocators"
@@ -99,9 +100,9 @@ func twinSteps(sc *scenarios.Scenario) ([]cref.Step, bool, error) {
 }
 
 // Fidelity runs each of names at scale under each allocator, through
-// memstorm and through its twin, and returns a row per phase end. runDir
-// makes a fresh run directory; twinBin is the program cref.Build made.
-func Fidelity(ctx context.Context, names, allocs []string, scale float64, runDir func(string) string, twinBin, executable string) ([]FidelityRow, error) {
+// memstorm (its run directories below runsDir) and through its twin, and
+// returns a row per phase end. twinBin is the program cref.Build made.
+func Fidelity(ctx context.Context, names, allocs []string, scale float64, runsDir, twinBin, executable string) ([]FidelityRow, error) {
 	var rows []FidelityRow
 	for _, name := range names {
 		for _, a := range allocs {
@@ -129,7 +130,7 @@ func Fidelity(ctx context.Context, names, allocs []string, scale float64, runDir
 			if err != nil {
 				return nil, err
 			}
-			plan, err := stress.Prepare(sc, stress.Options{Dir: runDir(name + "-" + a), Allocator: a, Executable: executable})
+			plan, err := stress.Prepare(sc, stress.Options{Dir: filepath.Join(runsDir, name+"-"+a), Allocator: a, Executable: executable})
 			if err != nil {
 				return nil, err
 			}

@@ -25,9 +25,7 @@ func TestFidelity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := 0
-	runDir := func(name string) string { n++; return filepath.Join(dir, "runs", name) }
-	rows, err := Fidelity(context.Background(), FidelityScenarios, allocators.Names(), 1.0/8, runDir, bin, "")
+	rows, err := Fidelity(context.Background(), FidelityScenarios, allocators.Names(), 1.0/8, filepath.Join(dir, "runs"), bin, "")
 	if err != nil {
 		t.Fatal(err)
 	}

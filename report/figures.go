@@ -230,7 +230,7 @@ func (r *Run) FragmentationFigure() *Figure {
 		p.Y.Min, p.Y.Max = 0, headroom(max(hi, 1))
 	}
 	if all > p.Y.Max {
-		f.Legend = append(f.Legend, LegendItem{Label: fmt.Sprintf("(clipped: up to %s while under %.0f%% of peak is live)", FormatRatio(all), 100*fragFloor)})
+		f.Legend = append(f.Legend, LegendItem{Label: fmt.Sprintf("(clipped: up to %s while under %.0f%% of peak is live)", units.FormatTimes(all), 100*fragFloor)})
 	}
 	return f
 }

@@ -235,7 +235,7 @@ type decadeTicks struct{}
 func (decadeTicks) Ticks(lo, hi float64) []plot.Tick {
 	var ts []plot.Tick
 	for d := math.Floor(lo); d <= hi; d++ {
-		ts = append(ts, plot.Tick{Value: d, Label: FormatRatio(math.Pow(10, d))})
+		ts = append(ts, plot.Tick{Value: d, Label: units.FormatTimes(math.Pow(10, d))})
 		for k := 2.0; k < 10; k++ {
 			if v := d + math.Log10(k); v <= hi {
 				ts = append(ts, plot.Tick{Value: v})

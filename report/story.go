@@ -54,23 +54,11 @@ func (r *Run) sampleAt(t float64) *rundir.Sample {
 	return &r.Samples[i]
 }
 
-// Frag is RSS / live, the headline fragmentation figure; NaN when live is 0.
+// Frag is RSS (or anon) over live, the headline fragmentation figure;
+// NaN where units.Ratio says it is undefined (nothing live).
 func Frag(rss, live int64) float64 {
-	if rss < 0 || live <= 0 {
-		return math.NaN()
-	}
-	return float64(rss) / float64(live)
-}
-
-// FormatRatio writes a ratio as "2.0x", "–" when undefined.
-func FormatRatio(v float64) string {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return "–"
-	}
-	if v >= 100 {
-		return fmt.Sprintf("%.0fx", v)
-	}
-	return fmt.Sprintf("%.1fx", v)
+	r, _ := units.Ratio(rss, live)
+	return r
 }
 
 // Story tells the run in a few plain sentences, from the data: how far live
@@ -121,7 +109,7 @@ func (r *Run) Story() string {
 			fmt.Fprintf(&b, "fell to %s", units.FormatBytes(cur.RSSBytes))
 		}
 		if f := Frag(cur.RSSBytes, cur.LiveBytes); !math.IsNaN(f) {
-			fmt.Fprintf(&b, ": %s the live bytes.", FormatRatio(f))
+			fmt.Fprintf(&b, ": %s the live bytes.", units.FormatTimes(f))
 		} else {
 			b.WriteString(" with nothing live.")
 		}

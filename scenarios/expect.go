@@ -242,25 +242,11 @@ func figure(name, phase string, sum *rundir.Summary) (float64, error) {
 		}
 		return float64(v), nil
 	}
-	switch name {
-	case "rss":
-		return measured(ps.RSSBytes)
-	case "anon":
-		return measured(ps.AnonBytes)
-	case "live":
-		return measured(ps.LiveBytes)
-	case "heap_inuse":
-		return measured(ps.HeapInuseBytes)
-	case "heap_held":
-		return measured(ps.HeapHeldBytes)
-	case "cgroup_usage":
-		return measured(ps.CgroupUsageBytes)
-	case "rss/live":
-		return ratio(ps.RSSBytes, ps.LiveBytes)
-	case "anon/live":
-		return ratio(ps.AnonBytes, ps.LiveBytes)
-	case "heap_held/heap_inuse":
-		return ratio(ps.HeapHeldBytes, ps.HeapInuseBytes)
+	if get, ok := phaseFigures[name]; ok {
+		return measured(get(ps))
+	}
+	if r, ok := phaseRatios[name]; ok {
+		return ratio(phaseFigures[r[0]](ps), phaseFigures[r[1]](ps))
 	}
 	return 0, fmt.Errorf("unknown figure %q", name)
 }

@@ -15,6 +15,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/memstorm/memstorm/rundir"
 )
 
 // condition is one parsed comparison.
@@ -31,10 +33,35 @@ type operand struct {
 	ref string // "" for a literal; else num is a fraction of ref
 }
 
-var phaseMetrics = map[string]bool{
-	"rss": true, "anon": true, "live": true, "heap_inuse": true, "heap_held": true, "cgroup_usage": true,
-	"rss/live": true, "anon/live": true, "heap_held/heap_inuse": true,
+// phaseFigures are the figures a phase end records, by the name an
+// expectation uses; phaseRatios divide two of them. The grammar accepts
+// these names and evaluation reads them, from this one table.
+var phaseFigures = map[string]func(*rundir.PhaseSummary) int64{
+	"rss":          func(p *rundir.PhaseSummary) int64 { return p.RSSBytes },
+	"anon":         func(p *rundir.PhaseSummary) int64 { return p.AnonBytes },
+	"live":         func(p *rundir.PhaseSummary) int64 { return p.LiveBytes },
+	"heap_inuse":   func(p *rundir.PhaseSummary) int64 { return p.HeapInuseBytes },
+	"heap_held":    func(p *rundir.PhaseSummary) int64 { return p.HeapHeldBytes },
+	"cgroup_usage": func(p *rundir.PhaseSummary) int64 { return p.CgroupUsageBytes },
 }
+
+var phaseRatios = map[string][2]string{
+	"rss/live":             {"rss", "live"},
+	"anon/live":            {"anon", "live"},
+	"heap_held/heap_inuse": {"heap_held", "heap_inuse"},
+}
+
+// phaseMetrics are the names of phaseFigures and phaseRatios.
+var phaseMetrics = func() map[string]bool {
+	m := map[string]bool{}
+	for k := range phaseFigures {
+		m[k] = true
+	}
+	for k := range phaseRatios {
+		m[k] = true
+	}
+	return m
+}()
 
 var runRefs = map[string]bool{"limit": true, "peak_rss": true, "peak_live": true, "peak_usage": true}
 

@@ -227,3 +227,19 @@ func (s *Scenario) limitNeed() (path, why string) {
 	}
 	return walk(s.Phases, "phases")
 }
+
+// HasPhase reports whether a phase (or group) of the scenario is named
+// name, as --align names one: walking the phases, not their repetitions,
+// so that a scenario of a million steps costs no more than its file.
+func (s *Scenario) HasPhase(name string) bool {
+	var walk func(ps []Phase) bool
+	walk = func(ps []Phase) bool {
+		for i := range ps {
+			if ps[i].Name == name || walk(ps[i].Phases) {
+				return true
+			}
+		}
+		return false
+	}
+	return walk(s.Phases)
+}

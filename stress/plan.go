@@ -1,6 +1,7 @@
 package stress
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -183,8 +184,8 @@ func (p *Plan) check() error {
 	if p.Cgroup == CgroupNone && l.Max.Bounded() {
 		unenforced = fmt.Sprintf(" (--cgroup none: the limit %v is not enforced)", l.Max)
 	}
-	if sc.NeedsLimit() {
-		return usageErr("scenario %s allocates until an OOM kill, a share of the limit or without a byte bound, and no limit is set that a cgroup enforces%s: add a limit: block, --limit SIZE, or --cgroup current inside a container", sc.Name, unenforced)
+	if err := CheckNeedsLimit(sc, p.Limits, p.Cgroup); err != nil {
+		return err
 	}
 	if !needBounded {
 		return usageErr("scenario %s has no byte bound and no limit is set%s: add --limit SIZE", sc.Name, unenforced)
@@ -204,3 +205,31 @@ func (p *Plan) SetWarn(f func(string)) { p.warn = f }
 // SetProgress sets the function called a few times a second while the run
 // goes, with what a live status line shows.
 func (p *Plan) SetProgress(f func(Progress)) { p.progress = f }
+
+// CheckNeedsLimit refuses, from the scenario and the settings alone (no
+// host file is read), a scenario that allocates until an OOM kill, until a
+// share of the limit or without a bound, when no limit is set that a cgroup
+// enforces: with --cgroup none nothing enforces one, with --cgroup current
+// memstorm's own cgroup's limit is checked when the run opens it. The
+// error points at the allocate step's until, at its line and column.
+// Prepare applies it; memstorm validate applies it alone.
+func CheckNeedsLimit(sc *scenarios.Scenario, l Limits, cgroupMode string) error {
+	if cgroupMode == CgroupCurrent || (l.Max.Bounded() && cgroupMode != CgroupNone) {
+		return nil
+	}
+	err := sc.LimitNeeded()
+	if err == nil {
+		return nil
+	}
+	var se *scenarios.ScenarioError
+	if b, ok := l.Max.Bytes(); ok && errors.As(err, &se) {
+		se.Msg += fmt.Sprintf(" (--cgroup none: the limit %v is not enforced)", scenarios.Size(b))
+	}
+	return usageWrapped{err}
+}
+
+// LimitsOf lays the command line's settings over a scenario's limit block,
+// as a run does.
+func LimitsOf(sc *scenarios.Scenario, flags *scenarios.Limit) Limits {
+	return resolveLimits(sc.Limit, flags)
+}

@@ -113,7 +113,7 @@ phases:
 		want       string // "" accepted
 	}{
 		{"oom in a child cgroup", oom, Options{}, ""},
-		{"--cgroup none drops the limit", oom, Options{Cgroup: CgroupNone}, "(--cgroup none: the limit 64 MiB is not enforced)"},
+		{"--cgroup none drops the limit", oom, Options{Cgroup: CgroupNone}, "(--cgroup none: the limit 64MiB is not enforced)"},
 		{"--cgroup none with a byte target", small, Options{Cgroup: CgroupNone}, ""},
 		{"a limit beyond the host", oom, Options{Limit: &scenarios.Limit{Max: 1 << 40}}, "more than this host has free (MemAvailable 23.1 GiB + SwapFree 0 B)"},
 		{"--risk-host-oom", oom, Options{Limit: &scenarios.Limit{Max: 1 << 40}, RiskHostOOM: true}, ""},

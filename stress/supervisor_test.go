@@ -266,11 +266,11 @@ func TestCheckRefusesDangerousRuns(t *testing.T) {
 		{"oom without a limit", `
 name: a
 phases:
-  - allocate: {size: 4KiB, until: oom}`, "no limit is set"},
+  - allocate: {size: 4KiB, until: oom}`, "so it needs a memory limit"},
 		{"limit share without a limit", `
 name: b
 phases:
-  - allocate: {size: 4KiB, until: {limit: 90%}}`, "no limit is set"},
+  - allocate: {size: 4KiB, until: {limit: 90%}}`, "so it needs a memory limit"},
 		{"more than MemAvailable", `
 name: c
 phases:

@@ -19,14 +19,6 @@ func Ratio(num, den int64) (r float64, ok bool) {
 	return float64(num) / float64(den), true
 }
 
-// RatioF is Ratio for figures held as floats.
-func RatioF(num, den float64) (r float64, ok bool) {
-	if !(den > 0) || !(num >= 0) || math.IsInf(num, 0) || math.IsInf(den, 0) {
-		return math.NaN(), false
-	}
-	return num / den, true
-}
-
 // Defined reports whether r, as returned by Ratio, has a value.
 func Defined(r float64) bool { return !math.IsNaN(r) && !math.IsInf(r, 0) }
 

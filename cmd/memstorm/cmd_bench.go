@@ -77,8 +77,7 @@ func benchFidelity(ctx context.Context, dir, exe string, scale float64, asJSON b
 			allocs = append(allocs, a)
 		}
 	}
-	runDir := func(name string) string { return filepath.Join(dir, "runs", name) }
-	rows, err := bench.Fidelity(ctx, bench.FidelityScenarios, allocs, scale, runDir, bin, exe)
+	rows, err := bench.Fidelity(ctx, bench.FidelityScenarios, allocs, scale, filepath.Join(dir, "runs"), bin, exe)
 	if err != nil {
 		return exitHarness, err
 	}

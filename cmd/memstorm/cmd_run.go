@@ -141,19 +141,7 @@ func checkScenario(sc *scenarios.Scenario, f *runFlags, lim *scenarios.Limit) er
 			return usagef("--scale %v: %v", f.scale, err)
 		}
 	}
-	hard := lim.Max
-	if hard == 0 && sc.Limit != nil {
-		hard = sc.Limit.Max
-	}
-	if f.cgroup == stress.CgroupCurrent || (hard > 0 && f.cgroup != stress.CgroupNone) {
-		return nil
-	}
-	err := sc.LimitNeeded()
-	var se *scenarios.ScenarioError
-	if hard > 0 && errors.As(err, &se) {
-		se.Msg += fmt.Sprintf(" (--cgroup none: the limit %v is not enforced)", hard)
-	}
-	return err
+	return stress.CheckNeedsLimit(sc, stress.LimitsOf(sc, lim), f.cgroup)
 }
 
 // planRuns loads every scenario, expands the allocators and prepares one
@@ -196,17 +184,13 @@ func planRuns(f *runFlags, args []string, inv rundir.Invocation) (plans []*stres
 		base = filepath.Join("runs", time.Now().Format("20060102-150405")+"-"+runs[0].sc.Name)
 	}
 	names := map[string]bool{}
-	phases := map[string]bool{}
+	aligned := f.align == ""
+	alignTo, _, _ := strings.Cut(f.align, "#") // a repetition, "grow#2", of phase grow
 	for _, r := range runs {
 		names[r.sc.Name] = true
-		for _, st := range r.sc.Steps() {
-			phases[st.Name] = true
-			if name, _, rep := strings.Cut(st.Name, "#"); rep {
-				phases[name] = true
-			}
-		}
+		aligned = aligned || r.sc.HasPhase(alignTo)
 	}
-	if f.align != "" && !phases[f.align] {
+	if !aligned {
 		return nil, "", usagef("--align %q: no run has a phase of that name", f.align)
 	}
 	used := map[string]int{}
