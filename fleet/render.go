@@ -28,8 +28,10 @@ const (
 var pageTemplate string
 
 var pageTmpl = template.Must(template.New("fleet").Funcs(template.FuncMap{
-	"css":  report.StyleSheet,
-	"cell": func(f *Fleet, n *Node, c int) template.HTML { return template.HTML(strings.Join(f.cellText(n, c, true), "<br>")) },
+	"css": report.StyleSheet,
+	"cell": func(f *Fleet, n *Node, c int) template.HTML {
+		return template.HTML(strings.Join(f.cellText(n, c, true), "<br>"))
+	},
 	"pct":  pct,
 	"secs": secs,
 }).Parse(pageTemplate))
