@@ -76,17 +76,13 @@ func (b *bench) fleet(ctx context.Context, r *Result) error {
 	if st, err := os.Stat(filepath.Join(gathered, "memstorm-node-0000.tar.gz")); err == nil {
 		r.Detail.FleetTarBytes = st.Size()
 	}
-	scratch := filepath.Join(b.cfg.Dir, "fleet-scratch")
 	out := filepath.Join(b.cfg.Dir, "fleet-report")
-	defer os.RemoveAll(scratch)
 	defer os.RemoveAll(out)
-	for _, d := range []string{scratch, out} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			return err
-		}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
 	}
 	t0 := time.Now()
-	f, err := fleet.Load([]string{gathered}, scratch, 0)
+	f, err := fleet.Load([]string{gathered}, 0)
 	if err != nil {
 		return err
 	}

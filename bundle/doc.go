@@ -20,10 +20,11 @@
 // `done` and sends the file it names to the aggregator, where
 // `sonobuoy retrieve` collects it.
 //
-// Reading (Find, Open) treats a bundle as input that may have been copied,
+// Reading (Finder) treats a bundle as input that may have been copied,
 // truncated or planted: bundle.json is decoded strictly within
-// MaxManifestBytes, a tarball is unpacked within MaxTarBytes and
-// MaxTarEntries accepting only plain files and directories with local
-// names, and every fault is a *rundir.InputError naming the file (exit 2
-// on the command line).
+// MaxManifestBytes, a tarball is read into memory (never unpacked on
+// disk) within MaxTarBytes and MaxTarEntries accepting only plain files
+// and directories with local names, and every fault is a
+// *rundir.InputError naming the file, inside its tarball for one that
+// came in one (exit 2 on the command line).
 package bundle

@@ -26,7 +26,7 @@ var (
 
 func load(t *testing.T, paths ...string) *Fleet {
 	t.Helper()
-	f, err := Load(paths, t.TempDir(), 0)
+	f, err := Load(paths, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +156,7 @@ func TestLoadNamesTheCorruptFile(t *testing.T) {
 		dir:     sum,
 		tarball: tarball + ":runs/oom-at-limit-glibc/summary.json",
 	} {
-		_, err := Load([]string{path}, t.TempDir(), 0)
+		_, err := Load([]string{path}, 0)
 		var ie *rundir.InputError
 		if !errors.As(err, &ie) || !strings.HasPrefix(err.Error(), want+":") || !strings.Contains(err.Error(), "exploded") {
 			t.Errorf("Load(%s) = %v, want an InputError at %s", path, err, want)

@@ -7,18 +7,17 @@ import (
 	"sync"
 
 	"github.com/memstorm/memstorm/bundle"
-	"github.com/memstorm/memstorm/rundir"
 )
 
 // Load finds the bundles at paths (bundle directories, tarballs, or
-// directories holding them: bundle.Finder), unpacking tarballs into
-// scratch, loads every run of every bundle, workers at a time (0: one per
+// directories holding them: bundle.Finder, which reads tarballs into
+// memory), loads every run of every bundle, workers at a time (0: one per
 // CPU), and merges them. A bundle found twice (a results directory holds
 // the bundle and its tarball; two copies gathered twice) counts once. The
 // first fault in any file is returned, naming the file (inside its
 // tarball for one that came in one).
-func Load(paths []string, scratch string, workers int) (*Fleet, error) {
-	finder := &bundle.Finder{Scratch: scratch}
+func Load(paths []string, workers int) (*Fleet, error) {
+	finder := &bundle.Finder{}
 	var bundles []*bundle.Bundle
 	seen := map[string]bool{}
 	dups := 0
@@ -60,9 +59,9 @@ func Load(paths []string, scratch string, workers int) (*Fleet, error) {
 			defer wg.Done()
 			for k := range next {
 				j := jobs[k]
-				r, err := rundir.LoadRun(j.b.RunDir(j.i))
+				r, err := j.b.LoadRun(j.i)
 				if err != nil {
-					errs[k] = j.b.Rename(err)
+					errs[k] = err
 					continue
 				}
 				rows[k] = rowOf(j.b, j.i, r)

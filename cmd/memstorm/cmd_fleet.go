@@ -24,13 +24,8 @@ func cmdFleet(args []string, stdout, stderr io.Writer) (int, error) {
 	if len(args) == 0 {
 		return exitUsage, usagef("want at least one bundle: a bundle directory, a tarball, or a directory holding them (memstorm run --bundle writes them)")
 	}
-	scratch, err := os.MkdirTemp("", "memstorm-fleet-")
-	if err != nil {
-		return exitHarness, fmt.Errorf("making a scratch directory for tarballs: %w", err)
-	}
-	defer os.RemoveAll(scratch)
 	t0 := time.Now()
-	f, err := fleet.Load(args, scratch, 0)
+	f, err := fleet.Load(args, 0)
 	if err != nil {
 		return exitCodeOf(err), err
 	}
