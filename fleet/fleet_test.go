@@ -65,8 +65,11 @@ func TestLoadMerges(t *testing.T) {
 			if r.TimeToKillS == nil || *r.TimeToKillS <= 0 || *r.TimeToKillS > r.DurationS {
 				t.Errorf("%s time to kill %v, want within the run's %v s", r.Node, r.TimeToKillS, r.DurationS)
 			}
-			if r.AnonShareAtKill == nil || *r.AnonShareAtKill <= 0 || *r.AnonShareAtKill > 1 {
-				t.Errorf("%s anon share at the kill %v, want in (0, 1]", r.Node, r.AnonShareAtKill)
+			// On v1 the pages the worker touched before it was moved into
+			// the cgroup stay charged where they were, so its anon may pass
+			// the cgroup's usage by those (a few MiB at most).
+			if r.AnonShareAtKill == nil || *r.AnonShareAtKill <= 0 || *r.AnonShareAtKill > 1.1 {
+				t.Errorf("%s anon share at the kill %v, want in (0, 1.1]", r.Node, r.AnonShareAtKill)
 			}
 		case r.Scenario == "every-other":
 			if r.LimitBytes != nil || r.PeakShare != nil || r.TimeToKillS != nil {

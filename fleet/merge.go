@@ -8,7 +8,7 @@ import (
 // Fleet is the merged result of many bundles: fleet.json.
 type Fleet struct {
 	Bundles    int `json:"bundles"`
-	Duplicates int `json:"duplicates"` // bundles found more than once, counted once
+	Duplicates int `json:"duplicates"` // further copies of bundles already found, not counted again
 	// Cells are the scenario × allocator columns of the verdict table, in order.
 	Cells []Cell  `json:"cells"`
 	Nodes []*Node `json:"nodes"` // worst first
