@@ -39,7 +39,9 @@ func workerPIDs(t *testing.T) []int {
 // the worker sleeps through the hold, so it may use under 1% of a core.
 // What wakes there is memstorm's heap reporter, once per 100 ms sample,
 // and the Go runtime's housekeeping: about 0.5% of a core measured here
-// (schedstat); 1% of the 4.5 s measured is 4.5 ticks of 10 ms.
+// (schedstat). utime and stime count 10 ms ticks, so each reading is off
+// by up to one: over the 9.5 s measured, 1% is 9.5 ticks and 0.5% is
+// 4.75 +- 2.
 func TestHoldIsAsleep(t *testing.T) {
 	requireMemcg(t)
 	sc := loadScaled(t, "hold-asleep", 0.25)
@@ -86,8 +88,8 @@ func TestHoldIsAsleep(t *testing.T) {
 		t.Fatal("the hold phase was never seen with one worker")
 	}
 	wall := last.wall.Sub(first.wall)
-	if wall < 3*time.Second {
-		t.Fatalf("the hold was measured over %v only, want most of its 5 s", wall)
+	if wall < 8*time.Second {
+		t.Fatalf("the hold was measured over %v only, want most of its 10 s", wall)
 	}
 	frac := float64(last.cpu-first.cpu) / float64(wall)
 	t.Logf("worker %d during the hold: %v of CPU over %v: %.3f%% of a core", pid, last.cpu-first.cpu, wall.Round(time.Millisecond), 100*frac)
