@@ -19,7 +19,7 @@ import (
 // bundleFlags defines run's --bundle and --node.
 func bundleFlags(fs *flag.FlagSet, f *runFlags) {
 	fs.StringVar(&f.bundle, "bundle", "", "write the runs as one result bundle into this results `DIR` (a Sonobuoy plugin's, e.g. /tmp/sonobuoy/results): DIR/memstorm-NODE/ with bundle.json, junit.xml and the run directories, DIR/memstorm-NODE.tar.gz, and DIR/done naming the tarball; memstorm fleet merges bundles")
-	fs.StringVar(&f.node, "node", "", "with --bundle: the node the bundle is named for (default: $NODE_NAME, as the Kubernetes downward API sets it from spec.nodeName, else the host name)")
+	fs.StringVar(&f.node, "node", "", "with --bundle: the `NAME` of the node the bundle is for (default: $NODE_NAME, as the Kubernetes downward API sets it from spec.nodeName, else the host name)")
 }
 
 // bundleNode is the node a bundle is named for: --node, $NODE_NAME or
