@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"encoding/json"
+	"fmt"
 	"errors"
 	"io/fs"
 	"os"
@@ -164,5 +165,49 @@ func TestLoadNamesTheCorruptFile(t *testing.T) {
 		if !errors.As(err, &ie) || !strings.HasPrefix(err.Error(), want+":") || !strings.Contains(err.Error(), "exploded") {
 			t.Errorf("Load(%s) = %v, want an InputError at %s", path, err, want)
 		}
+	}
+}
+
+// TestManyNodesDrawTheBand: past maxLines runs of a scenario the overlay
+// draws the band of all of them and the worst node's line only.
+func TestManyNodesDrawTheBand(t *testing.T) {
+	tmp := t.TempDir()
+	src := filepath.Join(tmp, "src")
+	copyTree(t, nodeA, src)
+	f := &bundle.Finder{}
+	bs, err := f.Find(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := bs[0].Manifest
+	gathered := filepath.Join(tmp, "gathered")
+	if err := os.MkdirAll(gathered, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	const n = maxLines + 6
+	for i := range n {
+		m.Node = fmt.Sprintf("node-%02d", i)
+		if err := bundle.Write(src, m); err != nil {
+			t.Fatal(err)
+		}
+		if err := bundle.Pack(src, filepath.Join(gathered, m.Node+".tar.gz")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fl := load(t, gathered)
+	if fl.Bundles != n || len(fl.Nodes) != n {
+		t.Fatalf("%d bundles, %d nodes, want %d", fl.Bundles, len(fl.Nodes), n)
+	}
+	fig := fl.Figure("oom-at-limit")
+	if fig == nil {
+		t.Fatal("no figure")
+	}
+	var labels []string
+	for _, it := range fig.Legend {
+		labels = append(labels, it.Label)
+	}
+	got := strings.Join(labels, "; ")
+	if want := "all runs, lowest to highest; worst node: " + fl.Worst + "; limit"; got != want {
+		t.Errorf("legend %q, want %q", got, want)
 	}
 }
