@@ -164,7 +164,7 @@ func (f *Fleet) writeMarkdown(w io.Writer) {
 	fmt.Fprintf(w, "# memstorm fleet report\n\n%d bundles, %d nodes, %d runs: %d pass, %d fail, %d error, %d incomplete.",
 		f.Bundles, len(f.Nodes), len(f.Rows), f.Verdicts[VerdictPass], f.Verdicts[VerdictFail], f.Verdicts[VerdictError], f.Verdicts[VerdictIncomplete])
 	if f.Duplicates > 0 {
-		fmt.Fprintf(w, " %d more copies of these bundles (a results directory holds a bundle and its tarball) were counted once.", f.Duplicates)
+		fmt.Fprintf(w, " Copies found again: %d (a results directory holds a bundle and its tarball), each counted once.", f.Duplicates)
 	}
 	if f.Worst != "" {
 		fmt.Fprintf(w, " Worst node: **%s**.", f.Worst)
