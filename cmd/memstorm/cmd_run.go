@@ -51,7 +51,7 @@ func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runFlags) {
 // asks for, which validate takes too: the limits, the cgroup mode and the
 // scale.
 func scenarioFlags(fs *flag.FlagSet, f *runFlags) {
-	fs.StringVar(&f.limit, "limit", "", fmt.Sprintf("hard memory limit of the run's cgroup, %v to %v, e.g. 256MiB (overrides the scenario's limit.max)", scenarios.MinLimit, scenarios.MaxSize))
+	fs.StringVar(&f.limit, "limit", "", fmt.Sprintf("hard memory limit of the run's cgroup, %v to %v, e.g. 256MiB, or inherit: the limit of the cgroup memstorm runs in, a container's (overrides the scenario's limit.max)", scenarios.MinLimit, scenarios.MaxSize))
 	fs.StringVar(&f.high, "high", "", fmt.Sprintf("high (v2) / soft (v1) limit, %v to %v, e.g. 200MiB (overrides limit.high)", scenarios.MinLimit, scenarios.MaxSize))
 	fs.StringVar(&f.swap, "swap", "", "swap the run may use beyond the hard limit (overrides limit.swap; default 0 with a limit)")
 	fs.StringVar(&f.cgroup, "cgroup", "auto", "memory cgroup: auto (a child cgroup, else memstorm's own), child, current (in-container: memstorm's own cgroup and its limit) or none")
@@ -112,6 +112,10 @@ func limitOverrides(f *runFlags) (*scenarios.Limit, error) {
 		if fl.val == "" && !f.given[fl.name] {
 			continue
 		}
+		if fl.name == "limit" && fl.val == scenarios.Inherit {
+			lim.Inherit = true
+			continue
+		}
 		v, err := scenarios.ParseSize(fl.val)
 		switch {
 		case fl.val == "":
@@ -141,7 +145,11 @@ func checkScenario(sc *scenarios.Scenario, f *runFlags, lim *scenarios.Limit) er
 			return usagef("--scale %v: %v", f.scale, err)
 		}
 	}
-	return stress.CheckNeedsLimit(sc, stress.LimitsOf(sc, lim), f.cgroup)
+	l, err := stress.LimitsOf(sc, lim)
+	if err != nil {
+		return err
+	}
+	return stress.CheckNeedsLimit(sc, l, f.cgroup)
 }
 
 // planRuns loads every scenario, expands the allocators and prepares one
