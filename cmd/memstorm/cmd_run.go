@@ -7,10 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -87,10 +85,13 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 		}
 		return exitOK, nil
 	}
+	// From here a signal interrupts the runs rather than ending memstorm.
+	ctx, sig, stop := signalContext()
+	defer stop()
 	if err := os.MkdirAll(base, 0o755); err != nil {
 		return exitUsage, usagef("cannot create output directory %s: %v", base, unwrapPath(err))
 	}
-	return executeRuns(plans, base, f, stdout, stderr)
+	return executeRuns(ctx, sig, plans, base, f, stdout, stderr)
 }
 
 // limitOverrides reads --limit, --high, --swap and --oom-group. A limit is
@@ -226,9 +227,7 @@ func planRuns(f *runFlags, args []string, inv rundir.Invocation) (plans []*stres
 
 // executeRuns runs the plans in turn until one is interrupted, then writes
 // the JUnit file and the comparison.
-func executeRuns(plans []*stress.Plan, base string, f *runFlags, stdout, stderr io.Writer) (code int, err error) {
-	ctx, sig, stop := signalContext()
-	defer stop()
+func executeRuns(ctx context.Context, sig func() syscall.Signal, plans []*stress.Plan, base string, f *runFlags, stdout, stderr io.Writer) (code int, err error) {
 	code = exitOK
 	defer func() {
 		// Interrupted by a signal: exit as shells and CI expect of a
@@ -326,27 +325,4 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
-}
-
-// signalContext is cancelled by SIGINT or SIGTERM, with the signal's name
-// as the cause (the run's interrupted reason); sig tells which came.
-func signalContext() (ctx context.Context, sig func() syscall.Signal, stop func()) {
-	ctx, cancel := context.WithCancelCause(context.Background())
-	ch := make(chan os.Signal, 2)
-	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
-	var got atomic.Int32
-	done := make(chan struct{})
-	go func() {
-		select {
-		case s := <-ch:
-			got.Store(int32(s.(syscall.Signal)))
-			cancel(fmt.Errorf("received %v", s))
-		case <-done:
-		}
-	}()
-	return ctx, func() syscall.Signal { return syscall.Signal(got.Load()) }, func() {
-		signal.Stop(ch)
-		close(done)
-		cancel(nil)
-	}
 }
