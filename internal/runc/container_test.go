@@ -79,6 +79,13 @@ func newContainer(t *testing.T) *container {
 // gone afterwards.
 func (c *container) run(t *testing.T, id string, limit int64, args ...string) Result {
 	t.Helper()
+	return c.runWith(t, id, limit, nil, args...)
+}
+
+// runWith is run, calling during (when not nil) in its own goroutine
+// once the container is started.
+func (c *container) runWith(t *testing.T, id string, limit int64, during func(b *Bundle), args ...string) Result {
+	t.Helper()
 	bundle := filepath.Join(t.TempDir(), "bundle")
 	b, err := NewBundle(c.runc, bundle, c.root, Options{
 		Args: append([]string{rootfs.BinaryPath}, args...), UID: containerUID, GID: containerUID,
@@ -98,6 +105,9 @@ func (c *container) run(t *testing.T, id string, limit int64, args ...string) Re
 			_ = os.Remove(c.cgroupDir)
 		}
 	})
+	if during != nil {
+		go during(b)
+	}
 	res, err := b.Run(ctx, id)
 	t.Logf("container %s: exit %d in %v\nstdout:\n%s\nstderr:\n%s", id, res.ExitCode, res.Elapsed.Round(time.Millisecond), res.Stdout, res.Stderr)
 	if err != nil {
@@ -218,5 +228,33 @@ func TestContainerInheritsTheLimit(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(c.out, "none")); err == nil {
 		t.Errorf("a refused run left its directory")
+	}
+}
+
+// TestContainerStopped: docker stop's SIGTERM to the container's init
+// (memstorm as PID 1) while a run goes ends it as interrupted, with its
+// summary and report written and exit 143.
+func TestContainerStopped(t *testing.T) {
+	c := newContainer(t)
+	scen := filepath.Join(c.out, "hold.yaml")
+	if err := os.WriteFile(scen, []byte("name: hold\nphases:\n  - allocate: {size: 4KiB, until: {bytes: 8MiB}}\n  - hold: 60s\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	id := fmt.Sprintf("memstorm-stop-%d", os.Getpid())
+	res := c.runWith(t, id, 64<<20, func(b *Bundle) {
+		time.Sleep(2 * time.Second)
+		if err := b.Kill(id, "TERM"); err != nil {
+			t.Errorf("stopping the container: %v", err)
+		}
+	}, "run", "--quiet", "--out", "/out/stopped", "/out/hold.yaml")
+	if res.ExitCode != 143 {
+		t.Errorf("exit %d, want 143 (128 + SIGTERM)", res.ExitCode)
+	}
+	if res.Elapsed > 30*time.Second {
+		t.Errorf("the container took %v to stop", res.Elapsed)
+	}
+	s := summaryOf(t, filepath.Join(c.out, "stopped"))
+	if s.Outcome != rundir.OutcomeInterrupted {
+		t.Errorf("outcome %s, want interrupted", s.Outcome)
 	}
 }

@@ -101,3 +101,13 @@ func (b *Bundle) Delete(id string) error {
 	}
 	return nil
 }
+
+// Kill sends sig (a name runc knows, e.g. TERM) to the container's init,
+// as docker stop and the kubelet do.
+func (b *Bundle) Kill(id, sig string) error {
+	out, err := b.runc("kill", id, sig).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("runc kill %s %s: %w: %s", id, sig, err, bytes.TrimSpace(out))
+	}
+	return nil
+}
