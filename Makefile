@@ -59,6 +59,15 @@ fuzz-short:
 	@for f in $(FUZZ_RUNDIR); do \
 		$(GO) test -run='^$$' -fuzz="^$$f\$$" -fuzztime=$(FUZZTIME) ./rundir/ || exit 1; done
 
+# memstorm's OCI image as a tarball (docker load -i / podman load -i it):
+# the binary, its libraries and the allocator libraries of this machine,
+# written without a daemon (deploy/image).
+IMAGE     ?= bin/memstorm-image.tar
+IMAGE_TAG ?= memstorm:latest
+.PHONY: image
+image: build
+	$(GO) run ./deploy/image -binary $(BIN) -o $(IMAGE) -tag $(IMAGE_TAG)
+
 # The real-container stage: memstorm as uid 1000 in runc containers with a
 # memory limit and a read-only root (internal/runc); about 20 s.
 CONTAINER_PKGS := $(RUN_PKGS) runc

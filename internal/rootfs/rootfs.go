@@ -52,7 +52,13 @@ type Root struct {
 func Collect(bin string) (*Root, error) {
 	r := &Root{index: map[string]int{}}
 	for _, d := range MountPoints {
-		r.addDir(d, 0o755)
+		mode := fs.FileMode(0o755)
+		if d == "/tmp" || d == "/out" {
+			// Writable by any user the container runs as, when nothing is
+			// mounted there (an image run without a volume).
+			mode = 0o777 | fs.ModeSticky
+		}
+		r.addDir(d, mode)
 	}
 	if err := r.addFile(BinaryPath, bin, 0o755); err != nil {
 		return nil, err

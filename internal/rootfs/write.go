@@ -20,7 +20,9 @@ func (r *Root) WriteDir(dir string) error {
 		var err error
 		switch e.Kind {
 		case KindDir:
-			err = os.Mkdir(p, e.Mode)
+			if err = os.Mkdir(p, e.Mode.Perm()); err == nil {
+				err = os.Chmod(p, e.Mode) // past the umask, with the sticky bit
+			}
 		case KindSymlink:
 			err = os.Symlink(e.Target, p)
 		case KindFile:
@@ -61,7 +63,7 @@ var epoch = time.Unix(0, 0).UTC()
 func (r *Root) WriteTar(w io.Writer) error {
 	tw := tar.NewWriter(w)
 	for _, e := range r.sorted() {
-		h := &tar.Header{Name: e.Path[1:], Mode: int64(e.Mode.Perm()), ModTime: epoch, Format: tar.FormatPAX}
+		h := &tar.Header{Name: e.Path[1:], Mode: tarMode(e.Mode), ModTime: epoch, Format: tar.FormatPAX}
 		switch e.Kind {
 		case KindDir:
 			h.Typeflag, h.Name = tar.TypeDir, h.Name+"/"
@@ -84,6 +86,15 @@ func (r *Root) WriteTar(w io.Writer) error {
 		}
 	}
 	return tw.Close()
+}
+
+// tarMode is the permission bits and the sticky bit of m, as tar keeps them.
+func tarMode(m os.FileMode) int64 {
+	mode := int64(m.Perm())
+	if m&os.ModeSticky != 0 {
+		mode |= 0o1000
+	}
+	return mode
 }
 
 // copyInto copies exactly size bytes of src: a file that changed size

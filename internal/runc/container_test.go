@@ -94,6 +94,16 @@ func (c *container) runWith(t *testing.T, id string, limit int64, during func(b 
 	if err != nil {
 		t.Fatal(err)
 	}
+	if during != nil {
+		go during(b)
+	}
+	return c.runBundle(t, b, id)
+}
+
+// runBundle runs the container id of bundle b and checks that the
+// container and its cgroup are gone afterwards.
+func (c *container) runBundle(t *testing.T, b *Bundle, id string) Result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	t.Cleanup(func() {
@@ -105,9 +115,6 @@ func (c *container) runWith(t *testing.T, id string, limit int64, during func(b 
 			_ = os.Remove(c.cgroupDir)
 		}
 	})
-	if during != nil {
-		go during(b)
-	}
 	res, err := b.Run(ctx, id)
 	t.Logf("container %s: exit %d in %v\nstdout:\n%s\nstderr:\n%s", id, res.ExitCode, res.Elapsed.Round(time.Millisecond), res.Stdout, res.Stderr)
 	if err != nil {

@@ -22,8 +22,16 @@ type Bundle struct {
 	Runc string // the runc binary
 }
 
+// RootWriter writes a root file system into a directory: a
+// *rootfs.Root, or an unpacked image.
+type RootWriter interface {
+	WriteDir(dir string) error
+}
+
+var _ RootWriter = (*rootfs.Root)(nil)
+
 // NewBundle writes root and the configuration spec into dir.
-func NewBundle(runc, dir string, root *rootfs.Root, opt Options) (*Bundle, error) {
+func NewBundle(runc, dir string, root RootWriter, opt Options) (*Bundle, error) {
 	if err := root.WriteDir(filepath.Join(dir, "rootfs")); err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 type Options struct {
 	Args        []string // the process, e.g. /usr/local/bin/memstorm run ...
 	Env         []string // besides PATH
+	Cwd         string   // the working directory; default /
 	UID, GID    uint32   // the process's user; 0 is root
 	MemoryLimit int64    // bytes: linux.resources.memory.limit (and swap, so that none is used); 0 for none
 	Out         string   // host directory bind-mounted read-write at /out
@@ -20,6 +21,10 @@ type Options struct {
 // and /out.
 func Spec(opt Options) *specs.Spec {
 	nofile := uint64(1024)
+	cwd := opt.Cwd
+	if cwd == "" {
+		cwd = "/"
+	}
 	var memory *specs.LinuxMemory
 	if opt.MemoryLimit > 0 {
 		limit := opt.MemoryLimit
@@ -31,7 +36,7 @@ func Spec(opt Options) *specs.Spec {
 			User:            specs.User{UID: opt.UID, GID: opt.GID},
 			Args:            opt.Args,
 			Env:             append([]string{"PATH=/usr/local/bin:/usr/bin:/bin"}, opt.Env...),
-			Cwd:             "/",
+			Cwd:             cwd,
 			NoNewPrivileges: true,
 			Capabilities:    &specs.LinuxCapabilities{},
 			Rlimits:         []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Hard: nofile, Soft: nofile}},
