@@ -25,6 +25,7 @@ type runFlags struct {
 	out, allocator, limit, high, swap, cgroup, junit, align string
 	oomGroup, quiet, dryRun, riskHostOOM                    bool
 	scale                                                   float64
+	pick                                                    int
 	timeout                                                 time.Duration
 	given                                                   map[string]bool // the flags the command line set
 }
@@ -41,6 +42,7 @@ func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runFlags) {
 	fs.StringVar(&f.align, "align", "", "with several runs: align the comparison at the start of this phase (default: at the start)")
 	fs.DurationVar(&f.timeout, "timeout", 0, "end each run as interrupted after this `duration` (e.g. 10m), for CI: a stopped or stuck worker cannot hang the job")
 	fs.BoolVar(&f.riskHostOOM, "risk-host-oom", false, "accept a limit above what the host has free (MemAvailable + SwapFree): the host's own OOM killer, not the run's, may then act")
+	fs.IntVar(&f.pick, "pick", 0, "run only the run of this index, from 0, among those the scenarios and allocators name (scenario by scenario, allocators in order): a Kubernetes Indexed Job's $(JOB_COMPLETION_INDEX)")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "check the scenarios, flags and output directory, print what would run, run nothing")
 	return fs, f
 }
@@ -187,6 +189,12 @@ func planRuns(f *runFlags, args []string, inv rundir.Invocation) (plans []*stres
 		for _, a := range allocs {
 			runs = append(runs, one{sc, a})
 		}
+	}
+	if f.given["pick"] {
+		if f.pick < 0 || f.pick >= len(runs) {
+			return nil, "", usagef("--pick %d: want an index from 0 to %d (the arguments name %d runs: scenarios × allocators)", f.pick, len(runs)-1, len(runs))
+		}
+		runs = runs[f.pick : f.pick+1]
 	}
 	base = f.out
 	if base == "" {
