@@ -44,6 +44,7 @@ type Result struct {
 	BookkeepingPerObject   float64        `json:"bookkeeping_bytes_per_object"`
 	ReportSeconds1M        float64        `json:"report_seconds_1m_samples"`
 	VsStressNG             float64        `json:"vs_stress_ng"` // -1 when stress-ng is not installed
+	StartupMs              float64        `json:"startup_ms"`   // memstorm version, exec to exit; -1 without an Executable
 	Detail                 Detail         `json:"detail"`
 	Machine                rundir.Machine `json:"machine"`
 }
@@ -60,6 +61,7 @@ type Detail struct {
 	StressNGSeconds float64 `json:"stress_ng_seconds"`
 	MemstormSeconds float64 `json:"memstorm_seconds_to_limit"`
 	ReportSamples   int     `json:"report_samples"`
+	StartupInitMs   float64 `json:"startup_init_ms"` // of StartupMs: package initialisation (inittrace)
 	FillBytes       int64   `json:"fill_bytes"`
 	Reps            int     `json:"reps"`
 }
@@ -83,6 +85,7 @@ var Goals = []Goal{
 	{"bookkeeping_bytes_per_object", "<= 8", func(v float64) bool { return v <= 8 }},
 	{"report_seconds_1m_samples", "< 3", func(v float64) bool { return v < 3 }},
 	{"vs_stress_ng", "> 1", func(v float64) bool { return v > 1 }},
+	{"startup_ms", "reported", nil},
 }
 
 // Values returns the figures by JSON name.
@@ -92,7 +95,7 @@ func (r *Result) Values() map[string]float64 {
 		"thread_scaling": r.ThreadScaling, "sampler_core_fraction": r.SamplerCoreFraction,
 		"peak_capture_error": r.PeakCaptureError, "peak_capture_error_sampled": r.PeakCaptureErrorSample,
 		"bookkeeping_bytes_per_object": r.BookkeepingPerObject, "report_seconds_1m_samples": r.ReportSeconds1M,
-		"vs_stress_ng": r.VsStressNG,
+		"vs_stress_ng": r.VsStressNG, "startup_ms": r.StartupMs,
 	}
 }
 
@@ -156,6 +159,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		{"sampler_core_fraction", b.samplerCost},
 		{"report_seconds_1m_samples", b.reportSpeed},
 		{"vs_stress_ng", b.stressNG},
+		{"startup_ms", b.startup},
 	}
 	for _, s := range steps {
 		if err := ctx.Err(); err != nil {

@@ -21,6 +21,9 @@ func WriteTable(w io.Writer, r *Result) error {
 		case g.Key == "vs_stress_ng" && v < 0:
 			fmt.Fprintf(tw, "%s\tn/a\t%s\tstress-ng not installed\n", g.Key, g.Text)
 			continue
+		case g.Key == "startup_ms" && v < 0:
+			fmt.Fprintf(tw, "%s\tn/a\t%s\tno memstorm binary\n", g.Key, g.Text)
+			continue
 		case g.Met != nil && g.Met(v):
 			met = "yes"
 		case g.Met != nil:
@@ -34,9 +37,9 @@ func WriteTable(w io.Writer, r *Result) error {
 	d := r.Detail
 	_, err := fmt.Fprintf(w, "\nmalloc+free pair: engine %.1f ns, C %.1f ns; fill (%s): memstorm %.2f GB/s, C %.2f GB/s;\n"+
 		"mmap fill %.2f GB/s, MAP_POPULATE %.2f GB/s; to 1 GiB limit: stress-ng %.2f s, memstorm %.2f s;\n"+
-		"%d threads; report of %d samples; medians of %d side-by-side repetitions\n",
+		"%d threads; report of %d samples; start-up %.2f ms of package initialisation; medians of %d side-by-side repetitions\n",
 		d.EngineNsPerPair, d.CNsPerPair, fmtGiB(d.FillBytes), d.FillGBps, d.CFillGBps, d.MmapFillGBps, d.PopulateGBps,
-		d.StressNGSeconds, d.MemstormSeconds, d.Threads, d.ReportSamples, d.Reps)
+		d.StressNGSeconds, d.MemstormSeconds, d.Threads, d.ReportSamples, d.StartupInitMs, d.Reps)
 	return err
 }
 
