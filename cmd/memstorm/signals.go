@@ -58,9 +58,9 @@ func (t *termination) receive(s syscall.Signal) {
 		h(s)
 		return
 	}
-	when := "before a run started: nothing was run"
+	when := "(no run was going)"
 	if started {
-		when = "after its runs ended"
+		when = "after the runs ended"
 	}
 	fmt.Fprintf(t.stderr, "memstorm: terminated by %s %s\n", signalName(s), when)
 	t.exit(128 + int(s))
