@@ -61,7 +61,7 @@ __attribute__((constructor)) static void memstorm_pid1(void) {
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
 	pid_t child = fork();
-	if (child != 0 && child > 0) {
+	if (child > 0) {
 		memstorm_init_loop(child, &all);
 	}
 	if (child < 0) {
