@@ -275,6 +275,11 @@ func executeRuns(ctx context.Context, sig func() syscall.Signal, plans []*stress
 			}
 		}
 	}
+	if len(dirs) == 0 && ctx.Err() != nil {
+		// A signal before the first run: leave no empty directory.
+		_ = os.Remove(base)
+		fmt.Fprintf(stderr, "memstorm run: %v before a run started: nothing was run\n", context.Cause(ctx))
+	}
 	if f.junit != "" {
 		if err := writeJUnit(f.junit, dirs); err != nil {
 			fmt.Fprintf(stderr, "memstorm run: %v\n", err)
