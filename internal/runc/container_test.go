@@ -193,6 +193,11 @@ func TestContainerOOMThenFill(t *testing.T) {
 	if oom.Outcome != rundir.OutcomeOOMKilled || oom.Cgroup.OOMKills != 1 || oomKillEvents(t, filepath.Join(c.out, "runs", "oom-at-limit-glibc")) != 1 {
 		t.Errorf("oom-at-limit: outcome %s, oom_kills %d: want the worker OOM-killed once", oom.Outcome, oom.Cgroup.OOMKills)
 	}
+	// The kernel killed the worker, not the supervisor: the supervisor saw
+	// its worker end by SIGKILL and went on to write both runs (exit 0).
+	if !strings.Contains(oom.ExitStatus, "SIGKILL") {
+		t.Errorf("oom-at-limit: the worker's exit status %q, want killed by SIGKILL", oom.ExitStatus)
+	}
 	if fill.Outcome != rundir.OutcomeStoppedAtLimit || fill.Cgroup.OOMKills != 0 {
 		t.Errorf("fill-to-limit-then-free: outcome %s, oom_kills %d: want stopped at the limit without a kill", fill.Outcome, fill.Cgroup.OOMKills)
 	}
