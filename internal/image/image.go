@@ -37,7 +37,7 @@ func Build(root *rootfs.Root, version string) (v1.Image, error) {
 	data := layerTar.Bytes()
 	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) {
 		return io.NopCloser(bytes.NewReader(data)), nil
-	}, tarball.WithMediaType(types.OCILayer))
+	}, tarball.WithMediaType(types.OCILayer), tarball.WithCompressedCaching)
 	if err != nil {
 		return nil, fmt.Errorf("making the image layer: %w", err)
 	}
