@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+	"sync"
 
 	"github.com/memstorm/memstorm/rundir"
 	"github.com/memstorm/memstorm/units"
@@ -50,7 +51,11 @@ func formatSeconds(v float64) string {
 	return strconv.FormatFloat(v, 'f', 0, 64) + " s (" + strconv.FormatFloat(v/3600, 'f', 1, 64) + " h)"
 }
 
-var reportTmpl = template.Must(template.New("report").Funcs(funcs).Parse(reportTemplate))
+// reportTmpl is parsed on first use, not at start-up: every memstorm command
+// would pay for it, and a SIGTERM in that time found no handler.
+var reportTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("report").Funcs(funcs).Parse(reportTemplate))
+})
 
 // InlineSVG turns a figure's SVG file into an element to put inside HTML:
 // no XML prolog, no namespace URLs (HTML knows inline SVG without them), and
@@ -167,7 +172,7 @@ func (r *Run) Render() error {
 	sort.Slice(page.Env, func(i, j int) bool { return page.Env[i].K < page.Env[j].K })
 	sort.Slice(page.Mallopt, func(i, j int) bool { return page.Mallopt[i].K < page.Mallopt[j].K })
 	var buf bytes.Buffer
-	if err := reportTmpl.Execute(&buf, page); err != nil {
+	if err := reportTmpl().Execute(&buf, page); err != nil {
 		return fmt.Errorf("rendering report of %s: %w", r.Dir, err)
 	}
 	return rundir.WriteFileAtomic(filepath.Join(r.Dir, rundir.ReportFile), buf.Bytes())

@@ -270,7 +270,8 @@ type Madvise struct {
 
 // Limit is the memory cgroup configuration of a run.
 type Limit struct {
-	Max      Size `yaml:"max,omitempty"`       // hard limit
+	Max      Size `yaml:"max,omitempty"`       // hard limit; 0 when Inherit
+	Inherit  bool `yaml:"-"`                   // max: inherit: the limit of the cgroup memstorm runs in
 	High     Size `yaml:"high,omitempty"`      // v2 memory.high, v1 soft limit
 	Swap     Size `yaml:"swap,omitempty"`      // v2 memory.swap.max, v1 memsw - max
 	OOMGroup bool `yaml:"oom_group,omitempty"` // v2 memory.oom.group
