@@ -69,4 +69,5 @@ const (
 	EventLimit      = "stopped-at-limit"
 	EventStalled    = "stalled" // a worker is stopped (SIGSTOP, a debugger): it makes no progress
 	EventResumed    = "resumed" // a stalled worker runs again
+	EventSwap       = "swap"    // the run's cgroup or its workers began to use swap
 )

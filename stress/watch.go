@@ -93,7 +93,7 @@ func (s *supervisor) recordExit(p *workerProc) {
 	e := rundir.Event{T: p.exitT, Kind: rundir.EventExit, Phase: s.lastSmp.Phase,
 		Detail: s.who(p) + describeWait(ws), Bytes: p.page.Totals().Live}
 	if ws.Signaled() && ws.Signal() == syscall.SIGKILL && s.cg != nil {
-		if st, err := s.cg.Stats(); err == nil && st.OOMKills-s.oomBase > s.oomSeen {
+		if st, err := s.cg.Stats(); err == nil && s.oomKillsSince(st) > s.oomSeen {
 			s.oomSeen++
 			e.Kind = rundir.EventOOMKill
 			e.Detail = s.who(p) + "killed by the memory cgroup's OOM killer"
