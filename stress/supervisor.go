@@ -142,6 +142,7 @@ func (s *supervisor) openCgroup() error {
 		Allocator:    rundir.AllocatorInfo{Requested: s.plan.Allocator.Label, Env: s.sc.Env, Mallopt: s.sc.Mallopt},
 	}
 	s.sum.Machine = describeMachine(s.plan.Roots)
+	s.sum.THP = thpMode(s.sc.THP, s.sum.Machine.THP)
 	cg, note, err := openGroup(s.plan.Cgroup, s.limits, s.plan.Roots)
 	if err != nil {
 		return err

@@ -1,0 +1,65 @@
+package stress
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/memstorm/memstorm/rundir"
+	"github.com/memstorm/memstorm/scenarios"
+)
+
+// The worker can take huge pages away from itself, never add any.
+func TestTHPMode(t *testing.T) {
+	tests := []struct {
+		want scenarios.THP
+		host string
+		eff  string
+	}{
+		{scenarios.THPHost, "always", "always"},
+		{scenarios.THPHost, "madvise", "madvise"},
+		{scenarios.THPNever, "always", "never"},
+		{scenarios.THPNever, "madvise", "never"},
+		{scenarios.THPMadvise, "always", "madvise"},
+		{scenarios.THPMadvise, "madvise", "madvise"},
+		{scenarios.THPMadvise, "never", "never"},
+		{scenarios.THPNever, "", ""}, // no THP in the kernel
+	}
+	for _, tc := range tests {
+		got := thpMode(tc.want, tc.host)
+		want := rundir.THPMode{Scenario: string(tc.want), Host: tc.host, Effective: tc.eff}
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("thp %s on a host in %q: (-want +got)\n%s", tc.want, tc.host, d)
+		}
+	}
+	for _, tc := range []struct {
+		release string
+		want    bool
+	}{{"6.18.44-fc-v657", true}, {"6.1.0-27-cloud-amd64", false}, {"7.0", true}, {"6.17", false}, {"garbage", false}} {
+		if got := kernelAtLeast(tc.release, 6, 18); got != tc.want {
+			t.Errorf("kernelAtLeast(%q, 6, 18) = %v", tc.release, got)
+		}
+	}
+}
+
+// A built-in that states thp: never records the mode it ran under, and its
+// worker's memory has no huge page (on a host in always mode, where glibc's
+// heap would get them, this is what holds its shape).
+func TestTHPRecorded(t *testing.T) {
+	sc := loadScaled(t, "top-chunk-pin", 0.125)
+	dir := t.TempDir() + "/run"
+	sum := runScenario(t, sc, Options{Dir: dir, Cgroup: CgroupNone})
+	host := sum.Machine.THP
+	want := rundir.THPMode{Scenario: "never", Host: host, Effective: "never"}
+	if host == "" || host == "never" {
+		want.Effective = host
+	}
+	if d := cmp.Diff(want, sum.THP); d != "" {
+		t.Errorf("thp (-want +got)\n%s", d)
+	}
+	for _, s := range readRun(t, dir).Samples {
+		if s.AnonHuge > 0 {
+			t.Fatalf("at %.3fs AnonHugePages %d under thp: never", s.T, s.AnonHuge)
+		}
+	}
+}
