@@ -8,8 +8,10 @@ import (
 	"testing"
 
 	"github.com/memstorm/memstorm/internal/testenv/testmemcg"
+	"github.com/memstorm/memstorm/procfs"
 	"github.com/memstorm/memstorm/rundir"
 	"github.com/memstorm/memstorm/scenarios"
+	"github.com/memstorm/memstorm/units"
 )
 
 // TestOOMGroupCountsProcesses: with memory.oom.group one OOM kill takes
@@ -58,4 +60,63 @@ func TestOOMGroupCountsProcesses(t *testing.T) {
 		t.Errorf("kernel counters oom_kill %d, oom_group_kill %d: want at least 3 and 1", cg.OOMKill, cg.OOMGroupKill)
 	}
 	t.Logf("3 processes killed; kernel oom_kill %d, oom_group_kill %d", cg.OOMKill, cg.OOMGroupKill)
+}
+
+// TestSwapIsRecorded: the cgroup's swap is a curve in samples.csv and a
+// peak in summary.json. With swap on the host and a swap allowance beyond
+// the limit, a run that allocates past its limit swaps: the peak is above
+// 0 and a swap event says when it began. Without swap on the host (this
+// project's CI host) the curve is 0, not absent, where the kernel
+// accounts swap, and nothing warns.
+func TestSwapIsRecorded(t *testing.T) {
+	requireMemcg(t)
+	mi, err := procfs.DefaultFS.Meminfo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	swapOn := mi.SwapTotal > 0
+	sc := parseText(t, `
+name: swap
+limit: {max: 48MiB}
+phases:
+  - allocate: {size: 4KiB, until: {bytes: 64MiB}}
+  - hold: 200ms
+`)
+	opt := Options{}
+	if swapOn {
+		opt.Limit = &scenarios.Limit{Swap: 128 << 20}
+	} else {
+		sc = parseText(t, strings.Replace(sc.Source, "64MiB", "24MiB", 1)) // no OOM kill: nothing to swap to
+	}
+	opt.Dir = filepath.Join(t.TempDir(), "run")
+	sum := runScenario(t, sc, opt)
+	run := readRun(t, opt.Dir)
+	cg := sum.Cgroup
+	if !swapOn {
+		if sum.Outcome != rundir.OutcomeCompleted || cg.PeakSwapBytes != 0 || sum.PeakSwapBytes != 0 || hasEvent(run.Events, rundir.EventSwap) {
+			t.Errorf("no swap on the host: outcome %s, cgroup peak swap %d, workers' %d, swap event %v; want completed, 0, 0, none",
+				sum.Outcome, cg.PeakSwapBytes, sum.PeakSwapBytes, hasEvent(run.Events, rundir.EventSwap))
+		}
+		for _, s := range run.Samples {
+			if s.CgroupSwap != 0 {
+				t.Fatalf("sample at %.3fs: cgroup swap %d, want 0 (accounted, nothing swapped)", s.T, s.CgroupSwap)
+			}
+		}
+		return
+	}
+	if sum.Outcome != rundir.OutcomeCompleted {
+		t.Fatalf("outcome %s (%s): 64 MiB in 48 MiB with 128 MiB of swap should complete", sum.Outcome, sum.Reason)
+	}
+	// 64 MiB live in 48 MiB of memory: at least 16 MiB went to swap.
+	if cg.PeakSwapBytes < 16<<20 || !hasEvent(run.Events, rundir.EventSwap) {
+		t.Errorf("cgroup peak swap %s, swap event %v: want at least 16 MiB and an event", units.FormatBytes(cg.PeakSwapBytes), hasEvent(run.Events, rundir.EventSwap))
+	}
+	peak := int64(0)
+	for _, s := range run.Samples {
+		peak = max(peak, s.CgroupSwap)
+	}
+	if peak <= 0 || peak > cg.PeakSwapBytes {
+		t.Errorf("samples' cgroup swap peaks at %d, summary at %d: want a curve up to the summary's peak", peak, cg.PeakSwapBytes)
+	}
+	t.Logf("cgroup swap peak %s, workers' %s", units.FormatBytes(cg.PeakSwapBytes), units.FormatBytes(sum.PeakSwapBytes))
 }
