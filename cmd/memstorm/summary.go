@@ -67,7 +67,12 @@ func printCgroup(w io.Writer, c *rundir.CgroupSummary) {
 	if lim, ok := c.Limit.Bytes(); ok && lim > 0 {
 		fmt.Fprintf(w, " of limit %s (%.0f%%)", c.Limit, 100*float64(c.PeakUsageBytes)/float64(lim))
 	}
-	fmt.Fprintf(w, " (%s)\n", c.PeakSource)
+	fmt.Fprintf(w, " (%s)", c.PeakSource)
+	if c.OOMKilledProcesses == 0 && c.OOMKill == 0 && c.OOMGroupKill <= 0 && c.LifetimeEvents == nil && !units.Known(c.LifetimePeakUsageBytes) {
+		fmt.Fprintf(w, ", no OOM kill, failcnt %d\n", c.Failcnt)
+		return
+	}
+	fmt.Fprintln(w)
 	if units.Known(c.LifetimePeakUsageBytes) {
 		fmt.Fprintf(w, "    the peak is sampled: the kernel's, %s, is the cgroup's lifetime peak, earlier use included, and could not be reset for the run\n",
 			units.FormatBytes(c.LifetimePeakUsageBytes))
