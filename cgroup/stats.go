@@ -60,8 +60,8 @@ type Stats struct {
 	// memory.swap.current, v1 memory.memsw.usage_in_bytes minus
 	// memory.usage_in_bytes (two reads, not one instant: clamped at 0).
 	SwapUsage int64
-	Failcnt    int64       // charges refused at the limit: v1 memory.failcnt + memory.memsw.failcnt (a lower bound since Linux 6.15), v2 events "max"
-	UnderOOM   bool        // v1 oom_control under_oom: a task is waiting on a disabled OOM killer
+	Failcnt   int64 // charges refused at the limit: v1 memory.failcnt + memory.memsw.failcnt (a lower bound since Linux 6.15), v2 events "max"
+	UnderOOM  bool  // v1 oom_control under_oom: a task is waiting on a disabled OOM killer
 	// Events is v2 memory.events (hierarchical: low, high, max, oom,
 	// oom_kill, oom_group_kill) or v1 memory.oom_control.
 	Events map[string]int64
