@@ -171,7 +171,7 @@ func (s *supervisor) closeOpenPhase() {
 	p := &s.sum.Phases[n-1]
 	p.EndS = s.now()
 	p.RSSBytes, p.AnonBytes = s.lastSmp.RSS, s.lastSmp.Anon
-	p.CgroupUsageBytes = max(s.lastSmp.CgroupUsage, 0)
+	p.CgroupUsageBytes = s.lastSmp.CgroupUsage
 	p.LiveBytes = s.lastSmp.Live
 	p.HeapInuseBytes, p.HeapHeldBytes = s.lastSmp.HeapInuse, s.lastSmp.HeapHeld
 	if len(s.procs) == 1 {

@@ -205,7 +205,7 @@ func (s *supervisor) release(smp *sampler) {
 		ph.EndS = t
 		ph.RSSBytes, ph.AnonBytes = s.lastSmp.RSS, s.lastSmp.Anon
 		ph.LiveBytes, ph.HeapInuseBytes, ph.HeapHeldBytes = live, inuse, held
-		ph.CgroupUsageBytes = max(s.lastSmp.CgroupUsage, 0)
+		ph.CgroupUsageBytes = s.lastSmp.CgroupUsage // Absent without a cgroup
 		s.sum.PeakLiveBytes = max(s.sum.PeakLiveBytes, live)
 		s.sum.BookkeepingBytes = max(s.sum.BookkeepingBytes, book)
 		s.event(rundir.Event{T: t, Kind: rundir.EventPhaseEnd, Phase: name, Bytes: live})
