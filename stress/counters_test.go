@@ -1,6 +1,7 @@
 package stress
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -119,4 +120,25 @@ phases:
 		t.Errorf("samples' cgroup swap peaks at %d, summary at %d: want a curve up to the summary's peak", peak, cg.PeakSwapBytes)
 	}
 	t.Logf("cgroup swap peak %s, workers' %s", units.FormatBytes(cg.PeakSwapBytes), units.FormatBytes(sum.PeakSwapBytes))
+}
+
+// --oom-group where memstorm cannot set memory.oom.group (no cgroup, or
+// memstorm's own) is refused as bad usage before anything is written,
+// never run without it.
+func TestOOMGroupNotHonouredIsRefused(t *testing.T) {
+	testmemcg.Require(t)
+	sc := parseText(t, "name: g\nphases:\n  - allocate: {size: 4KiB, until: {bytes: 1MiB}}\n")
+	for _, mode := range []string{CgroupNone, CgroupCurrent} {
+		dir := filepath.Join(t.TempDir(), "run")
+		plan, err := Prepare(sc, Options{Dir: dir, Cgroup: mode, Limit: &scenarios.Limit{OOMGroup: true}})
+		if err == nil {
+			_, err = plan.Run(context.Background())
+		}
+		if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "oom") {
+			t.Errorf("--cgroup %s --oom-group: %v, want a usage error", mode, err)
+		}
+		if _, serr := os.Stat(dir); serr == nil {
+			t.Errorf("--cgroup %s --oom-group: %s was created", mode, dir)
+		}
+	}
 }

@@ -152,6 +152,9 @@ func (s *supervisor) openCgroup() error {
 		s.plan.warn(note)
 	}
 	if cg == nil {
+		if s.limits.OOMGroup {
+			return usageErr("--oom-group: the run has no memory cgroup (%s) whose memory.oom.group could be set", note)
+		}
 		return nil
 	}
 	st, err := cg.Stats()
