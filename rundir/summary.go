@@ -143,10 +143,11 @@ type CgroupSummary struct {
 	// events.jsonl. Absent when the kernel does not count OOM kills.
 	OOMKilledProcesses int64 `json:"oom_killed_processes"`
 	// OOMKill is the kernel's oom_kill counter over the run (v2
-	// memory.events, v1 memory.oom_control). It counts kills, not
-	// processes: under memory.oom.group the kernel counts the victim it
-	// chose and then every task of the group again, threads included, so 3
-	// processes killed read 4 or more. Absent before Linux 4.13 on v1.
+	// memory.events, v1 memory.oom_control). It counts the kernel's kill
+	// actions, not processes: under memory.oom.group the victim it chose
+	// is killed again with the group, so the count can exceed the
+	// processes killed (3 workers counted 5 in a measured run). Absent
+	// before Linux 4.13 on v1.
 	OOMKill int64 `json:"oom_kill"`
 	// OOMGroupKill is v2 memory.events oom_group_kill over the run: how
 	// many OOM events took the whole group. Absent on v1 and before 5.17.

@@ -27,7 +27,7 @@ func TestTHPChild(t *testing.T) {
 	if mode == "" {
 		t.Skip("the child of TestTHPModeTakesEffect")
 	}
-	if err := setTHP(scenarios.THP(mode)); err != nil {
+	if _, err := SetTHP(scenarios.THP(mode)); err != nil {
 		t.Fatal(err)
 	}
 	const huge = 2 << 20
@@ -88,5 +88,37 @@ func TestTHPModeTakesEffect(t *testing.T) {
 	}
 	if got := anonHuge(scenarios.THPMadvise); got < 2<<20 {
 		t.Errorf("thp: madvise: the madvised region got %d bytes of huge pages, want at least 2 MiB", got)
+	}
+}
+
+// SetTHP's restore puts back the mode the process had.
+func TestSetTHPRestores(t *testing.T) {
+	get := func() int {
+		v, err := unix.PrctlRetInt(unix.PR_GET_THP_DISABLE, 0, 0, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	before := get()
+	restore, err := SetTHP(scenarios.THPNever)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if get()&1 != 1 {
+		t.Errorf("PR_GET_THP_DISABLE %d after thp: never, want disabled", get())
+	}
+	// A process started now inherits it, across fork and exec: so the
+	// workers the supervisor starts have it from their first page.
+	out, err := exec.Command("/bin/cat", "/proc/self/status").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), "THP_enabled:\t0") {
+		t.Errorf("a child started under thp: never does not inherit it:\n%s", out)
+	}
+	restore()
+	if got := get(); got != before {
+		t.Errorf("PR_GET_THP_DISABLE %d after restore, want %d as before", got, before)
 	}
 }

@@ -85,7 +85,7 @@ func printCgroup(w io.Writer, c *rundir.CgroupSummary) {
 			fmt.Fprintf(w, ", oom_group_kill %d", c.OOMGroupKill)
 		}
 		if c.OOMKill > c.OOMKilledProcesses {
-			fmt.Fprint(w, " (the kernel counts kills, not processes: a group kill counts its first victim twice, and threads)")
+			fmt.Fprint(w, " (the kernel counts kill actions, not processes: a group kill can count a process twice)")
 		}
 		fmt.Fprintln(w)
 	}
