@@ -165,6 +165,9 @@ type CgroupSummary struct {
 	// it was made (or last reset), earlier runs included. Absent when the
 	// peak above is the kernel's own for the run.
 	LifetimePeakUsageBytes int64 `json:"lifetime_peak_usage_bytes"`
+	// PeakNote says why the kernel's peak could not be restarted for the
+	// run, when it could not ("" otherwise).
+	PeakNote string `json:"peak_note,omitempty"`
 	// PeakSwapBytes is the largest swap usage of the cgroup sampled during
 	// the run (v2 memory.swap.current, v1 memsw less usage). Absent where
 	// the kernel does not account swap.

@@ -93,7 +93,7 @@ func (s *supervisor) finishCounters(st cgroup.Stats) {
 		// reset; a sample can only be at or below the mark.
 		cs.PeakUsageBytes, cs.PeakSource = max(v, cs.PeakUsageBytes), peakFile(st.Version)
 	case st.Peak >= 0:
-		cs.LifetimePeakUsageBytes = st.Peak
+		cs.LifetimePeakUsageBytes, cs.PeakNote = st.Peak, s.peakNote
 	}
 	if s.runPeak != nil {
 		_ = s.runPeak.Close()
