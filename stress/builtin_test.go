@@ -36,6 +36,10 @@ var builtinScale = map[string]struct {
 	"madv-free-lazy":            {0.25, true},
 	"ratchet":                   {0.5, false},
 	"thread-exit-arenas":        {0.25, false},
+	"hold-asleep":               {0.25, true},
+	"slow-leak":                 {0.25, true},
+	"burst-to-90":               {0.25, true},
+	"oom-group-kill":            {0.25, true},
 }
 
 // shapeAllocators are the allocators a built-in's shape is checked under:

@@ -43,6 +43,7 @@ func init() {
 		{"validate", "[flags] FILE...", "check scenario files as run would, without running them", cmdValidate},
 		{"report", "DIR", "re-render the report of a recorded run", cmdReport},
 		{"compare", "[flags] RUNDIR...", "compare recorded runs side by side", cmdCompare},
+		{"fleet", "[flags] BUNDLE...", "merge result bundles (run --bundle) of many nodes into one fleet report", cmdFleet},
 		{"sysinfo", "[--json]", "describe this machine as reports do", cmdSysinfo},
 		{"cleanup", "", "remove cgroups left behind by killed memstorm processes", cmdCleanup},
 		{"bench", "[flags]", "measure memstorm against plain C, the kernel and stress-ng", cmdBench},

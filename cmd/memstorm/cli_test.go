@@ -139,8 +139,9 @@ func TestListGroups(t *testing.T) {
 	}
 	frag := strings.Index(out, "Fragmentation: ")
 	limits := strings.Index(out, "\nContainer limits: ")
-	if frag != 0 || limits < 0 {
-		t.Fatalf("list has no Fragmentation / Container limits groups:\n%s", out)
+	sre := strings.Index(out, "\nSRE checks: ")
+	if frag != 0 || limits < 0 || sre < limits {
+		t.Fatalf("list has no Fragmentation / Container limits / SRE checks groups:\n%s", out)
 	}
 	lines := strings.Split(out, "\n")
 	for _, n := range scenarios.Names() {
@@ -160,6 +161,9 @@ func TestListGroups(t *testing.T) {
 			continue
 		}
 		at := strings.Index(out, line)
+		if inSRE := at > sre; inSRE != scenarios.IsSRECheck(n) {
+			t.Errorf("%s under SRE checks: %v, want %v", n, inSRE, !inSRE)
+		}
 		inLimits := at > limits
 		wantLimits := sc.NeedsLimit() || sc.Limit != nil || sc.Rlimits != nil
 		if inLimits != wantLimits {

@@ -22,9 +22,11 @@ import (
 var listGroups = []struct{ title, about string }{
 	{"Fragmentation", "how allocators hold and return memory; compare them with --allocator all"},
 	{"Container limits", "what happens at a memory cgroup limit or an rlimit: OOM kills, ENOMEM, reclaim"},
+	{"SRE checks", "what to check on every node of a fleet: run them with --bundle, merge the bundles with memstorm fleet"},
 }
 
-// cmdList lists the built-in scenarios grouped by use. A scenario is about
+// cmdList lists the built-in scenarios grouped by use. The SRE checks
+// (scenarios.IsSRECheck) come last; of the others, a scenario is about
 // container limits when it sets a limit or an rlimit, or cannot run without
 // a limit (scenarios.Scenario.NeedsLimit); the LIMIT column says which need
 // one, and the limit they bring.
@@ -59,7 +61,10 @@ func cmdList(args []string, stdout, stderr io.Writer) (int, error) {
 			limit = "sets an rlimit"
 		}
 		g := 0
-		if sc.NeedsLimit() || own != "" || sc.Rlimits != nil {
+		switch {
+		case scenarios.IsSRECheck(in.Name):
+			g = 2
+		case sc.NeedsLimit() || own != "" || sc.Rlimits != nil:
 			g = 1
 		}
 		groups[g] = append(groups[g], row{in.Name, limit, in.Description})

@@ -25,6 +25,7 @@ import (
 // the scenario (scenarioFlags).
 type runFlags struct {
 	out, allocator, limit, high, swap, cgroup, junit, align string
+	bundle, node                                            string
 	oomGroup, quiet, dryRun, riskHostOOM                    bool
 	scale                                                   float64
 	timeout                                                 time.Duration
@@ -44,6 +45,7 @@ func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runFlags) {
 	fs.DurationVar(&f.timeout, "timeout", 0, "end each run as interrupted after this `duration` (e.g. 10m), for CI: a stopped or stuck worker cannot hang the job")
 	fs.BoolVar(&f.riskHostOOM, "risk-host-oom", false, "accept a limit above what the host has free (MemAvailable + SwapFree): the host's own OOM killer, not the run's, may then act")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "check the scenarios, flags and output directory, print what would run, run nothing")
+	bundleFlags(fs, f)
 	return fs, f
 }
 
@@ -76,6 +78,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	f.given = givenFlags(fs)
 	if len(args) == 0 {
 		return exitUsage, usagef("no scenario given: name a file or a built-in (memstorm list)")
+	}
+	if f.bundle != "" {
+		return runBundle(f, args, rawArgs, stdout, stderr)
 	}
 	plans, base, err := planRuns(f, args, invocation(rawArgs, f))
 	if err != nil {
