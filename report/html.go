@@ -25,6 +25,7 @@ var reportCSS string
 // funcs are the helpers both page templates use.
 var funcs = template.FuncMap{
 	"bytes":       units.FormatBytes,
+	"count":       formatCount,
 	"cache":       formatCache,
 	"eventFigure": eventFigure,
 	"ratio":       units.FormatTimes,
@@ -33,6 +34,14 @@ var funcs = template.FuncMap{
 	"css":         func() template.CSS { return template.CSS(reportCSS) },
 	"int64":       func(v int) int64 { return int64(v) },
 	"percent":     func(v float64) string { return strconv.FormatFloat(math.Max(100*v, 0), 'f', 0, 64) + "%" },
+}
+
+// formatCount writes a count, or "absent" for one the kernel did not give.
+func formatCount(v int64) string {
+	if !units.Known(v) {
+		return "absent"
+	}
+	return strconv.FormatInt(v, 10)
 }
 
 // formatSeconds writes a time in seconds with the precision its size

@@ -37,6 +37,11 @@ type Sample struct {
 
 	// From the run's memory cgroup.
 	CgroupUsage int64
+	// CgroupSwap is the swap charged to the run's cgroup (v2
+	// memory.swap.current, v1 memsw less usage); Absent without swap
+	// accounting. Swap, beside it, is what the worker processes have
+	// swapped out (VmSwap).
+	CgroupSwap int64
 	// Memory pressure, "some avg10" (percent), from the cgroup (v2) or
 	// /proc/pressure/memory; negative when not available.
 	PSISomeAvg10 float64
@@ -64,4 +69,5 @@ const (
 	EventLimit      = "stopped-at-limit"
 	EventStalled    = "stalled" // a worker is stopped (SIGSTOP, a debugger): it makes no progress
 	EventResumed    = "resumed" // a stalled worker runs again
+	EventSwap       = "swap"    // the run's cgroup or its workers began to use swap
 )

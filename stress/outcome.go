@@ -90,8 +90,8 @@ func describeWait(ws syscall.WaitStatus) string {
 func (s *supervisor) decide(interrupted string) {
 	oomKills := int64(-1)
 	if s.cg != nil {
-		if st, err := s.cg.Stats(); err == nil && st.OOMKills >= 0 && s.oomBase >= 0 {
-			oomKills = st.OOMKills - s.oomBase
+		if st, err := s.cg.Stats(); err == nil {
+			oomKills = s.oomKillsSince(st)
 		}
 	}
 	type verdict struct {
@@ -171,7 +171,7 @@ func (s *supervisor) closeOpenPhase() {
 	p := &s.sum.Phases[n-1]
 	p.EndS = s.now()
 	p.RSSBytes, p.AnonBytes = s.lastSmp.RSS, s.lastSmp.Anon
-	p.CgroupUsageBytes = max(s.lastSmp.CgroupUsage, 0)
+	p.CgroupUsageBytes = s.lastSmp.CgroupUsage
 	p.LiveBytes = s.lastSmp.Live
 	p.HeapInuseBytes, p.HeapHeldBytes = s.lastSmp.HeapInuse, s.lastSmp.HeapHeld
 	if len(s.procs) == 1 {
@@ -182,8 +182,8 @@ func (s *supervisor) closeOpenPhase() {
 	}
 }
 
-// finishCgroup records the cgroup's final counters and removes a child
-// cgroup created for the run.
+// finishCgroup records the cgroup's final counters, the run's own, and
+// removes a child cgroup created for the run.
 func (s *supervisor) finishCgroup() error {
 	cs := s.sum.Cgroup
 	st, err := s.cg.Stats()
@@ -192,19 +192,14 @@ func (s *supervisor) finishCgroup() error {
 		// so rather than report 0 kills.
 		s.harnessFailed("the run's cgroup counters", err)
 		if cs != nil {
-			cs.OOMKills = rundir.Absent
+			cs.OOMKilledProcesses, cs.OOMKill, cs.OOMGroupKill, cs.Failcnt = rundir.Absent, rundir.Absent, rundir.Absent, rundir.Absent
+		}
+		if s.runPeak != nil {
+			_ = s.runPeak.Close()
 		}
 	}
 	if err == nil && cs != nil {
-		if st.OOMKills >= 0 && s.oomBase >= 0 {
-			cs.OOMKills = st.OOMKills - s.oomBase
-		}
-		if st.Peak >= 0 && s.cg.Mode() == CgroupChild {
-			cs.PeakUsageBytes = st.Peak
-			cs.PeakSource = st.PeakSource
-		}
-		cs.Failcnt = st.Failcnt
-		cs.Events = st.Events
+		s.finishCounters(st)
 	}
 	if s.cg.Mode() != CgroupChild {
 		return nil

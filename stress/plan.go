@@ -148,6 +148,9 @@ func Prepare(sc *scenarios.Scenario, opt Options) (*Plan, error) {
 	if err := p.check(); err != nil {
 		return nil, err
 	}
+	if err := checkTHP(sc, p.Roots); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 

@@ -93,7 +93,7 @@ func (s *supervisor) recordExit(p *workerProc) {
 	e := rundir.Event{T: p.exitT, Kind: rundir.EventExit, Phase: s.lastSmp.Phase,
 		Detail: s.who(p) + describeWait(ws), Bytes: p.page.Totals().Live}
 	if ws.Signaled() && ws.Signal() == syscall.SIGKILL && s.cg != nil {
-		if st, err := s.cg.Stats(); err == nil && st.OOMKills-s.oomBase > s.oomSeen {
+		if st, err := s.cg.Stats(); err == nil && s.oomKillsSince(st) > s.oomSeen {
 			s.oomSeen++
 			e.Kind = rundir.EventOOMKill
 			e.Detail = s.who(p) + "killed by the memory cgroup's OOM killer"
@@ -205,7 +205,7 @@ func (s *supervisor) release(smp *sampler) {
 		ph.EndS = t
 		ph.RSSBytes, ph.AnonBytes = s.lastSmp.RSS, s.lastSmp.Anon
 		ph.LiveBytes, ph.HeapInuseBytes, ph.HeapHeldBytes = live, inuse, held
-		ph.CgroupUsageBytes = max(s.lastSmp.CgroupUsage, 0)
+		ph.CgroupUsageBytes = s.lastSmp.CgroupUsage // Absent without a cgroup
 		s.sum.PeakLiveBytes = max(s.sum.PeakLiveBytes, live)
 		s.sum.BookkeepingBytes = max(s.sum.BookkeepingBytes, book)
 		s.event(rundir.Event{T: t, Kind: rundir.EventPhaseEnd, Phase: name, Bytes: live})

@@ -12,6 +12,7 @@ import (
 	"github.com/memstorm/memstorm/procfs"
 	"github.com/memstorm/memstorm/rundir"
 	"github.com/memstorm/memstorm/wire"
+	"github.com/memstorm/memstorm/worker"
 )
 
 // workerProc is one worker process as the supervisor sees it. A run has
@@ -48,6 +49,12 @@ func (s *supervisor) startWorkers(evW *os.File) error {
 		}
 	}
 	env := workerEnviron(os.Environ(), s.sc.Env, s.plan.Allocator.Preload)
+	// The worker inherits the scenario's THP mode across fork and exec.
+	restoreTHP, err := worker.SetTHP(s.sc.THP)
+	if err != nil {
+		return err
+	}
+	defer restoreTHP()
 	n := max(s.sc.Processes, 1)
 	for i := 0; i < n; i++ {
 		p, err := s.startWorker(exe, env, evW, i, n)
