@@ -110,10 +110,13 @@ func (s *supervisor) decide(interrupted string) {
 		if ps := p.cmd.ProcessState; ps != nil {
 			f.Status, _ = ps.Sys().(syscall.WaitStatus)
 			statuses = append(statuses, describeWait(f.Status))
-			if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
+			if ru, ok := ps.SysUsage().(*syscall.Rusage); ok && ru.Maxrss*1024 > p.spawnHWM {
 				// ru_maxrss is the kernel's own high-water RSS of the worker
 				// in KiB: the exact peak of one worker, even between two
 				// samples (of several workers, a lower bound of their sum).
+				// At or below the supervisor's own high-water mark at the
+				// spawn it may be the supervisor's (see spawnHWM), so the
+				// sampled peak stands instead.
 				s.sum.PeakRSSBytes = max(s.sum.PeakRSSBytes, ru.Maxrss*1024)
 			}
 		} else if p.waitErr != nil {
