@@ -199,7 +199,7 @@ func formatCache(n int) string {
 // returned, the cgroup usage a fill stopped at, the live bytes at an
 // allocation failure or a worker's exit.
 func eventFigure(e rundir.Event) string {
-	if e.Bytes == 0 {
+	if e.Bytes == nil {
 		return ""
 	}
 	what := "live"
@@ -209,5 +209,5 @@ func eventFigure(e rundir.Event) string {
 	case rundir.EventLimit:
 		what = "cgroup usage"
 	}
-	return what + " " + units.FormatBytes(e.Bytes)
+	return what + " " + units.FormatBytes(*e.Bytes)
 }

@@ -53,8 +53,14 @@ type Event struct {
 	Kind   string  `json:"kind"`            // phase-start, phase-end, enomem, oom-kill, trim, signal, exit, error, ...
 	Phase  string  `json:"phase,omitempty"` // phase the event belongs to
 	Detail string  `json:"detail,omitempty"`
-	Bytes  int64   `json:"bytes,omitempty"` // live bytes at the event, where meaningful
+	// Bytes is the event's byte figure (live bytes, what a trim returned,
+	// the usage a fill stopped at), nil for kinds that have none: 0 is a
+	// figure and is written.
+	Bytes *int64 `json:"bytes,omitempty"`
 }
+
+// Figure returns a pointer to v, for Event.Bytes.
+func Figure(v int64) *int64 { return &v }
 
 // Event kinds written by the supervisor.
 const (

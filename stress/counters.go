@@ -136,5 +136,5 @@ func (s *supervisor) noteSwap(v rundir.Sample) {
 	if v.CgroupSwap >= 0 {
 		detail += fmt.Sprintf(", the cgroup %s of swap", units.FormatBytes(v.CgroupSwap))
 	}
-	s.event(rundir.Event{T: v.T, Kind: rundir.EventSwap, Phase: v.Phase, Detail: detail, Bytes: v.Live})
+	s.event(rundir.Event{T: v.T, Kind: rundir.EventSwap, Phase: v.Phase, Detail: detail, Bytes: rundir.Figure(v.Live)})
 }

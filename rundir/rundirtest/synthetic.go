@@ -144,7 +144,7 @@ func WriteSynthetic(tb testing.TB, dir string, n int, dur float64) *rundir.Summa
 		}
 	}
 	for _, e := range []rundir.Event{
-		{T: 0.395 * dur, Kind: rundir.EventENOMEM, Phase: "fill", Detail: "malloc(65536) = NULL", Bytes: 256 * mib},
+		{T: 0.395 * dur, Kind: rundir.EventENOMEM, Phase: "fill", Detail: "malloc(65536) = NULL", Bytes: rundir.Figure(256 * mib)},
 		{T: 0.62 * dur, Kind: rundir.EventTrim, Phase: "trim", Detail: "malloc_trim(0) = 1"},
 	} {
 		if err := ew.Write(&e); err != nil {
