@@ -53,8 +53,8 @@ type Group struct {
 	mode    string
 	dir     string
 	usage   *os.File
-	dirFD   *os.File // O_PATH|O_DIRECTORY, v2 children only
-	owner   string   // the ownership record of a child (owner.go); "" once removed
+	dirFD   *os.File     // O_PATH|O_DIRECTORY, v2 children only
+	owner   string       // the ownership record of a child (owner.go); "" once removed
 	restore func() error // undoes Host.enableMemoryV2 once the child is gone (leaf.go); nil after
 	v1      cgroup1.Cgroup
 	v2      *cgroup2.Manager
