@@ -71,7 +71,7 @@ func Detect(roots Roots) (*Host, error) {
 		return nil, fmt.Errorf("%s has no 0::/path line for the cgroup2 mount at %s: %w",
 			self.Path("cgroup"), v2.MountPoint, ErrNoMemoryController)
 	}
-	if path.Base(own) == SupervisorLeaf && path.Dir(own) != "/" {
+	if path.Base(own) == SupervisorLeaf {
 		// Moved there by an earlier NewChild (leaf.go) of this process or
 		// of the memstorm that started it: the cgroup that holds the leaf,
 		// its limit and the runs' children, is the own one.

@@ -128,7 +128,7 @@ func (g *Group) Close() error {
 func (h *Host) Current() (*Group, error) {
 	g := &Group{version: h.version, mode: ModeCurrent, dir: h.Dir()}
 	if err := g.openUsage(); err != nil {
-		if h.version == 2 && h.rel == "/" && errors.Is(err, fs.ErrNotExist) {
+		if h.version == 2 && errors.Is(err, fs.ErrNotExist) && isRootV2(g.dir) {
 			return nil, fmt.Errorf("memstorm's own cgroup %s is the root of the cgroup v2 hierarchy, which has no memory.current or memory.max to run in: %w", g.dir, ErrRootCgroup)
 		}
 		return nil, err

@@ -35,15 +35,15 @@ const delegateAdvice = "start memstorm in a cgroup of its own with memory delega
 // enableMemoryV2 makes this process's own v2 cgroup give the memory
 // controller to its children: nothing to do when its cgroup.subtree_control
 // lists memory already or it is the hierarchy's root (exempt from the
-// rule); else +memory is written, and when that fails with EBUSY because
+// rule, isRootV2); else +memory is written, and when that fails with EBUSY because
 // the cgroup holds processes, they are moved into SupervisorLeaf first. A
 // failure names the cgroup, the cause and what to do, in one line, and
 // leaves the processes where they were.
 func (h *Host) enableMemoryV2() error {
-	if h.rel == "/" {
+	own := h.Dir()
+	if isRootV2(own) {
 		return nil
 	}
-	own := h.Dir()
 	unlock, err := lockDir(own)
 	if err != nil {
 		return err
@@ -91,10 +91,10 @@ func (h *Host) enableMemoryV2() error {
 // child is still there (a second memstorm in the same cgroup), it does
 // nothing: the last one restores. Without a leaf there is nothing to undo.
 func (h *Host) restoreV2() error {
-	if h.rel == "/" {
+	own := h.Dir()
+	if isRootV2(own) {
 		return nil
 	}
-	own := h.Dir()
 	leaf := filepath.Join(own, SupervisorLeaf)
 	if _, err := os.Lstat(leaf); errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -127,6 +127,15 @@ func (h *Host) restoreV2() error {
 		return fmt.Errorf("restoring %s: removing %s: %w", own, leaf, err)
 	}
 	return nil
+}
+
+// isRootV2 reports whether dir is the root of a cgroup v2 hierarchy, which
+// the no-internal-processes rule exempts: the one cgroup without a
+// cgroup.type file. A container's own cgroup seen through a cgroup
+// namespace is "/" in /proc/self/cgroup, yet not the root: it has the file.
+func isRootV2(dir string) bool {
+	_, err := os.Lstat(filepath.Join(dir, "cgroup.type"))
+	return errors.Is(err, fs.ErrNotExist)
 }
 
 // moveProcs moves every process listed in from/cgroup.procs into

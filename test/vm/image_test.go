@@ -27,6 +27,11 @@ var zramModules = []string{"mm/zsmalloc.ko", "crypto/lzo.ko", "crypto/lzo-rle.ko
 func kernelPackage(t *testing.T) string {
 	t.Helper()
 	out, err := exec.Command("apt-cache", "depends", kernelMeta).Output()
+	if err != nil || !bytes.Contains(out, []byte("Depends:")) {
+		// A fresh machine may have no package lists yet.
+		run(t, "", "apt-get", "-o", "DPkg::Lock::Timeout=600", "update", "-qq")
+		out, err = exec.Command("apt-cache", "depends", kernelMeta).Output()
+	}
 	if err != nil {
 		t.Fatalf("apt-cache depends %s: %v", kernelMeta, err)
 	}
@@ -90,6 +95,10 @@ func run(t *testing.T, dir, name string, args ...string) []byte {
 	}
 	return out
 }
+
+// libWithoutMalloc is the library cmd/memstorm's tests name as an
+// --allocator that defines no malloc.
+const libWithoutMalloc = "/lib/x86_64-linux-gnu/libz.so.1"
 
 // testPackages are the packages whose tests touch real cgroups; each is
 // built with go test -c and run in the VM from its source directory.
@@ -155,6 +164,11 @@ func stage(t *testing.T, repo, dir, modules string) {
 			objs = append(objs, c.Preload)
 			addPath(t, dir, c.Preload)
 		}
+	}
+	// A real library without malloc, for the test that --allocator refuses
+	// one (cmd/memstorm TestBadInputExits2).
+	if _, err := os.Stat(libWithoutMalloc); err == nil {
+		addPath(t, dir, libWithoutMalloc)
 	}
 	for _, o := range objs {
 		for _, lib := range lddPaths(t, o) {

@@ -40,21 +40,20 @@ mkdir -p $SVC
 echo 1536M > $SVC/memory.max
 
 # run_job PLACEMENT NAME DIR CMD...: runs CMD in DIR from the placement,
-# output to a file, then prints it framed with the exit status and time.
+# its output framed with the exit status and the guest's clock.
 run_job() {
   placement=$1 name=$2 dir=$3
   shift 3
-  out=/tmp/job.out
+  say "BEGIN $placement $name"
   start=$(cut -d' ' -f1 /proc/uptime)
   if [ "$placement" = nonroot ]; then
-    (cd "$dir" && exec sh -c 'echo 0 > '$SVC'/cgroup.procs && exec "$@"' job "$@") >$out 2>&1 </dev/null
+    (cd "$dir" && exec sh -c 'echo 0 > '$SVC'/cgroup.procs && exec "$@"' job "$@") 2>&1 </dev/null
   else
-    (cd "$dir" && exec "$@") >$out 2>&1 </dev/null
+    (cd "$dir" && exec "$@") 2>&1 </dev/null
   fi
   rc=$?
   end=$(cut -d' ' -f1 /proc/uptime)
-  say "BEGIN $placement $name"
-  cat $out
+  echo
   say "END $placement $name rc=$rc start=$start end=$end"
 }
 
