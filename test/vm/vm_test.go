@@ -192,8 +192,11 @@ func report(t *testing.T, jobs []job) {
 			tests = fmt.Sprintf("pass %d fail %d skip %d %s", counts["PASS"], counts["FAIL"], counts["SKIP"], strings.Join(failed, " "))
 		}
 		fmt.Fprintf(&tbl, "%-8s %-26s %4d %8.1f  %s\n", j.placement, j.name, j.rc, j.guestSeconds, tests)
-		if j.rc != 0 {
+		switch {
+		case j.rc != 0:
 			t.Errorf("guest job %s/%s exit %d:\n%s", j.placement, j.name, j.rc, j.output)
+		case strings.HasPrefix(j.name, "test-") && counts["PASS"] == 0:
+			t.Errorf("guest job %s/%s passed no test:\n%s", j.placement, j.name, j.output)
 		}
 	}
 	t.Logf("jobs:\n%s", tbl.String())
