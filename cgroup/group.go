@@ -160,10 +160,11 @@ func (h *Host) NewChild(name string, s Settings) (*Group, error) {
 	case 1:
 		g.v1, err = h.newV1(name, s)
 	case 2:
-		if err = h.enableMemoryV2(); err == nil {
-			g.restore = h.restoreV2
+		g.restore = h.restoreV2
+		err = h.enableMemoryV2(func() (err error) {
 			g.v2, err = h.newV2(name, s)
-		}
+			return err
+		})
 	default:
 		err = fmt.Errorf("cgroup version %d: %w", h.version, ErrUnsupported)
 	}

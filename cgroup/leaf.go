@@ -33,22 +33,33 @@ const moveRounds = 10
 const delegateAdvice = "start memstorm in a cgroup of its own with memory delegated (systemd-run --scope -p Delegate=yes, Delegate=yes in a service, or a container), or use --cgroup current"
 
 // enableMemoryV2 makes this process's own v2 cgroup give the memory
-// controller to its children: nothing to do when its cgroup.subtree_control
-// lists memory already or it is the hierarchy's root (exempt from the
-// rule, isRootV2); else +memory is written, and when that fails with EBUSY because
-// the cgroup holds processes, they are moved into SupervisorLeaf first. A
-// failure names the cgroup, the cause and what to do, in one line, and
-// leaves the processes where they were.
-func (h *Host) enableMemoryV2() error {
+// controller to its children, then runs create, which makes the child.
+// Nothing is needed when the own cgroup.subtree_control lists memory
+// already or the cgroup is the hierarchy's root (exempt from the rule,
+// isRootV2); else +memory is written, and when that fails with EBUSY
+// because the cgroup holds processes, they are moved into SupervisorLeaf
+// first. A failure names the cgroup, the cause and what to do, in one
+// line, and leaves the processes where they were. create runs under the
+// own cgroup's lock, so a restoreV2 of another memstorm sharing the cgroup
+// cannot undo the delegation before the child exists.
+func (h *Host) enableMemoryV2(create func() error) error {
 	own := h.Dir()
 	if isRootV2(own) {
-		return nil
+		return create()
 	}
 	unlock, err := lockDir(own)
 	if err != nil {
 		return err
 	}
 	defer unlock()
+	if err := h.delegateMemory(own); err != nil {
+		return err
+	}
+	return create()
+}
+
+// delegateMemory is enableMemoryV2 without the lock and the child.
+func (h *Host) delegateMemory(own string) error {
 	control := filepath.Join(own, "cgroup.subtree_control")
 	on, err := controllerEnabled(control, "memory")
 	if err != nil {

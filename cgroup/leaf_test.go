@@ -80,3 +80,36 @@ func TestChildMovesProcessesIntoALeaf(t *testing.T) {
 		t.Errorf("the leaf is still there after Delete: %v", err)
 	}
 }
+
+// TestLeafStaysWhileAChildDoes: with two children (two runs in one
+// cgroup), deleting the first leaves the processes in the leaf and memory
+// enabled, since the second still needs them; deleting the last restores.
+func TestLeafStaysWhileAChildDoes(t *testing.T) {
+	h := realHost(t, true)
+	control := filepath.Join(h.Dir(), "cgroup.subtree_control")
+	if h.Version() != 2 || isRootV2(h.Dir()) {
+		t.Skipf("memstorm's own cgroup %s is not a non-root cgroup v2 one", h.Dir())
+	}
+	if on, err := controllerEnabled(control, "memory"); err != nil || on {
+		t.Skipf("%s lists memory already (%v): nothing to move", control, err)
+	}
+	own := ownV2Path(t, os.Getpid())
+	leaf := filepath.Join(own, SupervisorLeaf)
+	a := newTestChild(t, h, Settings{})
+	b := newTestChild(t, h, Settings{})
+	if err := a.Delete(); err != nil {
+		t.Fatal(err)
+	}
+	if got := ownV2Path(t, os.Getpid()); got != leaf {
+		t.Errorf("after deleting one of two children this process is in %s, want %s", got, leaf)
+	}
+	if on, err := controllerEnabled(control, "memory"); err != nil || !on {
+		t.Errorf("%s: memory enabled %v (%v) while a child remains, want true", control, on, err)
+	}
+	if err := b.Delete(); err != nil {
+		t.Fatal(err)
+	}
+	if got := ownV2Path(t, os.Getpid()); got != own {
+		t.Errorf("after deleting the last child this process is in %s, want %s", got, own)
+	}
+}
