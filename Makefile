@@ -43,6 +43,18 @@ test: setup-test
 	$(GO) test -race -count=1 -timeout 30m ./...
 	@$(MAKE) --no-print-directory fuzz-short
 	@$(MAKE) --no-print-directory test-container
+	@$(MAKE) --no-print-directory test-vm
+
+# The cgroup v2 stage (test/vm): Debian's own kernel under qemu, software
+# emulation (no KVM), on a pure cgroup v2 hierarchy, runs the real-cgroup
+# tests and CLI runs from the root cgroup and from a limited non-root one.
+# The kernel package is downloaded (not installed) into .cache/vm/. A few
+# minutes; MEMSTORM_VM_THP=always|madvise|never sets the guest's THP mode.
+VM_PKGS := qemu-system-x86 busybox-static cpio
+.PHONY: test-vm
+test-vm: setup-test
+	@scripts/setup.sh $(VM_PKGS)
+	MEMSTORM_VM_STAGE=1 $(GO) test -count=1 -v -timeout 40m ./test/vm/
 
 # A short run of every fuzz target, from its seeds (f.Add and
 # testdata/fuzz/): a few seconds each. FUZZTIME=1m for a longer look.

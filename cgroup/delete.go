@@ -36,7 +36,7 @@ func (g *Group) remove(allow func(pid int) error) ([]int, error) {
 	}
 	closeErr := g.Close()
 	if _, err := os.Lstat(g.dir); errors.Is(err, fs.ErrNotExist) {
-		return nil, errors.Join(closeErr, g.removeOwner()) // already deleted: Delete is idempotent
+		return nil, errors.Join(closeErr, g.removeOwner(), g.restoreOwn()) // already deleted: Delete is idempotent
 	}
 	killed, err := killAll(g.dir, emptyTimeout, allow)
 	if err != nil {
@@ -56,7 +56,19 @@ func (g *Group) remove(allow func(pid int) error) ([]int, error) {
 	if _, err := os.Lstat(g.dir); !errors.Is(err, fs.ErrNotExist) {
 		return killed, errors.Join(fmt.Errorf("removing %s: directory still present (%v)", g.dir, err), closeErr)
 	}
-	return killed, errors.Join(closeErr, g.removeOwner())
+	return killed, errors.Join(closeErr, g.removeOwner(), g.restoreOwn())
+}
+
+// restoreOwn gives the own cgroup back its processes once the child is
+// gone, when making the child moved them into a leaf (leaf.go). It runs
+// once.
+func (g *Group) restoreOwn() error {
+	if g.restore == nil {
+		return nil
+	}
+	err := g.restore()
+	g.restore = nil
+	return err
 }
 
 // removeOwner removes the group's ownership record, once its directory is

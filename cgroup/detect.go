@@ -3,6 +3,7 @@ package cgroup
 import (
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 
@@ -69,6 +70,12 @@ func Detect(roots Roots) (*Host, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s has no 0::/path line for the cgroup2 mount at %s: %w",
 			self.Path("cgroup"), v2.MountPoint, ErrNoMemoryController)
+	}
+	if path.Base(own) == SupervisorLeaf {
+		// Moved there by an earlier NewChild (leaf.go) of this process or
+		// of the memstorm that started it: the cgroup that holds the leaf,
+		// its limit and the runs' children, is the own one.
+		own = path.Dir(own)
 	}
 	h, err := newHost(roots, 2, false, v2, own)
 	if err != nil {

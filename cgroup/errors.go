@@ -13,4 +13,7 @@ var (
 	// ErrUnsupported is returned when a setting has no equivalent in the
 	// detected cgroup version (memory.oom.group on v1).
 	ErrUnsupported = errors.New("cgroup: not supported by this cgroup version")
+	// ErrRootCgroup is returned by Host.Current in the root of a cgroup v2
+	// hierarchy, which has no memory.current or memory.max.
+	ErrRootCgroup = errors.New("cgroup: the v2 root cgroup has no memory counters")
 )

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 
 	"github.com/containerd/cgroups/v3/cgroup1"
 	"github.com/containerd/cgroups/v3/cgroup2"
@@ -52,8 +53,9 @@ type Group struct {
 	mode    string
 	dir     string
 	usage   *os.File
-	dirFD   *os.File // O_PATH|O_DIRECTORY, v2 children only
-	owner   string   // the ownership record of a child (owner.go); "" once removed
+	dirFD   *os.File     // O_PATH|O_DIRECTORY, v2 children only
+	owner   string       // the ownership record of a child (owner.go); "" once removed
+	restore func() error // undoes Host.enableMemoryV2 once the child is gone (leaf.go); nil after
 	v1      cgroup1.Cgroup
 	v2      *cgroup2.Manager
 }
@@ -120,9 +122,15 @@ func (g *Group) Close() error {
 // Current returns this process's own memory cgroup for read-only use
 // (in-container mode): Stats and UsageFile work, AddProc and Delete return
 // ErrReadOnly.
+//
+// The root of a cgroup v2 hierarchy has no memory.current and no
+// memory.max: there the error wraps ErrRootCgroup.
 func (h *Host) Current() (*Group, error) {
 	g := &Group{version: h.version, mode: ModeCurrent, dir: h.Dir()}
 	if err := g.openUsage(); err != nil {
+		if h.version == 2 && errors.Is(err, fs.ErrNotExist) && isRootV2(g.dir) {
+			return nil, fmt.Errorf("memstorm's own cgroup %s is the root of the cgroup v2 hierarchy, which has no memory.current or memory.max to run in: %w", g.dir, ErrRootCgroup)
+		}
 		return nil, err
 	}
 	return g, nil
@@ -152,7 +160,11 @@ func (h *Host) NewChild(name string, s Settings) (*Group, error) {
 	case 1:
 		g.v1, err = h.newV1(name, s)
 	case 2:
-		g.v2, err = h.newV2(name, s)
+		g.restore = h.restoreV2
+		err = h.enableMemoryV2(func() (err error) {
+			g.v2, err = h.newV2(name, s)
+			return err
+		})
 	default:
 		err = fmt.Errorf("cgroup version %d: %w", h.version, ErrUnsupported)
 	}
@@ -161,6 +173,7 @@ func (h *Host) NewChild(name string, s Settings) (*Group, error) {
 		if rmErr := os.Remove(g.dir); rmErr != nil && !errors.Is(rmErr, fs.ErrNotExist) {
 			err = errors.Join(err, rmErr)
 		}
+		err = errors.Join(err, g.restoreOwn())
 		return nil, fmt.Errorf("creating %s: %w", g.dir, err)
 	}
 	if err := h.recordOwner(g); err != nil {
@@ -186,8 +199,27 @@ func (g *Group) openUsage() error {
 	}
 	f, err := os.Open(filepath.Join(g.dir, name))
 	if err != nil {
-		return fmt.Errorf("opening usage file: %w", err)
+		return fmt.Errorf("opening the usage file of %s: %w", g.dir, err)
 	}
 	g.usage = f
 	return nil
+}
+
+// probeSeq numbers the probe children of this process, far above the
+// numbers runs and tests give theirs.
+var probeSeq atomic.Int64
+
+func init() { probeSeq.Store(1 << 30) }
+
+// CheckChild creates a child without limits and removes it again: the one
+// proof that NewChild can work here (root or a delegated cgroup, memory
+// given to children, an ownership record written; on v2 the own cgroup's
+// processes moved into SupervisorLeaf and back). Files that exist prove
+// none of it. The error is NewChild's or Delete's.
+func (h *Host) CheckChild() error {
+	g, err := h.NewChild(ChildName(os.Getpid(), int(probeSeq.Add(1))), Settings{})
+	if err != nil {
+		return err
+	}
+	return g.Delete()
 }

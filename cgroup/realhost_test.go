@@ -19,8 +19,9 @@ func skipOrFail(t *testing.T, format string, args ...any) {
 	testenv.Missing(t, format, args...)
 }
 
-// realHost returns the live host, skipping without a memory controller, or
-// without root when the test creates cgroups (create).
+// realHost returns the live host, skipping without a memory controller, or,
+// when the test creates cgroups (create), without root or where a probe
+// child cannot be created and removed (CheckChild).
 func realHost(t *testing.T, create bool) *Host {
 	t.Helper()
 	if create && os.Geteuid() != 0 {
@@ -29,6 +30,11 @@ func realHost(t *testing.T, create bool) *Host {
 	h, err := Detect(DefaultRoots())
 	if err != nil {
 		skipOrFail(t, "no usable memory cgroup: %v", err)
+	}
+	if create {
+		if err := h.CheckChild(); err != nil {
+			skipOrFail(t, "cannot create a child memory cgroup under %s: %v", h.Dir(), err)
+		}
 	}
 	return h
 }

@@ -9,9 +9,8 @@ import (
 // newV2 creates the child through cgroup2.NewManager, which also enables the
 // memory controller in cgroup.subtree_control of every ancestor up to the own
 // cgroup. That write fails with EBUSY when the own cgroup (not the root)
-// holds processes and does not delegate memory yet: cgroup v2's "no internal
-// processes" rule. The error is returned as is; memstorm does not move itself
-// into a leaf behind the caller's back.
+// holds processes: cgroup v2's "no internal processes" rule. NewChild calls
+// enableMemoryV2 first, which moves them into SupervisorLeaf (leaf.go).
 func (h *Host) newV2(name string, s Settings) (*cgroup2.Manager, error) {
 	mem := &cgroup2.Memory{}
 	if b, ok := s.Max.Bytes(); ok {

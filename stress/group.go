@@ -3,10 +3,12 @@ package stress
 import (
 	"fmt"
 	"os"
+	"strings"
 	"sync/atomic"
 
 	"github.com/memstorm/memstorm/cgroup"
 	"github.com/memstorm/memstorm/rundir"
+	"github.com/memstorm/memstorm/scenarios"
 	"github.com/memstorm/memstorm/units"
 )
 
@@ -93,4 +95,70 @@ func cgroupSummary(g memoryGroup, st cgroup.Stats) *rundir.CgroupSummary {
 		Limit: st.Limit, High: st.High, Swap: st.Swap,
 		PeakUsageBytes: 0, PeakSource: cgroup.PeakSampled,
 	}
+}
+
+// checkCgroupMode refuses, before the run directory exists, a --cgroup
+// child or current that this host cannot honour. child: a memory
+// controller must be found and a child actually made and removed
+// (cgroup.Host.CheckChild; on cgroup v2 that includes moving memstorm's
+// processes into a leaf when its own cgroup holds them). A captured host
+// tree (Roots other than the live system's) is only read, never written.
+// current: memstorm's own cgroup must have memory counters (the v2 root
+// has none) and a limit that fits the run (ownCgroupRefusal).
+func (p *Plan) checkCgroupMode() error {
+	if p.Cgroup != CgroupChild && p.Cgroup != CgroupCurrent {
+		return nil
+	}
+	host, err := cgroup.Detect(p.Roots)
+	if err != nil {
+		return usageErr("--cgroup %s: %v", p.Cgroup, err)
+	}
+	if p.Cgroup == CgroupChild {
+		if p.Roots != cgroup.DefaultRoots() {
+			return nil
+		}
+		if err := host.CheckChild(); err != nil {
+			advice := ""
+			if !strings.Contains(err.Error(), "--cgroup current") {
+				advice = "; run as root, or in a cgroup delegated to this user, or use --cgroup current in a container with a limit"
+			}
+			return usageErr("--cgroup child: %v%s", err, advice)
+		}
+		return nil
+	}
+	cur, err := host.Current()
+	if err != nil {
+		return usageErr("--cgroup current: %v", err)
+	}
+	defer cur.Close()
+	st, err := cur.Stats()
+	if err != nil {
+		return fmt.Errorf("reading memstorm's own memory cgroup %s: %w", cur.Path(), err)
+	}
+	return ownCgroupRefusal(p.Scenario, p.Limits, st.Limit, cur.Path(), "--cgroup current")
+}
+
+// ownCgroupRefusal refuses a run in memstorm's own cgroup (path, with
+// limit have) whose limits it does not enforce: a requested limit the
+// cgroup lacks or exceeds, or a scenario that allocates until a kill or a
+// limit share where the cgroup has no limit. why says how the run came to
+// use that cgroup.
+func ownCgroupRefusal(sc *scenarios.Scenario, l Limits, have units.Limit, path, why string) error {
+	switch {
+	case l.Max.Bounded() && (!have.Bounded() || limitOver(have, maxBytes(l.Max))):
+		desc := "no limit"
+		if have.Bounded() {
+			desc = "a limit of " + have.String()
+		}
+		return usageErr("the run asks for a %v limit, but it runs in memstorm's own cgroup %s, which has %s (%s): run as root where child cgroups can be made, or in a container with that limit", l.Max, path, desc, why)
+	case !have.Bounded() && sc.NeedsLimit():
+		return usageErr("scenario %s allocates until a kill or a limit share, and memstorm's own cgroup %s has no limit (%s)", sc.Name, path, why)
+	}
+	return nil
+}
+
+// maxBytes is a limit in bytes, 0 when it has none.
+func maxBytes(l units.Limit) int64 {
+	b, _ := l.Bytes()
+	return b
 }

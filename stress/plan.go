@@ -127,8 +127,9 @@ type Plan struct {
 // reports as ErrUsage, a run that is bound to fail or that could endanger
 // the host: an allocator that cannot be loaded, a run directory that
 // exists and is not empty, a scenario that allocates until an OOM kill or
-// a limit share without any limit, and an unlimited scenario whose byte
-// targets exceed 80% of MemAvailable.
+// a limit share without any limit, an unlimited scenario whose byte
+// targets exceed 80% of MemAvailable, and a --cgroup child or current that
+// this host cannot honour (checkCgroupMode).
 func Prepare(sc *scenarios.Scenario, opt Options) (*Plan, error) {
 	p := &Plan{Scenario: sc, Dir: opt.Dir, Cgroup: opt.Cgroup, Roots: orLive(opt.Roots),
 		progress: opt.Progress, executable: opt.Executable, riskHostOOM: opt.RiskHostOOM, timeout: opt.Timeout, invocation: opt.Invocation}
@@ -149,6 +150,9 @@ func Prepare(sc *scenarios.Scenario, opt Options) (*Plan, error) {
 		return nil, err
 	}
 	if err := checkTHP(sc, p.Roots); err != nil {
+		return nil, err
+	}
+	if err := p.checkCgroupMode(); err != nil {
 		return nil, err
 	}
 	return p, nil

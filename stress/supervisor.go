@@ -170,16 +170,10 @@ func (s *supervisor) openCgroup() error {
 	if s.limits.OOMGroup && st.OOMGroup != 1 {
 		return usageErr("--oom-group: the run would go in memstorm's own cgroup %s (%s), whose memory.oom.group memstorm does not change (a group kill there would take memstorm too): run where a child cgroup can be made", cg.Path(), note)
 	}
-	switch {
-	case s.limits.Max.Bounded() && (!st.Limit.Bounded() || limitOver(st.Limit, s.limitBytes())):
-		have := "no limit"
-		if st.Limit.Bounded() {
-			have = "a limit of " + st.Limit.String()
-		}
-		return usageErr("the run asks for a %v limit, but it runs in memstorm's own cgroup %s, which has %s (%s): run as root where child cgroups can be made, or in a container with that limit", s.limits.Max, cg.Path(), have, note)
-	case !st.Limit.Bounded() && s.sc.NeedsLimit():
-		return usageErr("scenario %s allocates until a kill or a limit share, and memstorm's own cgroup %s has no limit", s.sc.Name, cg.Path())
-	case st.Limit.Bounded():
+	if err := ownCgroupRefusal(s.sc, s.limits, st.Limit, cg.Path(), note); err != nil {
+		return err
+	}
+	if st.Limit.Bounded() {
 		s.limits.Max = st.Limit // in-container: the container's limit is the run's
 	}
 	return nil

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/memstorm/memstorm/cgroup"
 	"github.com/memstorm/memstorm/internal/testenv"
 	"github.com/memstorm/memstorm/internal/testenv/testmemcg"
 	"github.com/memstorm/memstorm/procfs"
@@ -293,13 +294,26 @@ phases:
 
 // TestCurrentCgroupMode runs in memstorm's own cgroup without creating one,
 // as it must inside a container, and says so.
+// In the root of a cgroup v2 hierarchy, which has no memory counters to
+// run in, Prepare refuses the mode instead, and creates nothing.
 func TestCurrentCgroupMode(t *testing.T) {
-	testmemcg.Require(t)
+	host := testmemcg.Require(t)
 	sc := parseText(t, `
 name: here
 phases:
   - allocate: {size: 4KiB, until: {bytes: 8MiB}}
 `)
+	if _, err := host.Current(); errors.Is(err, cgroup.ErrRootCgroup) {
+		dir := filepath.Join(t.TempDir(), "run")
+		_, err := Prepare(sc, Options{Dir: dir, Cgroup: CgroupCurrent})
+		if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "root of the cgroup v2 hierarchy") {
+			t.Fatalf("Prepare in the v2 root = %v, want a usage error saying why", err)
+		}
+		if _, err := os.Stat(dir); !os.IsNotExist(err) {
+			t.Errorf("a refused run left %s", dir)
+		}
+		return
+	}
 	sum := runScenario(t, sc, Options{Cgroup: CgroupCurrent})
 	if sum.Outcome != rundir.OutcomeCompleted {
 		t.Fatalf("outcome %s: %s", sum.Outcome, sum.Reason)
@@ -346,48 +360,38 @@ func TestOneOfSeveralWorkersKilled(t *testing.T) {
 }
 
 // TestCurrentCgroupRefusesAnUnenforcedLimit: in memstorm's own cgroup a
-// requested limit that the cgroup does not enforce is refused, before the
-// run directory is written, rather than run unlimited.
+// requested limit that the cgroup does not enforce is refused by Prepare,
+// before the run directory is written, rather than run unlimited. On v1 and
+// v2 alike; in the v2 root, which has no memory.max, too.
 func TestCurrentCgroupRefusesAnUnenforcedLimit(t *testing.T) {
-	testmemcg.RequireV1(t)
+	host := testmemcg.Require(t)
 	sc := parseText(t, `
 name: wants-a-limit
 limit: {max: 64MiB}
 phases:
   - allocate: {size: 4KiB, until: oom}
 `)
-	// Only where memstorm's own cgroup has no limit: there the run must be
-	// refused (else it would run until: oom in it, which this test must
-	// never do anywhere).
-	own, err := os.ReadFile("/sys/fs/cgroup/memory" + ownMemoryCgroup(t) + "/memory.limit_in_bytes")
-	if v := strings.TrimSpace(string(own)); err != nil || len(v) < 16 {
-		t.Skipf("this process's cgroup limit is %q (%v): not the unlimited case", v, err)
+	// Only where memstorm's own cgroup's limit is not 64 MiB or less: there
+	// the run must be refused (else it would run until: oom in it, which
+	// this test must never do anywhere).
+	if cur, err := host.Current(); err == nil {
+		st, err := cur.Stats()
+		cur.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b, ok := st.Limit.Bytes(); ok && b <= 64<<20 {
+			t.Skipf("this process's cgroup limit is %v: not a case to refuse", st.Limit)
+		}
 	}
 	dir := filepath.Join(t.TempDir(), "run")
-	plan, err := Prepare(sc, Options{Dir: dir, Cgroup: CgroupCurrent})
-	if err != nil {
-		t.Fatalf("Prepare: %v", err)
-	}
-	sum, err := plan.Run(context.Background())
-	if err == nil || !errors.Is(err, ErrUsage) || sum != nil {
-		t.Fatalf("Run = %v, %v; want a usage error and no summary", sum, err)
+	_, err := Prepare(sc, Options{Dir: dir, Cgroup: CgroupCurrent})
+	if err == nil || !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), host.Dir()) {
+		t.Fatalf("Prepare = %v; want a usage error naming %s", err, host.Dir())
 	}
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
 		t.Errorf("a refused run left %s", dir)
 	}
-}
-
-func ownMemoryCgroup(t *testing.T) string {
-	b, err := os.ReadFile("/proc/self/cgroup")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if parts := strings.SplitN(l, ":", 3); len(parts) == 3 && parts[1] == "memory" {
-			return parts[2]
-		}
-	}
-	return ""
 }
 
 // TestFullDiskIsRecorded: when the run directory's disk fills up mid-run,

@@ -22,12 +22,19 @@ func Require(t testing.TB) *cgroup.Host {
 	return host
 }
 
-// RequireChildren needs root and a memory cgroup controller under
-// which children can be created.
+// RequireChildren needs root and a memory cgroup controller under which a
+// child can actually be created: it creates one and removes it again
+// (cgroup.Host.CheckChild), since files that exist do not show it (on v2 a
+// cgroup that holds processes, and cannot move them, refuses children the
+// memory controller with EBUSY).
 func RequireChildren(t testing.TB) *cgroup.Host {
 	t.Helper()
 	testenv.RequireRoot(t)
-	return Require(t)
+	host := Require(t)
+	if err := host.CheckChild(); err != nil {
+		testenv.Missing(t, "cannot create a child memory cgroup under %s: %v", host.Dir(), err)
+	}
+	return host
 }
 
 // RequireV1 needs the memory controller on a cgroup v1 hierarchy.

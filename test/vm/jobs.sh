@@ -1,0 +1,53 @@
+# The jobs the VM runs from each placement (sourced by init.sh). Test
+# binaries run in their package's source directory (/src/<pkg>) under
+# MEMSTORM_CI=1, so a missing requirement fails rather than skips. Skipped
+# here, with why:
+#   TestHarnessMakesNoMallocCalls  needs a C compiler (builds a plain-C twin)
+#   TestLabJemallocDecay,          jemalloc's time-based decay (1 s) passes
+#   TestBuiltinShapes/jemalloc-decay  during the free phase under emulation
+# ($SHAPES, written by the driver into /vmenv, lists the other built-ins.)
+#   TestBadInputIsRefusedQuickly,  bound CPU time, which emulation multiplies
+#   TestBlankLinesAreCheap         (the host pass of make test holds them)
+# To keep the stage to a few minutes, the non-root placement leaves out
+# what does not depend on where memstorm's cgroup is: the TestLab* suite
+# (allocator behaviour) and the shapes of built-ins without a limit. Both
+# create their run's child cgroup the same way as the tests that stay.
+vm_tests() {
+  p=$1
+  . /vmenv
+  labs= shapes=$SHAPES
+  [ "$p" = nonroot ] && labs='|^TestLab' shapes=$LIMITED_SHAPES
+  export MEMSTORM_CI=1
+  run_job $p test-cgroup /src/cgroup /t/cgroup.test -test.v -test.count=1 -test.timeout=10m
+  run_job $p test-stress /src/stress /t/stress.test -test.v -test.count=1 -test.timeout=10m \
+    -test.skip "^TestHarnessMakesNoMallocCalls\$|^TestLabJemallocDecay\$|^TestBuiltinShapes\$$labs"
+  run_job $p test-stress-shapes /src/stress /t/stress.test -test.v -test.count=1 -test.timeout=10m \
+    -test.run "^TestBuiltinShapes\$/^($shapes)\$"
+  run_job $p test-cmd-memstorm /src/cmd/memstorm /t/memstorm.test -test.v -test.count=1 -test.timeout=10m \
+    -test.skip '^TestBadInputIsRefusedQuickly$|^TestBlankLinesAreCheap$'
+  unset MEMSTORM_CI
+}
+
+# CLI runs of the memstorm binary: clicheck WANT-EXIT OUT-DIR ARGS...
+vm_cli() {
+  p=$1 o=/tmp/runs/$1
+  run_job $p cli-oom-at-limit /tmp clicheck 0 $o/oom --limit 64MiB oom-at-limit
+  run_job $p cli-fill-to-limit /tmp clicheck 0 $o/fill --scale 0.25 fill-to-limit-then-free
+  run_job $p cli-oom-group /tmp clicheck 0 $o/group --scale 0.5 --oom-group oom-partial-kill
+  run_job $p cli-swap /tmp clicheck 0 $o/swap --limit 32MiB --swap 64MiB --scale 0.25 eat-and-return
+  run_job $p cli-child /tmp clicheck 0 $o/child --cgroup child --scale 0.25 eat-and-return
+}
+
+jobs_for() {
+  vm_tests $1
+  vm_cli $1
+  case $1 in
+  root)
+    # The root cgroup has no memory.max: a current-mode run that needs a
+    # limit cannot be honoured, and is refused before its directory exists.
+    run_job root cli-current-refused /tmp clicheck 2 /tmp/runs/root/current --cgroup current --scale 0.25 oom-at-limit ;;
+  nonroot)
+    # memstorm's own cgroup has a 1536 MiB limit: the run takes it.
+    run_job nonroot cli-current /tmp clicheck 0 /tmp/runs/nonroot/current --cgroup current --scale 0.25 eat-and-return ;;
+  esac
+}
