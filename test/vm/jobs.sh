@@ -28,14 +28,20 @@ vm_tests() {
   unset MEMSTORM_CI
 }
 
-# CLI runs of the memstorm binary: clicheck WANT-EXIT OUT-DIR ARGS...
+# CLI runs of the memstorm binary: clicheck WANT-EXIT OUT-DIR MUST ARGS...
+# (MUST: lines of summary.json that must be there, one regex per line).
 vm_cli() {
   p=$1 o=/tmp/runs/$1
-  run_job $p cli-oom-at-limit /tmp clicheck 0 $o/oom --limit 64MiB oom-at-limit
-  run_job $p cli-fill-to-limit /tmp clicheck 0 $o/fill --scale 0.25 fill-to-limit-then-free
-  run_job $p cli-oom-group /tmp clicheck 0 $o/group --scale 0.5 --oom-group oom-partial-kill
-  run_job $p cli-swap /tmp clicheck 0 $o/swap --limit 32MiB --swap 64MiB --scale 0.25 eat-and-return
-  run_job $p cli-child /tmp clicheck 0 $o/child --cgroup child --scale 0.25 eat-and-return
+  run_job $p cli-oom-at-limit /tmp clicheck 0 $o/oom '"oom_killed_processes": 1,' --limit 64MiB oom-at-limit
+  run_job $p cli-fill-to-limit /tmp clicheck 0 $o/fill '"outcome": "stopped-at-limit"' --scale 0.25 fill-to-limit-then-free
+  # The kernel's oom_kill counts a group kill's first victim twice; the
+  # processes killed are the workers' own wait statuses (3 of 3).
+  run_job $p cli-oom-group /tmp clicheck 0 $o/group '"oom_killed_processes": 3,
+"oom_group_kill": [1-9]' --scale 0.5 --oom-group oom-partial-kill
+  run_job $p cli-oom-group-kill /tmp clicheck 0 $o/groupkill '"oom_killed_processes": 4,' --scale 0.25 --oom-group oom-group-kill
+  run_job $p cli-swap /tmp clicheck 0 $o/swap '"peak_swap_bytes": [1-9]' --limit 32MiB --swap 64MiB --scale 0.25 eat-and-return
+  run_job $p cli-child /tmp clicheck 0 $o/child '' --cgroup child --scale 0.25 eat-and-return
+  run_job $p cli-burst /tmp clicheck 0 $o/burst '' --scale 0.25 burst-to-90
 }
 
 jobs_for() {
@@ -45,9 +51,9 @@ jobs_for() {
   root)
     # The root cgroup has no memory.max: a current-mode run that needs a
     # limit cannot be honoured, and is refused before its directory exists.
-    run_job root cli-current-refused /tmp clicheck 2 /tmp/runs/root/current --cgroup current --scale 0.25 oom-at-limit ;;
+    run_job root cli-current-refused /tmp clicheck 2 /tmp/runs/root/current '' --cgroup current --scale 0.25 oom-at-limit ;;
   nonroot)
     # memstorm's own cgroup has a 1536 MiB limit: the run takes it.
-    run_job nonroot cli-current /tmp clicheck 0 /tmp/runs/nonroot/current --cgroup current --scale 0.25 eat-and-return ;;
+    run_job nonroot cli-current /tmp clicheck 0 /tmp/runs/nonroot/current '' --cgroup current --scale 0.25 eat-and-return ;;
   esac
 }
