@@ -45,6 +45,7 @@ func init() {
 		{"compare", "[flags] RUNDIR...", "compare recorded runs side by side", cmdCompare},
 		{"sysinfo", "[--json]", "describe this machine as reports do", cmdSysinfo},
 		{"cleanup", "", "remove cgroups left behind by killed memstorm processes", cmdCleanup},
+		{"record", "[--out FILE] -- PROGRAM [ARGS...]", "record a program's allocations into a trace (replay it with a replay phase)", cmdRecord},
 		{"bench", "[flags]", "measure memstorm against plain C, the kernel and stress-ng", cmdBench},
 		{"version", "", "print memstorm's version (also --version)", cmdVersion},
 	}
