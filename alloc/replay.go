@@ -1,0 +1,326 @@
+package alloc
+
+/*
+#include <stddef.h>
+#include "replay.h"
+static size_t ms_rop_off(int i)
+{
+	static const size_t offs[] = {
+	offsetof(ms_rop, t), offsetof(ms_rop, size), offsetof(ms_rop, id), offsetof(ms_rop, old),
+	offsetof(ms_rop, dep), offsetof(ms_rop, dep2), offsetof(ms_rop, next), offsetof(ms_rop, thread),
+	offsetof(ms_rop, op), offsetof(ms_rop, align_log2), sizeof(ms_rop),
+	};
+	return offs[i];
+}
+*/
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/memstorm/memstorm/trace"
+)
+
+// rop is C's ms_rop (replay.h); replay_test.go checks the two agree.
+type rop struct {
+	T       int64
+	Size    uint64
+	ID, Old uint32
+	Dep     uint32
+	Dep2    uint32
+	Next    uint32
+	Thread  uint16
+	Op      uint8
+	Align   uint8
+}
+
+const ropSize = int(unsafe.Sizeof(rop{}))
+
+// ropLayout returns the Go and the C offsets of rop's fields, and the sizes.
+func ropLayout() (goView, cView []uintptr) {
+	var o rop
+	goView = []uintptr{unsafe.Offsetof(o.T), unsafe.Offsetof(o.Size), unsafe.Offsetof(o.ID), unsafe.Offsetof(o.Old),
+		unsafe.Offsetof(o.Dep), unsafe.Offsetof(o.Dep2), unsafe.Offsetof(o.Next), unsafe.Offsetof(o.Thread),
+		unsafe.Offsetof(o.Op), unsafe.Offsetof(o.Align), unsafe.Sizeof(o)}
+	for i := range goView {
+		cView = append(cView, uintptr(C.ms_rop_off(C.int(i))))
+	}
+	return goView, cView
+}
+
+const noNext = ^uint32(0)
+
+// Replay is a trace loaded for replay: its ops in a read-only mapping of an
+// unlinked temporary file (page cache, not anonymous memory: they do not
+// count in the RssAnon a replay is compared by), the object table and the
+// cross-thread done bytes in anonymous mappings. None of it comes from the
+// heap under test or the Go heap.
+type Replay struct {
+	Summary trace.Summary
+	Threads int // threads that replay: the trace's, or 1
+	ops     []byte
+	objs    []byte
+	done    []byte
+	first   []byte
+	nops    int64
+	nobjs   int64
+	closed  bool
+}
+
+// ReplayOptions are how a Replay runs.
+type ReplayOptions struct {
+	Touch bool    // write a byte in every page of each new object
+	Speed float64 // 0: as fast as possible; N: recorded time divided by N
+}
+
+// ReplayResult is what one replay did.
+type ReplayResult struct {
+	Ops      int64         // ops replayed
+	Failures int64         // allocations that returned NULL
+	PeakLive int64         // the most requested bytes live at once (the engine's live bytes before included)
+	Elapsed  time.Duration // wall time of the ops
+}
+
+// LoadReplay decodes the trace at path for replay; with oneThread every op
+// runs on one thread in recorded order. A trace that does not decode gives
+// the reader's *trace.FormatError, wrapped with the path.
+func LoadReplay(path string, oneThread bool) (*Replay, error) {
+	sum, nops, err := scanTrace(path)
+	if err != nil {
+		return nil, err
+	}
+	if nops >= int64(noNext) {
+		return nil, fmt.Errorf("%s: %d ops, above the replay's %d", path, nops, noNext-1)
+	}
+	r := &Replay{Summary: sum, Threads: int(max(sum.Threads, 1)), nops: nops, nobjs: int64(sum.MaxObjects)}
+	if oneThread {
+		r.Threads = 1
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			r.unmap()
+		}
+	}()
+	if r.objs, err = anon(max(r.nobjs, 1) * int64(unsafe.Sizeof(C.ms_robj{}))); err != nil {
+		return nil, err
+	}
+	if r.first, err = anon(int64(r.Threads) * 4); err != nil {
+		return nil, err
+	}
+	if r.Threads > 1 {
+		if r.done, err = anon(max(nops, 1)); err != nil {
+			return nil, err
+		}
+	}
+	f, err := os.CreateTemp("", "memstorm-replay-")
+	if err != nil {
+		return nil, fmt.Errorf("the replay's op file: %w", err)
+	}
+	defer f.Close()
+	os.Remove(f.Name())
+	size := max(nops, 1) * int64(ropSize)
+	if err := f.Truncate(size); err != nil {
+		return nil, fmt.Errorf("the replay's op file %s: %w", f.Name(), err)
+	}
+	w, err := unix.Mmap(int(f.Fd()), 0, int(size), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	if err != nil {
+		return nil, fmt.Errorf("mapping the replay's op file: %w", err)
+	}
+	err = r.build(path, w)
+	_ = unix.Munmap(w)
+	if err != nil {
+		return nil, err
+	}
+	if r.ops, err = unix.Mmap(int(f.Fd()), 0, int(size), unix.PROT_READ, unix.MAP_SHARED); err != nil {
+		return nil, fmt.Errorf("mapping the replay's op file: %w", err)
+	}
+	ok = true
+	return r, nil
+}
+
+func anon(n int64) ([]byte, error) {
+	b, err := unix.Mmap(-1, 0, int(n), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+	if err != nil {
+		return nil, fmt.Errorf("mapping %d bytes for the replay: %w", n, err)
+	}
+	return b, nil
+}
+
+func openTrace(path string) (*os.File, *trace.Reader, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := trace.NewReader(f)
+	if err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return f, r, nil
+}
+
+// scanTrace reads the trace through: its summary and the ops to replay
+// (every event but the RSS samples).
+func scanTrace(path string) (trace.Summary, int64, error) {
+	f, r, err := openTrace(path)
+	if err != nil {
+		return trace.Summary{}, 0, err
+	}
+	defer f.Close()
+	var n int64
+	for {
+		e, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return r.Summary(), n, nil
+		}
+		if err != nil {
+			return trace.Summary{}, 0, fmt.Errorf("%s: %w", path, err)
+		}
+		if e.Op != trace.OpRSS {
+			n++
+		}
+	}
+}
+
+// build decodes the trace a second time into ops: each op linked to its
+// thread's next, and waiting for the op of another thread that touched its
+// objects last.
+func (r *Replay) build(path string, w []byte) error {
+	f, rd, err := openTrace(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	ops := unsafe.Slice((*rop)(unsafe.Pointer(unsafe.SliceData(w))), r.nops)
+	first := unsafe.Slice((*uint32)(unsafe.Pointer(unsafe.SliceData(r.first))), r.Threads)
+	last := make([]uint32, r.Threads)
+	for i := range first {
+		first[i], last[i] = noNext, noNext
+	}
+	// lastOp[id] is 1 + the op that touched id last; lastThread its thread.
+	lastOp := make([]uint32, r.nobjs)
+	lastThread := make([]uint16, r.nobjs)
+	var i uint32
+	for {
+		e, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		if e.Op == trace.OpRSS {
+			continue
+		}
+		th := uint16(e.Thread)
+		if r.Threads == 1 {
+			th = 0
+		}
+		o := rop{T: e.Time, Size: e.Size, ID: e.ID, Old: e.OldID, Thread: th, Op: uint8(e.Op), Next: noNext}
+		if e.Align > 1 {
+			for a := e.Align; a > 1; a >>= 1 {
+				o.Align++
+			}
+		}
+		dep := func(id uint32) uint32 {
+			d := uint32(0)
+			if lastOp[id] != 0 && lastThread[id] != th {
+				d = lastOp[id]
+			}
+			lastOp[id], lastThread[id] = i+1, th
+			return d
+		}
+		if e.Op == trace.OpRealloc {
+			o.Dep2 = dep(e.OldID)
+		}
+		o.Dep = dep(e.ID)
+		ops[i] = o
+		if last[th] == noNext {
+			first[th] = i
+		} else {
+			ops[last[th]].Next = i
+		}
+		last[th] = i
+		i++
+	}
+	return nil
+}
+
+// Bookkeeping is the anonymous memory the replay holds (the object table,
+// done bytes and thread starts), which the engine's bookkeeping counts.
+func (r *Replay) Bookkeeping() int64 {
+	return int64(len(r.objs) + len(r.done) + len(r.first))
+}
+
+// Replay runs r's ops from the calling thread (thread 0) and r.Threads-1
+// new OS threads, counting the objects in e's counters. A Replay runs once.
+func (e *Engine) Replay(r *Replay, o ReplayOptions) (ReplayResult, error) {
+	if e.ce == nil {
+		return ReplayResult{}, ErrClosed
+	}
+	if r.closed || r.ops == nil {
+		return ReplayResult{}, errors.New("alloc: replay already run or closed")
+	}
+	spec := C.ms_replay_spec{
+		ops:      (*C.ms_rop)(unsafe.Pointer(unsafe.SliceData(r.ops))),
+		nops:     C.int64_t(r.nops),
+		objs:     (*C.ms_robj)(unsafe.Pointer(unsafe.SliceData(r.objs))),
+		first:    (*C.uint32_t)(unsafe.Pointer(unsafe.SliceData(r.first))),
+		nthreads: C.int(r.Threads),
+		touch:    0,
+		speed:    C.double(o.Speed),
+	}
+	if o.Touch {
+		spec.touch = 1
+	}
+	if r.done != nil {
+		spec.done = (*C.uint8_t)(unsafe.Pointer(unsafe.SliceData(r.done)))
+	}
+	e.ce.extra_book += C.int64_t(r.Bookkeeping())
+	var res C.ms_replay_result
+	C.ms_replay_run(&spec, e.ce, e.cpub(), &res)
+	// The ops are read once: their pages go back to the page cache.
+	_ = unix.Munmap(r.ops)
+	r.ops = nil
+	out := ReplayResult{Ops: int64(res.ops), Failures: int64(res.failures), PeakLive: int64(res.peak_live), Elapsed: time.Duration(res.ns)}
+	if res.err != 0 {
+		return out, fmt.Errorf("alloc: starting a replay thread: %w", syscall.Errno(res.err))
+	}
+	return out, nil
+}
+
+// Release frees the replay's objects still live (the recorded program
+// exited holding them) from the calling thread and unmaps its bookkeeping.
+// It returns the requested bytes freed.
+func (e *Engine) ReleaseReplay(r *Replay) (int64, error) {
+	if e.ce == nil {
+		return 0, ErrClosed
+	}
+	if r.closed {
+		return 0, nil
+	}
+	freed := int64(C.ms_replay_release((*C.ms_robj)(unsafe.Pointer(unsafe.SliceData(r.objs))), C.int64_t(r.nobjs), e.ce, e.cpub()))
+	e.ce.extra_book -= C.int64_t(r.Bookkeeping())
+	C.ms_publish(e.ce, e.cpub())
+	r.unmap()
+	r.closed = true
+	return freed, nil
+}
+
+func (r *Replay) unmap() {
+	for _, b := range [][]byte{r.ops, r.objs, r.done, r.first} {
+		if b != nil {
+			_ = unix.Munmap(b)
+		}
+	}
+	r.ops, r.objs, r.done, r.first = nil, nil, nil, nil
+}
