@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -126,28 +125,15 @@ func convertFile(rawPath, out string, start int64, samples []RSSSample, res *Res
 
 // Summarize reads a trace file through and returns its summary and size.
 func Summarize(path string) (trace.Summary, int64, error) {
-	f, err := os.Open(path)
+	sum, err := trace.Scan(path)
 	if err != nil {
-		return trace.Summary{}, 0, err
+		return sum, 0, err
 	}
-	defer f.Close()
-	r, err := trace.NewReader(f)
+	st, err := os.Stat(path)
 	if err != nil {
-		return trace.Summary{}, 0, fmt.Errorf("%s: %w", path, err)
+		return sum, 0, err
 	}
-	for {
-		if _, err := r.Next(); err != nil {
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			return r.Summary(), 0, fmt.Errorf("%s: %w", path, err)
-		}
-	}
-	st, err := f.Stat()
-	if err != nil {
-		return r.Summary(), 0, err
-	}
-	return r.Summary(), st.Size(), nil
+	return sum, st.Size(), nil
 }
 
 // setPreload puts the shim first in LD_PRELOAD, keeping what was there (an

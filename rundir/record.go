@@ -58,6 +58,7 @@ const (
 	EventENOMEM     = "enomem"
 	EventOOMKill    = "oom-kill"
 	EventTrim       = "trim"
+	EventReplay     = "replay" // a replay phase's figures; Bytes: its peak live bytes
 	EventSignal     = "signal"
 	EventExit       = "exit"
 	EventError      = "error"

@@ -34,6 +34,7 @@ const (
 	MsgENOMEM     = "enomem"      // an allocation failed
 	MsgLimit      = "limit"       // allocation stopped at the cgroup limit share
 	MsgTrim       = "trim"        // the allocator's release ran
+	MsgReplay     = "replay"      // a replay phase ran its trace; Bytes: its peak live bytes
 	MsgDone       = "done"        // every step ran
 	MsgError      = "error"       // the worker cannot go on; Detail says why
 )

@@ -266,6 +266,10 @@ func executeRuns(plans []*stress.Plan, base string, f *runFlags, stdout, stderr 
 			code = exitHarness
 		}
 	}
+	if err := replayTable(plans, dirs, base, stdout); err != nil {
+		fmt.Fprintf(stderr, "memstorm run: the replay table: %v\n", err)
+		code = exitHarness
+	}
 	if len(dirs) > 1 {
 		if err := report.Compare(base, dirs, f.align); err != nil {
 			fmt.Fprintf(stderr, "memstorm run: comparing the runs: %v\n", err)
