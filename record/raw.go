@@ -10,8 +10,9 @@ import (
 	"github.com/memstorm/memstorm/trace"
 )
 
-// The shim's file: a 4096-byte header (magic, slots claimed, calls lost),
-// then 40-byte records (struct msr_rec in shimsrc/preload.c).
+// The shim's file: a 4096-byte header (magic, slots claimed, calls lost,
+// pid, the time the program's image started recording and its RssAnon
+// then), then 40-byte records (struct msr_rec in shimsrc/preload.c).
 const (
 	rawMagic  = "MSRAW001"
 	rawHeader = 4096
@@ -46,12 +47,24 @@ type rawRec struct {
 // samples merged in by time. It returns what was lost.
 func Convert(raw io.ReaderAt, size int64, start int64, rss []RSSSample, w *trace.Writer) (Losses, error) {
 	var l Losses
-	var hdr [24]byte
+	var hdr [48]byte
 	if _, err := raw.ReadAt(hdr[:], 0); err != nil || string(hdr[:8]) != rawMagic {
 		return l, fmt.Errorf("the shim's file has no header (did the program start?)")
 	}
 	count := binary.LittleEndian.Uint64(hdr[8:])
 	l.Unrecorded = binary.LittleEndian.Uint64(hdr[16:])
+	// Samples the launcher took before the program's image began (of the
+	// forked launcher, or of a wrapper it executed) are not the program's;
+	// the shim's own reading at that moment is its baseline.
+	if initNs := int64(binary.LittleEndian.Uint64(hdr[32:])); initNs > 0 {
+		kept := []RSSSample{{Mono: initNs, Bytes: binary.LittleEndian.Uint64(hdr[40:])}}
+		for _, s := range rss {
+			if s.Mono > initNs {
+				kept = append(kept, s)
+			}
+		}
+		rss = kept
+	}
 	if avail := uint64(max(size-rawHeader, 0)) / rawRecord; count > avail {
 		l.Unwritten += count - avail
 		count = avail

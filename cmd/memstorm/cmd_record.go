@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/memstorm/memstorm/alloc/allocators"
 	"github.com/memstorm/memstorm/record"
 	"github.com/memstorm/memstorm/units"
 )
@@ -19,6 +20,7 @@ func cmdRecord(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := newFlags("record", "[--out FILE] -- PROGRAM [ARGS...]", stderr)
 	out := fs.String("out", "memstorm.trace", "the trace `FILE` to write (must not exist)")
 	every := fs.Duration("sample-every", 0, "RSS sampling `INTERVAL` (default 5ms)")
+	allocator := fs.String("allocator", "", "record the program under `NAME` (glibc, jemalloc, tcmalloc, mimalloc) or a library path")
 	argv, err := parseFlags(fs, args)
 	if err != nil {
 		return exitUsage, err
@@ -29,11 +31,19 @@ func cmdRecord(args []string, stdout, stderr io.Writer) (int, error) {
 	if _, err := os.Lstat(*out); err == nil {
 		return exitUsage, usagef("--out %s exists; record never overwrites a trace", *out)
 	}
+	choice, err := allocators.Resolve(*allocator)
+	if err != nil {
+		return exitUsage, usagef("--allocator: %v", err)
+	}
+	var env []string
+	if choice.Preload != "" {
+		env = append(env, "LD_PRELOAD="+choice.Preload)
+	}
 	// The program gets the terminal's signals; memstorm waits for it.
 	signal.Ignore(syscall.SIGINT, syscall.SIGQUIT)
 	defer signal.Reset(syscall.SIGINT, syscall.SIGQUIT)
 	res, err := record.Run(context.Background(), record.Options{
-		Out: *out, Argv: argv, SampleEvery: *every, Stdout: os.Stdout, Stderr: os.Stderr,
+		Out: *out, Argv: argv, SampleEvery: *every, Stdout: os.Stdout, Stderr: os.Stderr, Env: env,
 	})
 	if err != nil {
 		return exitHarness, err

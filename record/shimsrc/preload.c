@@ -62,6 +62,9 @@ struct msr_header {
 	uint64_t count; /* slots claimed */
 	uint64_t lost;  /* calls not recorded (no chunk could be mapped) */
 	int32_t pid;    /* the recording process */
+	int32_t pad;
+	uint64_t init_ns;   /* CLOCK_MONOTONIC when this image claimed the file */
+	uint64_t init_anon; /* its RssAnon then, bytes: the program before its heap */
 };
 
 enum { OP_MALLOC = 1, OP_CALLOC, OP_REALLOC, OP_FREE, OP_POSIX_MEMALIGN, OP_MMAP, OP_MUNMAP,
@@ -105,6 +108,29 @@ static void *boot_alloc(size_t n)
 	return msr_boot + at;
 }
 
+/* rss_anon reads RssAnon from /proc/self/status without allocating. */
+static uint64_t rss_anon(void)
+{
+	char buf[4096];
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	char *p = strstr(buf, "\nRssAnon:");
+	if (p == NULL)
+		return 0;
+	uint64_t kb = 0;
+	for (p += 9; *p == ' ' || *p == '\t'; p++)
+		;
+	for (; *p >= '0' && *p <= '9'; p++)
+		kb = kb * 10 + (uint64_t)(*p - '0');
+	return kb * 1024;
+}
+
 /* claim_file creates the record file, or takes it over from the image this
  * process executed from (same pid); any other process leaves it alone. */
 static void claim_file(void)
@@ -134,6 +160,10 @@ static void claim_file(void)
 		h->lost = 0;
 	}
 	memcpy(h->magic, MSR_MAGIC, 8);
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	h->init_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	h->init_anon = rss_anon();
 	__atomic_store_n(&h->pid, (int32_t)getpid(), __ATOMIC_RELEASE);
 	msr_hdr = h;
 	msr_fd = fd;
