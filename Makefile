@@ -49,6 +49,7 @@ FUZZTIME ?= 3s
 FUZZ_SCENARIOS := FuzzParse FuzzConditions FuzzParseSize FuzzParseDuration
 FUZZ_UNITS     := FuzzParseBytes
 FUZZ_RUNDIR    := FuzzReadSamples FuzzDecodeSummary
+FUZZ_TRACE     := FuzzReader
 
 fuzz-short:
 	@for f in $(FUZZ_SCENARIOS); do \
@@ -57,6 +58,8 @@ fuzz-short:
 		$(GO) test -run='^$$' -fuzz="^$$f\$$" -fuzztime=$(FUZZTIME) ./units/ || exit 1; done
 	@for f in $(FUZZ_RUNDIR); do \
 		$(GO) test -run='^$$' -fuzz="^$$f\$$" -fuzztime=$(FUZZTIME) ./rundir/ || exit 1; done
+	@for f in $(FUZZ_TRACE); do \
+		$(GO) test -run='^$$' -fuzz="^$$f\$$" -fuzztime=$(FUZZTIME) ./trace/ || exit 1; done
 
 bench: build setup-bench
 	./$(BIN) bench
