@@ -58,7 +58,9 @@ static void flush(rthread *t)
 		e->c.failures += t->failures;
 	}
 	t->live = t->objects = t->alloc_bytes = t->free_bytes = t->alloc_ops = t->failures = 0;
-	if (t->idx == 0 && t->pub) {
+	/* Every thread publishes what it has read of the totals: thread 0 may
+	 * have finished long before the others. */
+	if (t->pub) {
 		ms_counters *pub = t->pub;
 #define PUB(f) __atomic_store_n(&pub->f, __atomic_load_n(&e->c.f, __ATOMIC_RELAXED), __ATOMIC_RELAXED)
 		PUB(live_bytes);

@@ -149,6 +149,7 @@ func (c *converter) add(r rawRec) error {
 		return err
 	}
 	e := trace.Event{Op: op, Thread: c.thread(r.tid), Time: c.at(int64(r.t)), Size: r.b}
+	c.ids.SetThread(e.Thread)
 	switch op {
 	case trace.OpFree, trace.OpMunmap:
 		id, ok := c.ids.Lookup(r.a)

@@ -195,3 +195,19 @@ func FuzzReader(f *testing.F) {
 		}
 	})
 }
+
+// Ids freed on a thread are reused on that thread only.
+func TestIDsPerThread(t *testing.T) {
+	m := NewIDs()
+	a, _, _ := m.Alloc(0x10)
+	m.SetThread(1)
+	m.Free(0x10) // thread 1 frees thread 0's object
+	m.SetThread(0)
+	if b, _, _ := m.Alloc(0x20); b == a {
+		t.Errorf("thread 0 reused id %d that thread 1 freed", a)
+	}
+	m.SetThread(1)
+	if c, _, _ := m.Alloc(0x30); c != a {
+		t.Errorf("thread 1 got id %d, want the %d it freed", c, a)
+	}
+}
