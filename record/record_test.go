@@ -134,4 +134,3 @@ func TestRecordMissingCompiler(t *testing.T) {
 		t.Errorf("err = %v, want one naming the compiler", err)
 	}
 }
-
