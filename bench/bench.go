@@ -44,6 +44,7 @@ type Result struct {
 	BookkeepingPerObject   float64        `json:"bookkeeping_bytes_per_object"`
 	ReportSeconds1M        float64        `json:"report_seconds_1m_samples"`
 	VsStressNG             float64        `json:"vs_stress_ng"` // -1 when stress-ng is not installed
+	ReplayMopsPerSec       float64        `json:"replay_mops_per_s"`
 	Detail                 Detail         `json:"detail"`
 	Machine                rundir.Machine `json:"machine"`
 }
@@ -83,6 +84,7 @@ var Goals = []Goal{
 	{"bookkeeping_bytes_per_object", "<= 8", func(v float64) bool { return v <= 8 }},
 	{"report_seconds_1m_samples", "< 3", func(v float64) bool { return v < 3 }},
 	{"vs_stress_ng", "> 1", func(v float64) bool { return v > 1 }},
+	{"replay_mops_per_s", ">= 10", func(v float64) bool { return v >= 10 }},
 }
 
 // Values returns the figures by JSON name.
@@ -92,7 +94,7 @@ func (r *Result) Values() map[string]float64 {
 		"thread_scaling": r.ThreadScaling, "sampler_core_fraction": r.SamplerCoreFraction,
 		"peak_capture_error": r.PeakCaptureError, "peak_capture_error_sampled": r.PeakCaptureErrorSample,
 		"bookkeeping_bytes_per_object": r.BookkeepingPerObject, "report_seconds_1m_samples": r.ReportSeconds1M,
-		"vs_stress_ng": r.VsStressNG,
+		"vs_stress_ng": r.VsStressNG, "replay_mops_per_s": r.ReplayMopsPerSec,
 	}
 }
 
@@ -156,6 +158,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		{"sampler_core_fraction", b.samplerCost},
 		{"report_seconds_1m_samples", b.reportSpeed},
 		{"vs_stress_ng", b.stressNG},
+		{"replay_mops_per_s", b.replaySpeed},
 	}
 	for _, s := range steps {
 		if err := ctx.Err(); err != nil {
