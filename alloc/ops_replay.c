@@ -5,7 +5,9 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <unistd.h>
 #include <time.h>
 #include <malloc.h>
 #include "replay.h"
@@ -119,8 +121,36 @@ static void release(rthread *t, ms_robj *o)
 	o->size = 0;
 }
 
+/* rss_anon reads RssAnon from /proc/self/status, bytes; -1 when it cannot. */
+static int64_t rss_anon(void)
+{
+	char buf[4096];
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	char *p = strstr(buf, "\nRssAnon:");
+	if (p == NULL)
+		return -1;
+	int64_t kb = 0;
+	for (p += 9; *p == ' ' || *p == '\t'; p++)
+		;
+	for (; *p >= '0' && *p <= '9'; p++)
+		kb = kb * 10 + (*p - '0');
+	return kb * 1024;
+}
+
 static void *one(rthread *t, const ms_rop *op)
 {
+	if (op->op == MS_ROP_RSS) {
+		if (t->s->rss != NULL)
+			t->s->rss[op->id] = rss_anon();
+		return NULL;
+	}
 	ms_robj *objs = t->s->objs;
 	ms_robj *o = &objs[op->id];
 	size_t size = (size_t)op->size, align = (size_t)1 << op->align_log2;

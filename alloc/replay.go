@@ -73,6 +73,11 @@ type Replay struct {
 	nops    int64
 	nobjs   int64
 	closed  bool
+	// RSS samples of the recorded program, replayed as ops (one thread
+	// only: on several, no op stands at the sample's point of the stream).
+	rss     []byte  // the replay's RssAnon at each, int64s (C writes them)
+	recRSS  []int64 // the recorded values
+	baseIdx int     // the last sample before the first allocation; -1: none
 }
 
 // ReplayOptions are how a Replay runs.
@@ -83,10 +88,25 @@ type ReplayOptions struct {
 
 // ReplayResult is what one replay did.
 type ReplayResult struct {
-	Ops      int64         // ops replayed
+	Ops      int64         // ops replayed (the RSS samples not counted)
 	Failures int64         // allocations that returned NULL
 	PeakLive int64         // the most requested bytes live at once (the engine's live bytes before included)
 	Elapsed  time.Duration // wall time of the ops
+	// RSS compares the replay's anonymous RSS with the recorded program's
+	// at the same points of the stream; nil when the trace has no samples
+	// or the replay ran on several threads.
+	RSS *ReplayRSS
+}
+
+// ReplayRSS is anonymous RSS above a baseline, at the recorded program's
+// RSS samples: the program's recorded value and the replay's reading when
+// it reached the same point of the stream. The baseline is the last sample
+// before the first allocation (the first sample when none is).
+type ReplayRSS struct {
+	Samples               int
+	RecBaseline, Baseline int64
+	RecPeak, Peak         int64
+	RecLast, Last         int64 // at the last sample
 }
 
 // LoadReplay decodes the trace at path for replay; with oneThread every op
@@ -97,10 +117,16 @@ func LoadReplay(path string, oneThread bool) (*Replay, error) {
 	if err != nil {
 		return nil, err
 	}
+	nrss := int64(sum.Events) - nops
+	if oneThread || sum.Threads <= 1 {
+		nops += nrss
+	} else {
+		nrss = 0
+	}
 	if nops >= int64(noNext) {
 		return nil, fmt.Errorf("%s: %d ops, above the replay's %d", path, nops, noNext-1)
 	}
-	r := &Replay{Summary: sum, Threads: int(max(sum.Threads, 1)), nops: nops, nobjs: int64(sum.MaxObjects)}
+	r := &Replay{Summary: sum, Threads: int(max(sum.Threads, 1)), nops: nops, nobjs: int64(sum.MaxObjects), baseIdx: -1}
 	if oneThread {
 		r.Threads = 1
 	}
@@ -120,6 +146,12 @@ func LoadReplay(path string, oneThread bool) (*Replay, error) {
 		if r.done, err = anon(max(nops, 1)); err != nil {
 			return nil, err
 		}
+	}
+	if nrss > 0 {
+		if r.rss, err = anon(nrss * 8); err != nil {
+			return nil, err
+		}
+		r.recRSS = make([]int64, 0, nrss)
 	}
 	f, err := os.CreateTemp("", "memstorm-replay-")
 	if err != nil {
@@ -145,7 +177,7 @@ func LoadReplay(path string, oneThread bool) (*Replay, error) {
 	}
 	// The tables become resident now, so that a replay's anonymous RSS
 	// grows by the heap under test only.
-	for _, b := range [][]byte{r.objs, r.done, r.first} {
+	for _, b := range [][]byte{r.objs, r.done, r.first, r.rss} {
 		for i := 0; i < len(b); i += os.Getpagesize() {
 			b[i] = 0
 		}
@@ -217,6 +249,7 @@ func (r *Replay) build(path string, w []byte) error {
 	lastOp := make([]uint32, r.nobjs)
 	lastThread := make([]uint16, r.nobjs)
 	var i uint32
+	sawAlloc := false
 	for {
 		e, err := rd.Next()
 		if errors.Is(err, io.EOF) {
@@ -226,7 +259,17 @@ func (r *Replay) build(path string, w []byte) error {
 			return fmt.Errorf("%s: %w", path, err)
 		}
 		if e.Op == trace.OpRSS {
-			continue
+			if r.rss == nil {
+				continue
+			}
+			k := uint32(len(r.recRSS))
+			r.recRSS = append(r.recRSS, int64(e.Size))
+			if !sawAlloc {
+				r.baseIdx = int(k)
+			}
+			e.Thread, e.ID = 0, k
+		} else if e.Op.Allocates() {
+			sawAlloc = true
 		}
 		th := uint16(e.Thread)
 		if r.Threads == 1 {
@@ -237,6 +280,18 @@ func (r *Replay) build(path string, w []byte) error {
 			for a := e.Align; a > 1; a >>= 1 {
 				o.Align++
 			}
+		}
+		if e.Op == trace.OpRSS {
+			o.ID = e.ID
+			ops[i] = o
+			if last[0] == noNext {
+				first[0] = i
+			} else {
+				ops[last[0]].Next = i
+			}
+			last[0] = i
+			i++
+			continue
 		}
 		dep := func(id uint32) uint32 {
 			d := uint32(0)
@@ -265,7 +320,7 @@ func (r *Replay) build(path string, w []byte) error {
 // Bookkeeping is the anonymous memory the replay holds (the object table,
 // done bytes and thread starts), which the engine's bookkeeping counts.
 func (r *Replay) Bookkeeping() int64 {
-	return int64(len(r.objs) + len(r.done) + len(r.first))
+	return int64(len(r.objs) + len(r.done) + len(r.first) + len(r.rss))
 }
 
 // Replay runs r's ops from the calling thread (thread 0) and r.Threads-1
@@ -292,20 +347,41 @@ func (e *Engine) Replay(r *Replay, o ReplayOptions) (ReplayResult, error) {
 	if r.done != nil {
 		spec.done = (*C.uint8_t)(unsafe.Pointer(unsafe.SliceData(r.done)))
 	}
+	if r.rss != nil {
+		spec.rss = (*C.int64_t)(unsafe.Pointer(unsafe.SliceData(r.rss)))
+	}
 	e.ce.extra_book += C.int64_t(r.Bookkeeping())
 	var res C.ms_replay_result
 	C.ms_replay_run(&spec, e.ce, e.cpub(), &res)
 	// The ops are read once: their pages go back to the page cache.
 	_ = unix.Munmap(r.ops)
 	r.ops = nil
-	out := ReplayResult{Ops: int64(res.ops), Failures: int64(res.failures), PeakLive: int64(res.peak_live), Elapsed: time.Duration(res.ns)}
+	out := ReplayResult{Ops: int64(res.ops) - int64(len(r.recRSS)), Failures: int64(res.failures), PeakLive: int64(res.peak_live), Elapsed: time.Duration(res.ns)}
+	out.RSS = r.rssFigures()
 	if res.err != 0 {
 		return out, fmt.Errorf("alloc: starting a replay thread: %w", syscall.Errno(res.err))
 	}
 	return out, nil
 }
 
-// Release frees the replay's objects still live (the recorded program
+// rssFigures pairs the recorded samples with the replay's readings.
+func (r *Replay) rssFigures() *ReplayRSS {
+	n := len(r.recRSS)
+	if n == 0 {
+		return nil
+	}
+	got := unsafe.Slice((*int64)(unsafe.Pointer(unsafe.SliceData(r.rss))), n)
+	b := max(r.baseIdx, 0)
+	f := &ReplayRSS{Samples: n, RecBaseline: r.recRSS[b], Baseline: got[b]}
+	for k := range n {
+		f.RecPeak = max(f.RecPeak, r.recRSS[k]-f.RecBaseline)
+		f.Peak = max(f.Peak, got[k]-f.Baseline)
+	}
+	f.RecLast, f.Last = r.recRSS[n-1]-f.RecBaseline, got[n-1]-f.Baseline
+	return f
+}
+
+// ReleaseReplay frees the replay's objects still live (the recorded program
 // exited holding them) from the calling thread and unmaps its bookkeeping.
 // It returns the requested bytes freed.
 func (e *Engine) ReleaseReplay(r *Replay) (int64, error) {
@@ -324,10 +400,10 @@ func (e *Engine) ReleaseReplay(r *Replay) (int64, error) {
 }
 
 func (r *Replay) unmap() {
-	for _, b := range [][]byte{r.ops, r.objs, r.done, r.first} {
+	for _, b := range [][]byte{r.ops, r.objs, r.done, r.first, r.rss} {
 		if b != nil {
 			_ = unix.Munmap(b)
 		}
 	}
-	r.ops, r.objs, r.done, r.first = nil, nil, nil, nil
+	r.ops, r.objs, r.done, r.first, r.rss = nil, nil, nil, nil, nil
 }

@@ -17,7 +17,7 @@
 
 /* Ops: the numbers of trace.Op. */
 enum { MS_ROP_MALLOC = 1, MS_ROP_CALLOC, MS_ROP_REALLOC, MS_ROP_FREE, MS_ROP_POSIX_MEMALIGN, MS_ROP_MMAP,
-       MS_ROP_MUNMAP, MS_ROP_ALIGNED_ALLOC = 10, MS_ROP_MEMALIGN, MS_ROP_VALLOC };
+       MS_ROP_MUNMAP, MS_ROP_RSS, MS_ROP_ALIGNED_ALLOC = 10, MS_ROP_MEMALIGN, MS_ROP_VALLOC };
 
 /* One op, 40 bytes; the Go side (alloc/replay.go) writes the same layout. */
 typedef struct ms_rop {
@@ -45,6 +45,7 @@ typedef struct ms_replay_spec {
 	int nthreads;
 	int touch;          /* write a byte in every page of each new object */
 	double speed;       /* 0: as fast as possible; else recorded time / speed */
+	int64_t *rss;       /* MS_ROP_RSS op k (its id) stores RssAnon here at rss[k]; NULL: none */
 } ms_replay_spec;
 
 typedef struct ms_replay_result {

@@ -130,3 +130,41 @@ func TestReplayCorrupt(t *testing.T) {
 }
 
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
+
+// The recorded program's RSS samples are replayed as readings at the same
+// points of the stream: a 32 MiB block (above glibc's mmap threshold, so
+// its pages go back at free) shows in the reading between its malloc and
+// free, and not after.
+func TestReplayRSSAtSamples(t *testing.T) {
+	const big = 32 << 20
+	path := writeTrace(t, []trace.Event{
+		{Op: trace.OpRSS, Time: 0, Size: 1 << 20},
+		{Op: trace.OpMalloc, Time: 10, ID: 0, Size: big},
+		{Op: trace.OpRSS, Time: 20, Size: 1<<20 + big},
+		{Op: trace.OpFree, Time: 30, ID: 0},
+		{Op: trace.OpRSS, Time: 40, Size: 1 << 20},
+	})
+	r, err := LoadReplay(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c Counters
+	e, err := NewEngine(1, &c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	res, err := e.Replay(r, ReplayOptions{Touch: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := res.RSS
+	if res.Ops != 2 || x == nil || x.Samples != 3 || x.RecPeak != big || x.RecLast != 0 {
+		t.Fatalf("ops %d, figures %+v; want 2 ops and 3 samples, recorded peak %d and end 0", res.Ops, x, big)
+	}
+	// The reading is of the whole process: other goroutines' pages may come
+	// and go by a MiB or so between readings.
+	if x.Peak < big-(1<<20) || x.Peak > big+(2<<20) || x.Last > 1<<20 || x.Last < -(1<<20) {
+		t.Errorf("replayed peak %d, end %d; want about %d and about 0", x.Peak, x.Last, big)
+	}
+}

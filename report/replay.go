@@ -21,17 +21,22 @@ import (
 
 // ReplayRow is one line of a replay's fidelity table: the recorded program,
 // or one replay of its trace. RSS figures are anonymous resident memory
-// above the process's baseline: for the program, its last sample before its
-// first allocation (the interpreter or runtime, not its heap); for a
-// replay, the first sample of the replay phase (the worker, with the
-// replay's tables already resident). Both are then the heap's.
+// above a baseline, at the recorded program's RSS samples: for the
+// program, its samples above the last one before its first allocation (the
+// interpreter or runtime, not its heap); for a one-thread replay, its own
+// readings at the same points of the operation stream above the reading at
+// that same baseline point. A replay on several threads has no such points:
+// its row is from the run's samples, above the phase's first.
 type ReplayRow struct {
 	Label    string
 	PeakLive int64 // requested bytes; -1 when not known
 	Baseline int64
 	PeakRSS  int64
-	AfterRSS int64 // at the first sample after the last free (a replay: the phase's last sample)
+	EndRSS   int64 // at the last recorded sample (the run's samples: the phase's last)
 	Curve    plotter.XYs
+	// Sampled says the RSS figures are from the run's samples, not from
+	// the recorded program's points of the stream.
+	Sampled bool
 }
 
 // RecordedReplayRow reads the trace at path: the recorded program's row.
@@ -52,7 +57,7 @@ func RecordedReplayRow(path string) (ReplayRow, error) {
 		rss int64
 	}
 	var pts []pt
-	firstAlloc, lastFree := int64(-1), int64(-1)
+	firstAlloc := int64(-1)
 	for {
 		e, err := r.Next()
 		if errors.Is(err, io.EOF) {
@@ -67,37 +72,33 @@ func RecordedReplayRow(path string) (ReplayRow, error) {
 		case e.Op.Allocates() && firstAlloc < 0:
 			firstAlloc = e.Time
 		}
-		if e.Op.Frees() {
-			lastFree = e.Time
-		}
 	}
 	if len(pts) == 0 {
 		return row, fmt.Errorf("%s has no RSS samples (memstorm record takes them; an imported trace has none)", path)
 	}
+	// The baseline rule is alloc.Replay's: the last sample before the first
+	// allocation, else the first.
+	row.Baseline = pts[0].rss
 	for _, p := range pts {
-		if p.t <= firstAlloc {
+		if p.t <= firstAlloc && p.t >= 0 {
 			row.Baseline = p.rss
 		}
 	}
 	row.PeakLive = int64(r.Summary().PeakLive)
-	row.AfterRSS = -1
 	for _, p := range pts {
 		h := p.rss - row.Baseline
 		row.PeakRSS = max(row.PeakRSS, h)
-		if row.AfterRSS < 0 && p.t >= lastFree {
-			row.AfterRSS = h
-		}
-		row.Curve = append(row.Curve, plotter.XY{X: float64(p.t-firstAlloc) / 1e9, Y: float64(h)})
+		row.Curve = append(row.Curve, plotter.XY{X: float64(p.t-max(firstAlloc, 0)) / 1e9, Y: float64(h)})
 	}
-	if row.AfterRSS < 0 {
-		row.AfterRSS = pts[len(pts)-1].rss - row.Baseline
-	}
+	row.EndRSS = pts[len(pts)-1].rss - row.Baseline
 	return row, nil
 }
 
-// ReplayRunRow reads the replay phase named phase of a run.
+// ReplayRunRow reads the replay phase named phase of a run: the replay
+// event's figures at the recorded points when it has them, else the
+// phase's samples.
 func ReplayRunRow(r *Run, phase, label string) (ReplayRow, error) {
-	row := ReplayRow{Label: label, PeakLive: -1}
+	row := ReplayRow{Label: label, PeakLive: -1, Sampled: true}
 	var in []rundir.Sample
 	for _, s := range r.Samples {
 		if s.Phase == phase {
@@ -114,10 +115,14 @@ func ReplayRunRow(r *Run, phase, label string) (ReplayRow, error) {
 		row.PeakRSS = max(row.PeakRSS, h)
 		row.Curve = append(row.Curve, plotter.XY{X: s.T - t0, Y: float64(h)})
 	}
-	row.AfterRSS = in[len(in)-1].Anon - row.Baseline
+	row.EndRSS = in[len(in)-1].Anon - row.Baseline
 	for _, e := range r.Events {
-		if e.Kind == rundir.EventReplay && e.Phase == phase {
-			row.PeakLive = e.Bytes
+		if e.Kind != rundir.EventReplay || e.Phase != phase {
+			continue
+		}
+		row.PeakLive = e.Bytes
+		if f := e.Replay; f != nil && f.RSSSamples > 0 {
+			row.Baseline, row.PeakRSS, row.EndRSS, row.Sampled = f.Baseline, f.PeakRSS, f.EndRSS, false
 		}
 	}
 	return row, nil
@@ -127,7 +132,7 @@ func ReplayRunRow(r *Run, phase, label string) (ReplayRow, error) {
 // the recorded program's (the first row).
 func WriteReplayTable(w io.Writer, rows []ReplayRow) error {
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "\tpeak live\tpeak RSS\tvs recorded\tRSS after last free\tvs recorded\tbaseline\t\n")
+	fmt.Fprintf(tw, "\tpeak live\tpeak RSS\tvs recorded\tRSS at end\tvs recorded\tbaseline\t\n")
 	for i, r := range rows {
 		live := "absent"
 		if r.PeakLive >= 0 {
@@ -136,12 +141,25 @@ func WriteReplayTable(w io.Writer, rows []ReplayRow) error {
 		vsPeak, vsAfter := "", ""
 		if i > 0 {
 			vsPeak = share(r.PeakRSS, rows[0].PeakRSS)
-			vsAfter = share(r.AfterRSS, rows[0].AfterRSS)
+			vsAfter = share(r.EndRSS, rows[0].EndRSS)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.Label, live, units.FormatBytes(r.PeakRSS), vsPeak,
-			units.FormatBytes(r.AfterRSS), vsAfter, units.FormatBytes(r.Baseline))
+		label := r.Label
+		if r.Sampled {
+			label += " *"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", label, live, units.FormatBytes(r.PeakRSS), vsPeak,
+			units.FormatBytes(r.EndRSS), vsAfter, units.FormatBytes(r.Baseline))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, r := range rows[1:] {
+		if r.Sampled {
+			_, err := fmt.Fprintln(w, "  * from the run's samples (a replay on several threads, or a trace without RSS samples): above the phase's first sample, at its last")
+			return err
+		}
+	}
+	return nil
 }
 
 func share(v, of int64) string {

@@ -39,8 +39,8 @@ func TestRecordedReplayRow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if row.Baseline != 1000 || row.PeakRSS != 8000 || row.AfterRSS != 3000 || row.PeakLive != 5000 || len(row.Curve) != 4 {
-		t.Errorf("row %+v, want baseline 1000, peak 8000, after last free 3000, peak live 5000, 4 points", row)
+	if row.Baseline != 1000 || row.PeakRSS != 8000 || row.EndRSS != 1000 || row.PeakLive != 5000 || len(row.Curve) != 4 {
+		t.Errorf("row %+v, want baseline 1000, peak 8000, at the last sample 1000, peak live 5000, 4 points", row)
 	}
 }
 
@@ -56,18 +56,23 @@ func TestReplayRunRowAndTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if row.Baseline != 100 || row.PeakRSS != 8000 || row.AfterRSS != 3000 || row.PeakLive != 5000 {
-		t.Errorf("row %+v, want baseline 100, peak 8000, after 3000, peak live 5000", row)
+	if row.Baseline != 100 || row.PeakRSS != 8000 || row.EndRSS != 3000 || row.PeakLive != 5000 || !row.Sampled {
+		t.Errorf("row %+v, want baseline 100, peak 8000, at end 3000, peak live 5000, from the samples", row)
+	}
+	// With the figures at the recorded points, those are the row's.
+	r.Events[0].Replay = &rundir.ReplayFigures{PeakLive: 5000, RSSSamples: 3, Baseline: 7, PeakRSS: 9000, EndRSS: 2000}
+	if row2, err := ReplayRunRow(r, "replay", "x"); err != nil || row2.Sampled || row2.PeakRSS != 9000 || row2.EndRSS != 2000 || row2.Baseline != 7 {
+		t.Errorf("row %+v (%v), want the event's figures", row2, err)
 	}
 	if _, err := ReplayRunRow(r, "nope", "x"); err == nil {
 		t.Error("a phase without samples gave a row")
 	}
-	rec := ReplayRow{Label: "recorded program", PeakLive: 5000, PeakRSS: 10000, AfterRSS: 0}
+	rec := ReplayRow{Label: "recorded program", PeakLive: 5000, PeakRSS: 10000, EndRSS: 0}
 	var b bytes.Buffer
 	if err := WriteReplayTable(&b, []ReplayRow{rec, row}); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"recorded program", "replay, glibc", "-20.0%", "undefined"} {
+	for _, want := range []string{"recorded program", "replay, glibc *", "-20.0%", "undefined", "* from the run's samples"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, b.String())
 		}

@@ -49,6 +49,8 @@ type Event struct {
 	Phase  string  `json:"phase,omitempty"` // phase the event belongs to
 	Detail string  `json:"detail,omitempty"`
 	Bytes  int64   `json:"bytes,omitempty"` // live bytes at the event, where meaningful
+	// Replay holds a replay event's figures.
+	Replay *ReplayFigures `json:"replay,omitempty"`
 }
 
 // Event kinds written by the supervisor.

@@ -142,7 +142,7 @@ func (s *supervisor) handle(m wire.Message, smp *sampler) {
 	case wire.MsgTrim:
 		s.event(rundir.Event{T: t, Kind: rundir.EventTrim, Phase: m.Name, Detail: s.who(p) + m.Detail, Bytes: m.Bytes})
 	case wire.MsgReplay:
-		s.event(rundir.Event{T: t, Kind: rundir.EventReplay, Phase: m.Name, Detail: s.who(p) + m.Detail, Bytes: m.Bytes})
+		s.event(rundir.Event{T: t, Kind: rundir.EventReplay, Phase: m.Name, Detail: s.who(p) + m.Detail, Bytes: m.Bytes, Replay: m.Replay})
 	case wire.MsgDone:
 		p.done = true
 		if m.HarnessCalls != nil {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/memstorm/memstorm/rundir"
 )
 
 // The worker and the supervisor talk over two pipes. The worker writes one
@@ -59,6 +61,8 @@ type Message struct {
 	// backend whose calls per object vary).
 	HarnessCalls *int64 `json:"harness_calls,omitempty"`
 	Bytes        int64  `json:"bytes,omitempty"` // size that failed, freed or trimmed
+	// Replay holds a replay message's figures.
+	Replay *rundir.ReplayFigures `json:"replay,omitempty"`
 
 	// hello
 	AllocName    string `json:"alloc_name,omitempty"`

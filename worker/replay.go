@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/memstorm/memstorm/alloc"
+	"github.com/memstorm/memstorm/rundir"
 	"github.com/memstorm/memstorm/scenarios"
 	"github.com/memstorm/memstorm/units"
 	"github.com/memstorm/memstorm/wire"
@@ -52,5 +53,13 @@ func (p *workerPool) replay(st scenarios.Step) (stepResult, error) {
 		"%d ops on %d threads in %v (%.1f M ops/s); peak live %s (the trace's %s); %d allocations failed",
 		res.Ops, rp.Threads, res.Elapsed.Round(time.Microsecond), rate/1e6,
 		units.FormatBytes(res.PeakLive), units.FormatBytes(r.PeakLive), res.Failures)}
+	fig := &rundir.ReplayFigures{PeakLive: res.PeakLive, Ops: res.Ops}
+	if x := res.RSS; x != nil {
+		fig.RSSSamples, fig.RecordedBaseline, fig.Baseline = x.Samples, x.RecBaseline, x.Baseline
+		fig.RecordedPeakRSS, fig.PeakRSS, fig.RecordedEndRSS, fig.EndRSS = x.RecPeak, x.Peak, x.RecLast, x.Last
+		m.Detail += fmt.Sprintf("; at the recorded program's %d RSS samples: peak %s (recorded %s), at the last %s (recorded %s)",
+			x.Samples, units.FormatBytes(x.Peak), units.FormatBytes(x.RecPeak), units.FormatBytes(x.Last), units.FormatBytes(x.RecLast))
+	}
+	m.Replay = fig
 	return stepResult{notes: []wire.Message{m}}, nil
 }
