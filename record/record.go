@@ -159,6 +159,9 @@ func monoNow() int64 {
 	return ts.Nano()
 }
 
+// maxReadNs bounds how long a reading of /proc/PID/status may take and be kept.
+const maxReadNs = 500_000
+
 type rssSampler struct {
 	done chan struct{}
 	out  chan []RSSSample
@@ -173,8 +176,14 @@ func sampleRSS(pid int, every time.Duration) *rssSampler {
 		tick := time.NewTicker(every)
 		defer tick.Stop()
 		for {
-			if st, err := p.Status(); err == nil {
-				got = append(got, RSSSample{Mono: monoNow(), Bytes: uint64(st.RssAnon)})
+			// The reading is placed in the stream at the middle of the read;
+			// one that took long (this goroutine descheduled on a busy
+			// machine) is dropped: while the program allocates fast, its
+			// place in the stream would be off by thousands of calls.
+			t0 := monoNow()
+			st, err := p.Status()
+			if t1 := monoNow(); err == nil && t1-t0 <= maxReadNs {
+				got = append(got, RSSSample{Mono: t0 + (t1-t0)/2, Bytes: uint64(st.RssAnon)})
 			}
 			select {
 			case <-s.done:
