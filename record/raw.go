@@ -70,7 +70,7 @@ func Convert(raw io.ReaderAt, size int64, start int64, rss []RSSSample, w *trace
 		count = avail
 	}
 	sort.Slice(rss, func(i, j int) bool { return rss[i].Mono < rss[j].Mono })
-	c := &converter{w: w, ids: trace.NewIDs(), sizes: map[uint32]uint64{}, threads: map[uint32]uint32{}, start: start, l: &l, rss: rss}
+	c := &converter{w: w, ids: trace.NewIDs(), threads: map[uint32]uint32{}, start: start, l: &l, rss: rss, lastTid: ^uint32(0)}
 	buf := make([]byte, rawRecord*4096)
 	for i := uint64(0); i < count; {
 		n := min(count-i, uint64(len(buf)/rawRecord))
@@ -98,8 +98,10 @@ func Convert(raw io.ReaderAt, size int64, start int64, rss []RSSSample, w *trace
 type converter struct {
 	w       *trace.Writer
 	ids     *trace.IDs
-	sizes   map[uint32]uint64 // id -> size, for mmap objects (munmap checks the length)
+	mmaps   []uint64 // by id: 1 + the size of a live mmap object, 0 for others (munmap checks the length)
 	threads map[uint32]uint32
+	lastTid uint32 // the previous record's tid and its thread index
+	lastIdx uint32
 	start   int64
 	last    int64
 	rss     []RSSSample
@@ -131,11 +133,15 @@ func (c *converter) flushRSS(mono int64) error {
 }
 
 func (c *converter) thread(tid uint32) uint32 {
-	if t, ok := c.threads[tid]; ok {
-		return t
+	if tid == c.lastTid {
+		return c.lastIdx
 	}
-	t := uint32(len(c.threads))
-	c.threads[tid] = t
+	t, ok := c.threads[tid]
+	if !ok {
+		t = uint32(len(c.threads))
+		c.threads[tid] = t
+	}
+	c.lastTid, c.lastIdx = tid, t
 	return t
 }
 
@@ -153,7 +159,7 @@ func (c *converter) add(r rawRec) error {
 	switch op {
 	case trace.OpFree, trace.OpMunmap:
 		id, ok := c.ids.Lookup(r.a)
-		if !ok || (op == trace.OpMunmap) != c.isMmap(id) || (op == trace.OpMunmap && r.b < c.sizes[id]) {
+		if !ok || (op == trace.OpMunmap) != c.isMmap(id) || (op == trace.OpMunmap && r.b < c.mmaps[id]-1) {
 			if op == trace.OpMunmap {
 				c.l.PartialUnmaps++
 			} else {
@@ -162,7 +168,7 @@ func (c *converter) add(r rawRec) error {
 			return nil
 		}
 		c.ids.Free(r.a)
-		delete(c.sizes, id)
+		c.setMmap(id, 0)
 		e.ID, e.Size = id, 0
 		return c.w.Write(e)
 	case trace.OpRealloc:
@@ -188,8 +194,19 @@ func (c *converter) add(r rawRec) error {
 	return fmt.Errorf("unknown op %d in the shim's file", r.op)
 }
 
-// mmapTag marks ids of mappings in sizes; malloc-family ids are absent.
-func (c *converter) isMmap(id uint32) bool { _, ok := c.sizes[id]; return ok }
+// isMmap reports whether id is a live mapping.
+func (c *converter) isMmap(id uint32) bool { return int(id) < len(c.mmaps) && c.mmaps[id] != 0 }
+
+// setMmap records id as a mapping of size-1 bytes (0: not a mapping).
+func (c *converter) setMmap(id uint32, v uint64) {
+	for int(id) >= len(c.mmaps) {
+		if v == 0 {
+			return
+		}
+		c.mmaps = append(c.mmaps, 0)
+	}
+	c.mmaps[id] = v
+}
 
 func (c *converter) alloc(e trace.Event, addr uint64) error {
 	if prev, live := c.ids.Lookup(addr); live {
@@ -199,7 +216,7 @@ func (c *converter) alloc(e trace.Event, addr uint64) error {
 			op = trace.OpMunmap
 		}
 		c.ids.Free(addr)
-		delete(c.sizes, prev)
+		c.setMmap(prev, 0)
 		if err := c.w.Write(trace.Event{Op: op, Thread: e.Thread, Time: e.Time, ID: prev}); err != nil {
 			return err
 		}
@@ -207,7 +224,7 @@ func (c *converter) alloc(e trace.Event, addr uint64) error {
 	id, _, _ := c.ids.Alloc(addr)
 	e.ID = id
 	if e.Op == trace.OpMmap {
-		c.sizes[id] = e.Size
+		c.setMmap(id, e.Size+1)
 	}
 	return c.w.Write(e)
 }
