@@ -155,7 +155,7 @@ func WriteReplayTable(w io.Writer, rows []ReplayRow) error {
 	}
 	for _, r := range rows[1:] {
 		if r.Sampled {
-			_, err := fmt.Fprintln(w, "  * from the run's samples (a replay on several threads, or a trace without RSS samples): above the phase's first sample, at its last")
+			_, err := fmt.Fprintln(w, "  * from the run's samples (a replay on several threads, one that did not finish, or a trace without RSS samples): above the phase's first sample, at its last")
 			return err
 		}
 	}
