@@ -12,8 +12,9 @@ export CGO_ENABLED := 1
 
 # Run-time packages: the allocators memstorm can switch to.
 RUN_PKGS  := libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0
-# Test-time extras: a real browser for the HTML report test, fonts for it.
-TEST_PKGS := $(RUN_PKGS) chromium fonts-dejavu-core
+# Test-time extras: a real browser for the HTML report test, fonts for it;
+# heaptrack and python3 for the record, import and replay tests.
+TEST_PKGS := $(RUN_PKGS) chromium fonts-dejavu-core heaptrack python3
 BENCH_PKGS := $(RUN_PKGS) stress-ng
 
 .PHONY: all build run test fuzz-short bench soak setup-run setup-test setup-bench clean
