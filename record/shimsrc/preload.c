@@ -296,8 +296,9 @@ void *calloc(size_t m, size_t n)
 	if (real_calloc == NULL) {
 		if (!msr_busy)
 			resolve();
+		size_t total;
 		if (real_calloc == NULL)
-			return boot_alloc(m * n); /* static memory is zero */
+			return __builtin_mul_overflow(m, n, &total) ? NULL : boot_alloc(total); /* static memory is zero */
 	}
 	ENTER(real_calloc(m, n));
 	void *p = real_calloc(m, n);
@@ -321,8 +322,9 @@ void *realloc(void *old, size_t n)
 {
 	if (in_boot(old)) {
 		void *p = malloc(n);
+		size_t left = (size_t)(msr_boot + sizeof msr_boot - (char *)old);
 		if (p != NULL)
-			memcpy(p, old, n); /* the boot buffer outlives any read */
+			memcpy(p, old, n < left ? n : left); /* the old block's size is unknown: at most to the buffer's end */
 		return p;
 	}
 	ENTER(real_realloc(old, n));
