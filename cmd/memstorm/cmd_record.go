@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/signal"
 	"syscall"
 
@@ -27,6 +28,9 @@ func cmdRecord(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	if len(argv) == 0 {
 		return exitUsage, usagef("record needs a program: memstorm record [--out FILE] -- PROGRAM [ARGS...]")
+	}
+	if _, err := exec.LookPath(argv[0]); err != nil {
+		return exitUsage, usagef("record: %v", err)
 	}
 	if _, err := os.Lstat(*out); err == nil {
 		return exitUsage, usagef("--out %s exists; record never overwrites a trace", *out)

@@ -111,3 +111,38 @@ func TestCorruptTraceExits2(t *testing.T) {
 		t.Error("a run directory was left for a refused scenario")
 	}
 }
+
+func TestRecordBadUsageExits2(t *testing.T) {
+	dir := t.TempDir()
+	existing := writeFile(t, dir, "x.trace", "")
+	for _, args := range [][]string{
+		{"record"},
+		{"record", "--out", filepath.Join(dir, "a.trace"), "--", "no-such-program-memstorm"},
+		{"record", "--out", existing, "--", "true"},
+		{"record", "--allocator", "nosuch", "--out", filepath.Join(dir, "b.trace"), "--", "true"},
+	} {
+		if code, _, stderr := memstorm(t, args...); code != exitUsage || strings.Count(strings.TrimSpace(stderr), "\n") > 0 {
+			t.Errorf("%q: exit %d, stderr %q; want 2 and one line", args, code, stderr)
+		}
+	}
+}
+
+// An import of a file that is not in the format exits 2 and leaves no
+// trace behind.
+func TestImportBadInputExits2(t *testing.T) {
+	dir := t.TempDir()
+	bad := writeFile(t, dir, "bad.txt", "hello\n")
+	out := filepath.Join(dir, "bad.trace")
+	for _, format := range []string{"heaptrack", "mtrace"} {
+		code, _, stderr := memstorm(t, "import", "--out", out, format, bad)
+		if code != exitUsage || !strings.Contains(stderr, "bad.txt") {
+			t.Errorf("import %s: exit %d, stderr %q; want 2 naming the file", format, code, stderr)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("import %s left %s behind", format, out)
+		}
+	}
+	if code, _, _ := memstorm(t, "import", "perf", bad); code != exitUsage {
+		t.Errorf("import of an unknown format: exit %d, want 2", code)
+	}
+}
