@@ -12,8 +12,9 @@ export CGO_ENABLED := 1
 
 # Run-time packages: the allocators memstorm can switch to.
 RUN_PKGS  := libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0
-# Test-time extras: a real browser for the HTML report test, fonts for it.
-TEST_PKGS := $(RUN_PKGS) chromium fonts-dejavu-core
+# Test-time extras: a real browser for the HTML report test, fonts for it;
+# heaptrack and python3 for the record, import and replay tests.
+TEST_PKGS := $(RUN_PKGS) chromium fonts-dejavu-core heaptrack python3
 BENCH_PKGS := $(RUN_PKGS) stress-ng
 
 .PHONY: all build run test fuzz-short bench soak setup-run setup-test setup-bench clean
@@ -62,6 +63,7 @@ FUZZTIME ?= 3s
 FUZZ_SCENARIOS := FuzzParse FuzzConditions FuzzParseSize FuzzParseDuration
 FUZZ_UNITS     := FuzzParseBytes
 FUZZ_RUNDIR    := FuzzReadSamples FuzzDecodeSummary
+FUZZ_TRACE     := FuzzReader
 
 fuzz-short:
 	@for f in $(FUZZ_SCENARIOS); do \
@@ -70,6 +72,8 @@ fuzz-short:
 		$(GO) test -run='^$$' -fuzz="^$$f\$$" -fuzztime=$(FUZZTIME) ./units/ || exit 1; done
 	@for f in $(FUZZ_RUNDIR); do \
 		$(GO) test -run='^$$' -fuzz="^$$f\$$" -fuzztime=$(FUZZTIME) ./rundir/ || exit 1; done
+	@for f in $(FUZZ_TRACE); do \
+		$(GO) test -run='^$$' -fuzz="^$$f\$$" -fuzztime=$(FUZZTIME) ./trace/ || exit 1; done
 
 # memstorm's OCI image as a tarball (docker load -i / podman load -i it):
 # the binary, its libraries and the allocator libraries of this machine,

@@ -46,6 +46,7 @@ type Result struct {
 	VsStressNG             float64        `json:"vs_stress_ng"` // -1 when stress-ng is not installed
 	FleetSeconds1000       float64        `json:"fleet_seconds_1000_bundles"`
 	StartupMs              float64        `json:"startup_ms"` // memstorm version, exec to exit; -1 without an Executable
+	ReplayMopsPerSec       float64        `json:"replay_mops_per_s"`
 	Detail                 Detail         `json:"detail"`
 	Machine                rundir.Machine `json:"machine"`
 }
@@ -93,6 +94,7 @@ var Goals = []Goal{
 	{"vs_stress_ng", "> 1", func(v float64) bool { return v > 1 }, "stress-ng not installed"},
 	{"fleet_seconds_1000_bundles", "< 10", func(v float64) bool { return v < 10 }, ""},
 	{"startup_ms", "reported", nil, "no memstorm binary"},
+	{"replay_mops_per_s", ">= 10", func(v float64) bool { return v >= 10 }, ""},
 }
 
 // Values returns the figures by JSON name.
@@ -103,7 +105,8 @@ func (r *Result) Values() map[string]float64 {
 		"peak_capture_error": r.PeakCaptureError, "peak_capture_error_sampled": r.PeakCaptureErrorSample,
 		"bookkeeping_bytes_per_object": r.BookkeepingPerObject, "report_seconds_1m_samples": r.ReportSeconds1M,
 		"vs_stress_ng": r.VsStressNG, "fleet_seconds_1000_bundles": r.FleetSeconds1000,
-		"startup_ms": r.StartupMs,
+		"startup_ms":        r.StartupMs,
+		"replay_mops_per_s": r.ReplayMopsPerSec,
 	}
 }
 
@@ -169,6 +172,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		{"vs_stress_ng", b.stressNG},
 		{"fleet_seconds_1000_bundles", b.fleet},
 		{"startup_ms", b.startup},
+		{"replay_mops_per_s", b.replaySpeed},
 	}
 	for _, s := range steps {
 		if err := ctx.Err(); err != nil {

@@ -101,7 +101,7 @@ func TestRunTiny(t *testing.T) {
 
 func TestFailed(t *testing.T) {
 	r := &Result{MallocFreeVsC: 0.9, FillVsC: 0.5, SamplerCoreFraction: 0.001, BookkeepingPerObject: 8,
-		ReportSeconds1M: 1, VsStressNG: -1}
+		ReportSeconds1M: 1, VsStressNG: -1, ReplayMopsPerSec: 20}
 	if got := strings.Join(r.Failed(), ","); got != "fill_vs_c" {
 		t.Errorf("Failed() = %s, want fill_vs_c", got)
 	}

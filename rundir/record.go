@@ -57,6 +57,8 @@ type Event struct {
 	// the usage a fill stopped at), nil for kinds that have none: 0 is a
 	// figure and is written.
 	Bytes *int64 `json:"bytes,omitempty"`
+	// Replay holds a replay event's figures.
+	Replay *ReplayFigures `json:"replay,omitempty"`
 }
 
 // Figure returns a pointer to v, for Event.Bytes.
@@ -69,6 +71,7 @@ const (
 	EventENOMEM     = "enomem"
 	EventOOMKill    = "oom-kill"
 	EventTrim       = "trim"
+	EventReplay     = "replay" // a replay phase's figures; Bytes: its peak live bytes
 	EventSignal     = "signal"
 	EventExit       = "exit"
 	EventError      = "error"

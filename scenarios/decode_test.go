@@ -51,7 +51,7 @@ var badCases = []struct {
 	{"bad-unknown-advice.yaml", 2, 37, "phases[0].madvise.advice", `want advice dontneed, free, cold or pageout, got "willneed"`},
 	{"bad-pattern-missing.yaml", 2, 14, "phases[0].madvise.pattern", "required: want pattern all, every-other"},
 	{"bad-advice-missing.yaml", 3, 7, "phases[0].madvise.advice", "required: want advice dontneed, free, cold or pageout"},
-	{"bad-no-action.yaml", 3, 5, "phases[1]", "want exactly one action: allocate, free, madvise, trim, hold, restart_threads or repeat with phases; got none"},
+	{"bad-no-action.yaml", 3, 5, "phases[1]", "want exactly one action: allocate, free, madvise, trim, hold, restart_threads, replay or repeat with phases; got none"},
 	{"bad-two-actions.yaml", 6, 5, "phases[0].free", "; got allocate and free"},
 	{"bad-trim-false.yaml", 2, 11, "phases[0].trim", "want true (leave the phase out for no trim)"},
 	{"bad-duplicate-name.yaml", 4, 11, "phases[1].name", `duplicate phase name "grow" (first used at line 2)`},

@@ -38,6 +38,9 @@ func parse(path string, data []byte) (*Scenario, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !strings.HasPrefix(path, builtinPrefix) {
+		c.dir = filepath.Dir(path)
+	}
 	if err := c.validate(s, defaultName(path)); err != nil {
 		return nil, err
 	}

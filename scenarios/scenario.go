@@ -26,7 +26,7 @@ type Scenario struct {
 }
 
 // Phase is one step of a scenario. Exactly one of Allocate, Free, Madvise,
-// Trim, Hold, RestartThreads or Repeat/Phases is set.
+// Trim, Hold, RestartThreads, Replay or Repeat/Phases is set.
 type Phase struct {
 	Name     string    `yaml:"name,omitempty"`
 	Allocate *Allocate `yaml:"allocate,omitempty"`
@@ -50,6 +50,8 @@ type Phase struct {
 	// in a turns group) while their objects stay live, and starts new OS
 	// threads that take over their objects (see threads.go).
 	RestartThreads bool `yaml:"restart_threads,omitempty"`
+	// Replay replays a recorded allocation trace (replay.go).
+	Replay *Replay `yaml:"replay,omitempty"`
 }
 
 // phaseActions lists the keys of which a phase has exactly one. A group may
@@ -61,6 +63,7 @@ var phaseActions = Enum[string]{Key: "action", Values: []Value[string]{
 	{"trim", "ask the allocator to return free memory to the system"},
 	{"hold", "do nothing for a while, sampling"},
 	{"restart_threads", "end threads 1..N-1 and hand their objects to new threads"},
+	{"replay", "replay a recorded allocation trace (memstorm record, memstorm import)"},
 	{"repeat", "with phases: a group, its phases run repeat times"},
 }}
 

@@ -165,7 +165,8 @@ func allocBound(a *Allocate, workers int) (int64, bool) {
 // nothing. ok is false when some allocate step has neither a bytes nor a
 // count target (it runs until a duration, a share of the limit, ENOMEM or
 // the OOM killer). The bound is of requested bytes (mmap objects rounded up
-// to pages); allocator overhead is not included, so callers keep headroom,
+// to pages; a replay adds its trace's peak and leaves what the recorded
+// program held at exit); allocator overhead is not included, so callers keep headroom,
 // e.g. refusing a bound above 80% of MemAvailable when no limit is set.
 func (s *Scenario) Bounded() (maxBytes int64, ok bool) {
 	var live int64
@@ -181,6 +182,9 @@ func (s *Scenario) Bounded() (maxBytes int64, ok bool) {
 			maxBytes = max(maxBytes, live)
 		case ph.Free != nil && ph.Free.Pattern == PatternAll:
 			live = 0
+		case ph.Replay != nil:
+			maxBytes = max(maxBytes, satAdd(live, ph.Replay.PeakLive))
+			live = satAdd(live, ph.Replay.EndLive)
 		}
 	}
 	return maxBytes, true

@@ -72,6 +72,7 @@ type checker struct {
 	count int               // phases seen, for default names
 	prev  *Phase            // the sibling before the phase being checked, nil for the first
 	turns bool              // inside a turns group
+	dir   string            // the scenario file's directory, for relative trace paths; "" for a built-in
 }
 
 // has reports whether the file wrote the key at path.
@@ -275,6 +276,8 @@ func (c *checker) phase(ph *Phase, p string) error {
 		if !ph.RestartThreads {
 			return c.errf(childPath(p, "restart_threads"), "want true (leave the phase out for no restart)")
 		}
+	case "replay":
+		return c.replay(ph.Replay, childPath(p, "replay"))
 	case "repeat", "phases":
 		if !c.has(childPath(p, "phases")) {
 			return c.errf(childPath(p, "repeat"), "repeat needs phases to repeat")

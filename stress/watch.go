@@ -141,6 +141,8 @@ func (s *supervisor) handle(m wire.Message, smp *sampler) {
 		s.event(rundir.Event{T: t, Kind: rundir.EventLimit, Phase: m.Name, Detail: s.who(p) + m.Detail, Bytes: rundir.Figure(m.Bytes)})
 	case wire.MsgTrim:
 		s.event(rundir.Event{T: t, Kind: rundir.EventTrim, Phase: m.Name, Detail: s.who(p) + m.Detail, Bytes: rundir.Figure(m.Bytes)})
+	case wire.MsgReplay:
+		s.event(rundir.Event{T: t, Kind: rundir.EventReplay, Phase: m.Name, Detail: s.who(p) + m.Detail, Bytes: rundir.Figure(m.Bytes), Replay: m.Replay})
 	case wire.MsgDone:
 		p.done = true
 		if m.HarnessCalls != nil {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/memstorm/memstorm/rundir"
 )
 
 // The worker and the supervisor talk over two pipes. The worker writes one
@@ -34,6 +36,7 @@ const (
 	MsgENOMEM     = "enomem"      // an allocation failed
 	MsgLimit      = "limit"       // allocation stopped at the cgroup limit share
 	MsgTrim       = "trim"        // the allocator's release ran
+	MsgReplay     = "replay"      // a replay phase ran its trace; Bytes: its peak live bytes
 	MsgDone       = "done"        // every step ran
 	MsgError      = "error"       // the worker cannot go on; Detail says why
 )
@@ -58,6 +61,8 @@ type Message struct {
 	// backend whose calls per object vary).
 	HarnessCalls *int64 `json:"harness_calls,omitempty"`
 	Bytes        int64  `json:"bytes,omitempty"` // size that failed, freed or trimmed
+	// Replay holds a replay message's figures.
+	Replay *rundir.ReplayFigures `json:"replay,omitempty"`
 
 	// hello
 	AllocName    string `json:"alloc_name,omitempty"`

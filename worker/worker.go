@@ -96,6 +96,12 @@ func runWorker() error {
 	calls := startCallCount(sc, page)
 
 	for _, st := range sc.Steps() {
+		// A replay's trace is decoded before its phase starts: the phase's
+		// samples are then of the replay alone.
+		if err := w.prepare(st); err != nil {
+			_ = out.Send(wire.Message{Kind: wire.MsgError, Step: st.Index, Name: st.Name, Detail: err.Error()})
+			return fmt.Errorf("phase %s: %w", st.Name, err)
+		}
 		page.SetStep(st.Index)
 		w.resetTransient()
 		if err := out.Send(wire.Message{Kind: wire.MsgPhaseStart, Step: st.Index, Name: st.Name}); err != nil {
@@ -142,14 +148,15 @@ func expectByte(r io.ByteReader, want byte) error {
 // workerPool is the worker's threads, each a goroutine locked to its own OS
 // thread with its own allocation engine (so glibc gives each its own arena).
 type workerPool struct {
-	sc      *scenarios.Scenario
-	page    *wire.StatusPage
-	usage   *os.File
-	limit   int64
-	threads []*thread
-	turn    int // the running step's Turn: 0 all threads, k only thread k-1
-	proc    int // this process's index, of procs (scenario processes:)
-	procs   int
+	sc         *scenarios.Scenario
+	page       *wire.StatusPage
+	usage      *os.File
+	limit      int64
+	threads    []*thread
+	turn       int // the running step's Turn: 0 all threads, k only thread k-1
+	proc       int // this process's index, of procs (scenario processes:)
+	procs      int
+	nextReplay *alloc.Replay // the next replay step's trace, decoded (replay.go)
 }
 
 type thread struct {
@@ -280,6 +287,8 @@ func (p *workerPool) run(st scenarios.Step, a alloc.Allocator) (stepResult, erro
 		return p.trim(a)
 	case ph.RestartThreads:
 		return p.restartThreads()
+	case ph.Replay != nil:
+		return p.replay(st)
 	case ph.Hold.D() > 0:
 		time.Sleep(ph.Hold.D())
 		return stepResult{}, nil

@@ -46,6 +46,8 @@ func init() {
 		{"fleet", "[flags] BUNDLE...", "merge result bundles (run --bundle) of many nodes into one fleet report", cmdFleet},
 		{"sysinfo", "[--json]", "describe this machine as reports do", cmdSysinfo},
 		{"cleanup", "", "remove cgroups left behind by killed memstorm processes", cmdCleanup},
+		{"record", "[--out FILE] -- PROGRAM [ARGS...]", "record a program's allocations into a trace (replay it with a replay phase)", cmdRecord},
+		{"import", "[--out FILE] heaptrack|mtrace FILE", "convert a heaptrack or mtrace file into a trace, saying what it lacks", cmdImport},
 		{"bench", "[flags]", "measure memstorm against plain C, the kernel and stress-ng", cmdBench},
 		{"version", "", "print memstorm's version (also --version)", cmdVersion},
 	}

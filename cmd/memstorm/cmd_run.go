@@ -291,6 +291,10 @@ func executeRuns(ctx context.Context, sig func() syscall.Signal, plans []*stress
 			code = exitHarness
 		}
 	}
+	if err := replayTable(plans, dirs, base, stdout); err != nil {
+		fmt.Fprintf(stderr, "memstorm run: the replay table: %v\n", err)
+		code = exitHarness
+	}
 	if len(dirs) > 1 {
 		if err := report.Compare(base, dirs, f.align); err != nil {
 			fmt.Fprintf(stderr, "memstorm run: comparing the runs: %v\n", err)

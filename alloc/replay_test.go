@@ -1,0 +1,170 @@
+package alloc
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/memstorm/memstorm/trace"
+)
+
+func TestRopLayout(t *testing.T) {
+	g, c := ropLayout()
+	if d := cmp.Diff(c, g); d != "" {
+		t.Errorf("Go rop differs from C ms_rop (-C +Go):\n%s", d)
+	}
+}
+
+// writeTrace writes events as a trace file.
+func writeTrace(t *testing.T, evs []trace.Event) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "t.trace")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := trace.NewWriter(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range evs {
+		if err := w.Write(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// pingPong: thread 0 allocates n objects, thread 1 frees each right after
+// (cross-thread), thread 1 allocates into the freed ids, thread 0 frees
+// those; every op waits on the other thread's.
+func pingPong(n int) []trace.Event {
+	var evs []trace.Event
+	tm := int64(0)
+	add := func(e trace.Event) { tm += 10; e.Time = tm; evs = append(evs, e) }
+	for i := 0; i < n; i++ {
+		add(trace.Event{Op: trace.OpMalloc, Thread: 0, ID: 0, Size: uint64(100 + i%50)})
+		add(trace.Event{Op: trace.OpFree, Thread: 1, ID: 0})
+		add(trace.Event{Op: trace.OpCalloc, Thread: 1, ID: 0, Size: 5000})
+		add(trace.Event{Op: trace.OpRealloc, Thread: 0, OldID: 0, ID: 0, Size: 9000})
+		add(trace.Event{Op: trace.OpPosixMemalign, Thread: 0, ID: 1, Size: 64, Align: 4096})
+		add(trace.Event{Op: trace.OpFree, Thread: 1, ID: 1})
+		add(trace.Event{Op: trace.OpFree, Thread: 1, ID: 0})
+	}
+	add(trace.Event{Op: trace.OpMmap, Thread: 1, ID: 0, Size: 1 << 20})
+	add(trace.Event{Op: trace.OpMalloc, Thread: 0, ID: 1, Size: 777}) // live at the end
+	add(trace.Event{Op: trace.OpMunmap, Thread: 0, ID: 0})
+	return evs
+}
+
+func TestReplay(t *testing.T) {
+	path := writeTrace(t, pingPong(2000))
+	for _, one := range []bool{false, true} {
+		r, err := LoadReplay(path, one)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := 1
+		if !one {
+			want = 2
+		}
+		if r.Threads != want {
+			t.Fatalf("oneThread %v: %d threads, want %d", one, r.Threads, want)
+		}
+		var c Counters
+		e, err := NewEngine(1, &c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := e.Replay(r, ReplayOptions{Touch: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Ops != int64(r.Summary.Events) || res.Failures != 0 {
+			t.Errorf("oneThread %v: %d ops, %d failures; want %d, 0", one, res.Ops, res.Failures, r.Summary.Events)
+		}
+		// The peak is the recorded one on one thread; with two the order
+		// between dependent ops is the recorded one, so it is here too.
+		if res.PeakLive != int64(r.Summary.PeakLive) {
+			t.Errorf("oneThread %v: peak live %d, want the trace's %d", one, res.PeakLive, r.Summary.PeakLive)
+		}
+		if c.LiveBytes != 777 || c.LiveObjects != 1 || c.AllocOps != int64(r.Summary.Allocs) {
+			t.Errorf("oneThread %v: counters %+v, want 777 B in 1 object live, %d allocations", one, c, r.Summary.Allocs)
+		}
+		if c.BookkeepingBytes < r.Bookkeeping() {
+			t.Errorf("bookkeeping %d, want at least the replay's %d", c.BookkeepingBytes, r.Bookkeeping())
+		}
+		freed, err := e.ReleaseReplay(r)
+		if err != nil || freed != 777 || c.LiveBytes != 0 || c.LiveObjects != 0 {
+			t.Errorf("release: freed %d (%v), counters %+v; want 777 and nothing live", freed, err, c)
+		}
+		if _, err := e.Replay(r, ReplayOptions{}); err == nil {
+			t.Error("a released replay ran again")
+		}
+		if err := e.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestReplayCorrupt(t *testing.T) {
+	path := writeTrace(t, pingPong(3))
+	b, _ := os.ReadFile(path)
+	if err := os.WriteFile(path, b[:len(b)-2], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := LoadReplay(path, false)
+	var fe *trace.FormatError
+	if !errorsAs(err, &fe) {
+		t.Errorf("err = %v, want a *trace.FormatError", err)
+	}
+}
+
+func errorsAs(err error, target any) bool { return errors.As(err, target) }
+
+// The recorded program's RSS samples are replayed as readings at the same
+// points of the stream: a 32 MiB block (above glibc's mmap threshold, so
+// its pages go back at free) shows in the reading between its malloc and
+// free, and not after.
+func TestReplayRSSAtSamples(t *testing.T) {
+	const big = 32 << 20
+	path := writeTrace(t, []trace.Event{
+		{Op: trace.OpRSS, Time: 0, Size: 1 << 20},
+		{Op: trace.OpMalloc, Time: 10, ID: 0, Size: big},
+		{Op: trace.OpRSS, Time: 20, Size: 1<<20 + big},
+		{Op: trace.OpFree, Time: 30, ID: 0},
+		{Op: trace.OpRSS, Time: 40, Size: 1 << 20},
+	})
+	r, err := LoadReplay(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c Counters
+	e, err := NewEngine(1, &c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	res, err := e.Replay(r, ReplayOptions{Touch: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := res.RSS
+	if res.Ops != 2 || x == nil || x.Samples != 3 || x.RecPeak != big || x.RecLast != 0 {
+		t.Fatalf("ops %d, figures %+v; want 2 ops and 3 samples, recorded peak %d and end 0", res.Ops, x, big)
+	}
+	// The reading is of the whole process: other goroutines' pages may come
+	// and go by a MiB or so between readings.
+	if x.Peak < big-(1<<20) || x.Peak > big+(2<<20) || x.Last > 1<<20 || x.Last < -(1<<20) {
+		t.Errorf("replayed peak %d, end %d; want about %d and about 0", x.Peak, x.Last, big)
+	}
+}
