@@ -145,6 +145,11 @@ func (p *Plan) checkCgroupMode() error {
 // use that cgroup.
 func ownCgroupRefusal(sc *scenarios.Scenario, l Limits, have units.Limit, path, why string) error {
 	switch {
+	case l.Max.Bounded() && have.Bounded() && l.ScenarioMax && sc.NeedsLimit():
+		// A scenario that allocates until the limit, with its own default
+		// size and no --limit: the container's limit is the one to meet
+		// (docker run --memory 512m IMAGE memstorm run oom-at-limit).
+		return nil
 	case l.Max.Bounded() && (!have.Bounded() || limitOver(have, maxBytes(l.Max))):
 		desc := "no limit"
 		if have.Bounded() {

@@ -58,6 +58,12 @@ func orLive(roots cgroup.Roots) cgroup.Roots {
 type Limits struct {
 	Max, High, Swap units.Limit
 	OOMGroup        bool
+	// ScenarioMax: Max is the scenario file's own size (no --limit, no
+	// inherit). In memstorm's own cgroup (a container's) such a limit of a
+	// scenario that allocates until the limit gives way to the cgroup's
+	// larger one (ownCgroupRefusal): the scenario is about the limit it
+	// meets, not about its number.
+	ScenarioMax bool
 }
 
 // resolveLimits lays the command line's settings over the scenario's. A
@@ -72,6 +78,9 @@ func resolveLimits(file, flags *scenarios.Limit, roots cgroup.Roots) (Limits, er
 			continue
 		}
 		l.Max = units.LimitOf(int64(src.Max)).Or(l.Max)
+		if src.Max > 0 || src.Inherit {
+			l.ScenarioMax = src == file && !src.Inherit
+		}
 		if src.Inherit {
 			inherited, err := inheritLimit(roots)
 			if err != nil {

@@ -174,6 +174,9 @@ func (s *supervisor) openCgroup() error {
 		return err
 	}
 	if st.Limit.Bounded() {
+		if s.limits.ScenarioMax && s.limits.Max != st.Limit && s.plan.warn != nil {
+			s.plan.warn(fmt.Sprintf("scenario %s: its %v limit gives way to the %v of memstorm's own cgroup %s, where the run goes (--limit SIZE insists on a size)", s.sc.Name, s.limits.Max, st.Limit, cg.Path()))
+		}
 		s.limits.Max = st.Limit // in-container: the container's limit is the run's
 	}
 	return nil

@@ -384,13 +384,64 @@ phases:
 			t.Skipf("this process's cgroup limit is %v: not a case to refuse", st.Limit)
 		}
 	}
+	// The limit given on the command line (--limit 64MiB) is refused
+	// wherever the cgroup does not enforce it.
 	dir := filepath.Join(t.TempDir(), "run")
-	_, err := Prepare(sc, Options{Dir: dir, Cgroup: CgroupCurrent})
+	_, err := Prepare(sc, Options{Dir: dir, Cgroup: CgroupCurrent, Limit: &scenarios.Limit{Max: 64 << 20}})
 	if err == nil || !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), host.Dir()) {
-		t.Fatalf("Prepare = %v; want a usage error naming %s", err, host.Dir())
+		t.Fatalf("Prepare with --limit = %v; want a usage error naming %s", err, host.Dir())
 	}
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
 		t.Errorf("a refused run left %s", dir)
+	}
+	// The scenario's own 64 MiB: refused where the cgroup has no limit at
+	// all; where it has a larger one (a container's), the run takes it.
+	cur, err := host.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := cur.Stats()
+	cur.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Prepare(sc, Options{Dir: dir, Cgroup: CgroupCurrent})
+	switch {
+	case st.Limit.Bounded() && err != nil:
+		t.Errorf("Prepare = %v; want the scenario's limit to give way to the cgroup's %v", err, st.Limit)
+	case !st.Limit.Bounded() && (err == nil || !errors.Is(err, ErrUsage)):
+		t.Errorf("Prepare = %v (plan %v); want a usage error: the cgroup has no limit", err, p)
+	}
+}
+
+// TestScenarioLimitGivesWay: the rule behind the test above, on the
+// decision alone (every host): a scenario that allocates until the limit
+// takes a container's larger limit in place of its own default; one that
+// allocates a byte target, or a limit given with --limit, does not.
+func TestScenarioLimitGivesWay(t *testing.T) {
+	untilOOM := parseText(t, "name: a\nlimit: {max: 64MiB}\nphases:\n  - allocate: {size: 4KiB, until: oom}\n")
+	bytes := parseText(t, "name: b\nlimit: {max: 64MiB}\nphases:\n  - allocate: {size: 4KiB, until: {bytes: 32MiB}}\n")
+	have := units.LimitOf(512 << 20)
+	for _, tc := range []struct {
+		name   string
+		sc     *scenarios.Scenario
+		flags  *scenarios.Limit
+		refuse bool
+	}{
+		{"until-oom-scenario-limit", untilOOM, nil, false},
+		{"until-oom-flag-limit", untilOOM, &scenarios.Limit{Max: 64 << 20}, true},
+		{"byte-target-scenario-limit", bytes, nil, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l, err := resolveLimits(tc.sc.Limit, tc.flags, cgroup.Roots{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = ownCgroupRefusal(tc.sc, l, have, "/x", "test")
+			if (err != nil) != tc.refuse {
+				t.Errorf("ownCgroupRefusal = %v, want refused %v", err, tc.refuse)
+			}
+		})
 	}
 }
 

@@ -76,7 +76,7 @@ func firstErr(a, b error) error {
 // TestContainerFromImage: the image of make image, written as a tarball
 // and read back as docker load reads it (manifest.json), unpacked and run
 // in runc with its own configuration (user, environment, working
-// directory): docker run --memory 512m IMAGE memstorm run --limit inherit
+// directory): docker run --memory 512m IMAGE memstorm run
 // oom-at-limit, killed at 512 MiB, report written to /out.
 func TestContainerFromImage(t *testing.T) {
 	c := newContainer(t)
@@ -118,7 +118,7 @@ func TestContainerFromImage(t *testing.T) {
 	id := fmt.Sprintf("memstorm-image-%d", os.Getpid())
 	bundle := filepath.Join(t.TempDir(), "bundle")
 	b, err := NewBundle(c.runc, bundle, unpacked{loaded}, Options{
-		Args: []string{"memstorm", "run", "--quiet", "--limit", "inherit", "--out", "image-run", "oom-at-limit"},
+		Args: []string{"memstorm", "run", "--quiet", "--out", "image-run", "oom-at-limit"},
 		Env:  env, Cwd: cfg.WorkingDir, UID: uint32(u), GID: uint32(g),
 		MemoryLimit: limit, Out: c.out, CgroupsPath: c.cgroupsPath,
 	})
