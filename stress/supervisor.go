@@ -191,8 +191,14 @@ func (s *supervisor) supervise(ctx context.Context) error {
 	if s.cg != nil {
 		usage = s.cg.UsageFile()
 	}
+	var limit int64
+	if s.sum.Cgroup != nil {
+		if b, ok := s.sum.Cgroup.Limit.Bytes(); ok {
+			limit = b
+		}
+	}
 	s.startNs = sample.Now()
-	smp, err := newSampler(s.plan.Roots.ProcFS(), s.procs, usage, s.steps, s.startNs, s.sc.SampleEvery.D(), s.psiReader())
+	smp, err := newSampler(s.plan.Roots.ProcFS(), s.procs, usage, limit, s.steps, s.startNs, s.sc.SampleEvery.D(), s.psiReader())
 	if err != nil {
 		s.abort()
 		return err
