@@ -93,6 +93,9 @@ type Allocate struct {
 	Size  SizeDist `yaml:"size,omitempty"`
 	Touch *bool    `yaml:"touch,omitempty"` // write every page so it becomes resident; default true
 	Until Until    `yaml:"until,omitempty"`
+	// Populate and Huge apply to via: mmap (validate_pages.go); "" for none.
+	Populate Populate `yaml:"populate,omitempty"`
+	Huge     Huge     `yaml:"huge,omitempty"`
 }
 
 // Dist names a size distribution.
