@@ -31,6 +31,10 @@ type Config struct {
 	Executable string
 	// Log, when set, receives one line per measurement as it finishes.
 	Log io.Writer
+	// Only, when set, names the figures to measure (by JSON name; a step
+	// that measures several is run when any of them is named); the others
+	// are skipped.
+	Only []string
 }
 
 // Result holds every figure; the JSON names are those of the issue. A
@@ -239,6 +243,12 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		if err := ctx.Err(); err != nil {
 			return r, err
 		}
+		if !cfg.wants(s.name) {
+			for _, k := range stepFigures[s.name] {
+				r.skip(k, "not asked for (--only)")
+			}
+			continue
+		}
 		t0 := time.Now()
 		if err := s.f(ctx, r); err != nil {
 			return r, fmt.Errorf("bench %s: %w", s.name, err)
@@ -254,6 +264,46 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		r.setSkipped(k)
 	}
 	return r, nil
+}
+
+// stepFigures lists the figures each step measures, by the step's name.
+var stepFigures = map[string][]string{
+	"peak_capture_error":           {"peak_capture_error", "peak_capture_error_sampled"},
+	"malloc_free_vs_c":             {"malloc_free_vs_c"},
+	"thread_scaling":               {"thread_scaling"},
+	"bookkeeping_bytes_per_object": {"bookkeeping_bytes_per_object"},
+	"fill_vs_c":                    {"fill_vs_c"},
+	"mmap_fill_vs_populate":        {"mmap_fill_vs_populate"},
+	"sampler_core_fraction":        {"sampler_core_fraction", "sampler_core_fraction_1khz"},
+	"oom_samples_before_kill":      {"oom_samples_before_kill"},
+	"report_seconds_1m_samples":    {"report_seconds_1m_samples"},
+	"report_seconds_10m_samples":   {"report_seconds_10m_samples", "report_peak_rss_bytes"},
+	"vs_stress_ng":                 {"vs_stress_ng"},
+}
+
+// wants says whether the step named step is to run under Only.
+func (cfg Config) wants(step string) bool {
+	if len(cfg.Only) == 0 {
+		return true
+	}
+	for _, k := range cfg.Only {
+		for _, f := range stepFigures[step] {
+			if k == f {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// CheckOnly returns an error naming a figure of only that bench does not know.
+func CheckOnly(only []string) error {
+	for _, k := range only {
+		if _, ok := new(Result).fields()[k]; !ok {
+			return fmt.Errorf("unknown figure %q (want one of the JSON names of memstorm bench --json)", k)
+		}
+	}
+	return nil
 }
 
 // setSkipped sets a skipped figure's field to -1.

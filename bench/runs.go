@@ -59,8 +59,12 @@ func phaseSeconds(sum *rundir.Summary, name string) (float64, error) {
 	return 0, fmt.Errorf("run %s (%s: %s) has no completed phase %q", sum.Scenario, sum.Outcome, sum.Reason, name)
 }
 
-// fillYAML allocates bytes via via with sizes size, touched, then ends.
-func fillYAML(name, via, size string, bytes int64) string {
+// fillYAML allocates bytes via via with sizes size, touched (extra: more
+// keys of the allocate step, e.g. "populate: write"), then ends.
+func fillYAML(name, via, size, extra string, bytes int64) string {
+	if extra != "" {
+		extra = "\n      " + extra
+	}
 	return fmt.Sprintf(`name: %s
 sample_every: 20ms
 phases:
@@ -68,16 +72,16 @@ phases:
     allocate:
       via: %s
       size: %s
-      touch: true
+      touch: true%s
       until: {bytes: %d}
-`, name, via, size, bytes)
+`, name, via, size, extra, bytes)
 }
 
 // fill: C seconds / memstorm seconds to allocate and touch 1 GiB in 64 B to
 // 4 KiB chunks; memstorm's seconds are its fill phase in a full run.
 func (b *bench) fill(ctx context.Context, r *Result) error {
 	n := b.bytes(gib)
-	p, err := b.fillRatio(ctx, n, "bench-fill", "malloc", "{dist: uniform, min: 64, max: 4KiB}",
+	p, err := b.fillRatio(ctx, n, "bench-fill", "malloc", "{dist: uniform, min: 64, max: 4KiB}", "",
 		"fill", "1", strconv.FormatInt(n, 10), "64", "4096")
 	if err != nil {
 		return err
@@ -89,10 +93,10 @@ func (b *bench) fill(ctx context.Context, r *Result) error {
 }
 
 // mmapFill: mmap(MAP_POPULATE) seconds / memstorm's seconds to fill 1 GiB
-// through its mmap backend (1 MiB mappings, touched).
+// through its mmap backend (1 MiB mappings, populate: write).
 func (b *bench) mmapFill(ctx context.Context, r *Result) error {
 	n := b.bytes(gib)
-	p, err := b.fillRatio(ctx, n, "bench-mmap", "mmap", "{dist: fixed, value: 1MiB}",
+	p, err := b.fillRatio(ctx, n, "bench-mmap", "mmap", "{dist: fixed, value: 1MiB}", "populate: write",
 		"populate", strconv.FormatInt(n, 10))
 	if err != nil {
 		return err
@@ -134,11 +138,11 @@ func (b *bench) crefLimited(limit int64, args ...string) (float64, error) {
 // and memstorm's fill of n bytes via the backend, both in cgroups limited to
 // 1.5 n and pinned to the same CPU; the ratios are C seconds / memstorm
 // seconds.
-func (b *bench) fillRatio(ctx context.Context, n int64, name, via, size string, crefArgs ...string) (pairs, error) {
+func (b *bench) fillRatio(ctx context.Context, n int64, name, via, size, extra string, crefArgs ...string) (pairs, error) {
 	limit := n + n/2
 	c := func() (float64, error) { return b.crefLimited(limit, crefArgs...) }
 	ours := func() (float64, error) {
-		sum, _, err := b.runScenario(ctx, name, fillYAML(name, via, size, n), limit, nil)
+		sum, _, err := b.runScenario(ctx, name, fillYAML(name, via, size, extra, n), limit, nil)
 		if err != nil {
 			return 0, err
 		}

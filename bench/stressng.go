@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"time"
 )
 
@@ -14,8 +15,10 @@ import (
 // process tree inside a fresh child cgroup with that limit, timed from the
 // start of the process until a 1 ms poll of the cgroup's usage crosses 95%,
 // then killed with the group. memstorm runs `memstorm run --cgroup none` on
-// a scenario that allocates 64 KiB chunks (stress-ng's default growth step),
-// touched, without a byte bound it could reach.
+// a scenario whose point is the limit: one filler per CPU, each mapping
+// 8 MiB at a time (under 1% of the limit, so a stop at a share of it lands
+// within 1%) populated by the kernel (populate: write), without a byte
+// bound it could reach.
 func (b *bench) stressNG(ctx context.Context, r *Result) error {
 	sng, err := exec.LookPath("stress-ng")
 	if err != nil {
@@ -29,10 +32,11 @@ func (b *bench) stressNG(ctx context.Context, r *Result) error {
 	limit := b.bytes(gib)
 	yamlPath := filepath.Join(b.cfg.Dir, "bench-to-limit.yaml")
 	yaml := fmt.Sprintf(`name: bench-to-limit
+workers: %d
 phases:
   - name: eat
-    allocate: {via: malloc, size: {dist: fixed, value: 64KiB}, touch: true, until: {bytes: %d}}
-`, 4*limit)
+    allocate: {via: mmap, size: 8MiB, populate: write, until: {bytes: %d}}
+`, runtime.NumCPU(), 4*limit)
 	if err := os.WriteFile(yamlPath, []byte(yaml), 0o644); err != nil {
 		return err
 	}
