@@ -17,7 +17,7 @@ import (
 // then killed with the group. memstorm runs `memstorm run --cgroup none` on
 // a scenario whose point is the limit: one filler per CPU, each mapping
 // 8 MiB at a time (under 1% of the limit, so a stop at a share of it lands
-// within 1%) populated by the kernel (populate: write), without a byte
+// within 1%) populated by the kernel (populate: write) with transparent huge pages (huge: thp), without a byte
 // bound it could reach.
 func (b *bench) stressNG(ctx context.Context, r *Result) error {
 	sng, err := exec.LookPath("stress-ng")
@@ -35,7 +35,7 @@ func (b *bench) stressNG(ctx context.Context, r *Result) error {
 workers: %d
 phases:
   - name: eat
-    allocate: {via: mmap, size: 8MiB, populate: write, until: {bytes: %d}}
+    allocate: {via: mmap, size: 8MiB, populate: write, huge: thp, until: {bytes: %d}}
 `, runtime.NumCPU(), 4*limit)
 	if err := os.WriteFile(yamlPath, []byte(yaml), 0o644); err != nil {
 		return err
