@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -96,7 +97,10 @@ func writeSyntheticRun(dir string, n int) error {
 		return err
 	}
 	defer f.Close()
-	w, err := rundir.NewSampleWriter(f)
+	// A plain io.Writer over the buffer: the sample writer flushes any
+	// writer that can, row by row.
+	bw := bufio.NewWriterSize(f, 1<<20)
+	w, err := rundir.NewSampleWriter(struct{ io.Writer }{bw})
 	if err != nil {
 		return err
 	}
@@ -119,6 +123,9 @@ func writeSyntheticRun(dir string, n int) error {
 		if err := w.Write(&s); err != nil {
 			return err
 		}
+	}
+	if err := bw.Flush(); err != nil {
+		return err
 	}
 	if err := f.Close(); err != nil {
 		return err

@@ -1,0 +1,239 @@
+package rundir
+
+import (
+	"io"
+	"math"
+	"sort"
+)
+
+// A run of hours at 1 kHz has ten million samples: more than a report can
+// hold at once (a Sample is about 200 bytes) or draw (a figure is a few
+// thousand pixels wide). LoadRun reads a samples.csv larger than
+// ReduceAboveBytes through a reducer instead, in one pass: the run's time
+// is cut into ReduceColumns columns, and of each column only the samples
+// that hold the minimum or the maximum of some figure are kept, with the
+// first and last sample of every stretch of one phase. Memory is bounded by
+// the columns, not the rows; a min/max envelope drawn at up to
+// ReduceColumns columns is the one the whole file gives, peaks included. A
+// rate between two kept samples is the mean rate over the samples dropped
+// between them.
+const (
+	// ReduceAboveBytes is the size of samples.csv from which LoadRun
+	// reduces: about 200,000 rows.
+	ReduceAboveBytes = 32 << 20
+	// ReduceColumns is how many time columns a reduced run keeps extremes
+	// of.
+	ReduceColumns = 4096
+)
+
+// Reduction says what reducing a run's samples kept.
+type Reduction struct {
+	Rows    int     // samples read
+	Kept    int     // samples kept
+	Columns int     // time columns
+	Width   float64 // seconds per column
+}
+
+// reduceMetrics are the figures whose extremes a column keeps: every
+// integer column of samples.csv, and PSI.
+var reduceMetrics = func() []func(*Sample) float64 {
+	var out []func(*Sample) float64
+	for _, name := range sampleColumns {
+		if f := intColumns[name]; f != nil {
+			out = append(out, func(s *Sample) float64 {
+				if v := *f(s); v >= 0 {
+					return float64(v)
+				}
+				return math.NaN()
+			})
+		}
+	}
+	return append(out, func(s *Sample) float64 {
+		if s.PSISomeAvg10 >= 0 {
+			return s.PSISomeAvg10
+		}
+		return math.NaN()
+	})
+}()
+
+// metricValues fills vals with s's figures in reduceMetrics order, NaN
+// where absent.
+func metricValues(s *Sample, vals []float64) {
+	for m, f := range reduceMetrics {
+		vals[m] = f(s)
+	}
+}
+
+// column holds the kept samples of one time column: for each metric the
+// index (into samples) and value of its minimum and maximum, index -1
+// while none. Samples that stopped being an extreme are dropped when they
+// pile up (compact).
+type column struct {
+	samples    []Sample
+	minI, maxI []int32
+	minV, maxV []float64
+}
+
+// reducer keeps the extremes of the samples it is given, in time order.
+type reducer struct {
+	width float64 // seconds per column; doubles when a sample is past the last column
+	cols  []column
+	edges []Sample // first and last samples of phase stretches
+	last  Sample
+	rows  int
+	vals  []float64
+}
+
+func newReducer(span float64) *reducer {
+	if !(span > 0) {
+		span = 1
+	}
+	return &reducer{width: span / ReduceColumns, cols: make([]column, ReduceColumns), vals: make([]float64, len(reduceMetrics))}
+}
+
+// add takes one sample; s is copied.
+func (r *reducer) add(s *Sample) {
+	if r.rows == 0 || s.Phase != r.last.Phase {
+		if r.rows > 0 {
+			r.edges = append(r.edges, r.last) // the last of the stretch that ends
+		}
+		r.edges = append(r.edges, *s) // the first of the one that starts
+	}
+	r.rows++
+	r.last = *s
+	for s.T >= r.width*ReduceColumns {
+		r.widen()
+	}
+	c := 0
+	if s.T > 0 {
+		c = min(int(s.T/r.width), ReduceColumns-1)
+	}
+	metricValues(s, r.vals)
+	r.cols[c].add(s, r.vals)
+}
+
+// widen doubles the columns' width, merging them pairwise.
+func (r *reducer) widen() {
+	r.width *= 2
+	for i := 0; i < ReduceColumns/2; i++ {
+		a, b := r.cols[2*i], r.cols[2*i+1]
+		var m column
+		for _, src := range [2]*column{&a, &b} {
+			src.compact()
+			for j := range src.samples {
+				metricValues(&src.samples[j], r.vals)
+				m.add(&src.samples[j], r.vals)
+			}
+		}
+		m.compact()
+		r.cols[i] = m
+	}
+	for i := ReduceColumns / 2; i < ReduceColumns; i++ {
+		r.cols[i] = column{}
+	}
+}
+
+// add keeps s if it is an extreme of some metric (vals) of the column.
+func (c *column) add(s *Sample, vals []float64) {
+	if c.minI == nil {
+		n := len(vals)
+		c.minI, c.maxI, c.minV, c.maxV = make([]int32, n), make([]int32, n), make([]float64, n), make([]float64, n)
+		for i := range c.minI {
+			c.minI[i], c.maxI[i] = -1, -1
+		}
+	}
+	n := int32(len(c.samples))
+	kept := false
+	for m, v := range vals {
+		if v != v { // NaN: absent
+			continue
+		}
+		if c.minI[m] < 0 || v < c.minV[m] {
+			c.minI[m], c.minV[m], kept = n, v, true
+		}
+		if c.maxI[m] < 0 || v > c.maxV[m] {
+			c.maxI[m], c.maxV[m], kept = n, v, true
+		}
+	}
+	if !kept {
+		return
+	}
+	c.samples = append(c.samples, *s)
+	if len(c.samples) >= 2*len(vals)+2 {
+		c.compact()
+	}
+}
+
+// compact drops the samples no metric's extreme points at.
+func (c *column) compact() {
+	used := make([]int32, len(c.samples))
+	for i := range used {
+		used[i] = -1
+	}
+	for m := range c.minI {
+		for _, i := range [2]int32{c.minI[m], c.maxI[m]} {
+			if i >= 0 {
+				used[i] = 0
+			}
+		}
+	}
+	k := int32(0)
+	for i := range c.samples {
+		if used[i] == 0 {
+			used[i] = k
+			c.samples[k] = c.samples[i]
+			k++
+		}
+	}
+	if int(k) == len(c.samples) {
+		return
+	}
+	c.samples = c.samples[:k]
+	for m := range c.minI {
+		if c.minI[m] >= 0 {
+			c.minI[m] = used[c.minI[m]]
+		}
+		if c.maxI[m] >= 0 {
+			c.maxI[m] = used[c.maxI[m]]
+		}
+	}
+}
+
+// result returns the kept samples in time order, without duplicates.
+func (r *reducer) result() ([]Sample, Reduction) {
+	var out []Sample
+	for i := range r.cols {
+		r.cols[i].compact()
+		out = append(out, r.cols[i].samples...)
+	}
+	if r.rows > 0 {
+		out = append(out, r.edges...)
+		out = append(out, r.last)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].T < out[j].T })
+	k := 0
+	for i := range out {
+		if k > 0 && out[i] == out[k-1] {
+			continue
+		}
+		out[k] = out[i]
+		k++
+	}
+	out = out[:k]
+	return out, Reduction{Rows: r.rows, Kept: len(out), Columns: ReduceColumns, Width: r.width}
+}
+
+// reduceSamples reads samples.csv from rd through a reducer over span
+// seconds (a guess: the columns widen as needed).
+func reduceSamples(rd io.Reader, path string, span float64) ([]Sample, Reduction, error) {
+	red := newReducer(span)
+	err := scanSamples(rd, path, func(s *Sample) error {
+		red.add(s)
+		return nil
+	})
+	if err != nil {
+		return nil, Reduction{}, err
+	}
+	out, info := red.result()
+	return out, info, nil
+}
