@@ -84,15 +84,14 @@ type Detail struct {
 	// The sampler's bounds, from the C reference (cref procread, cref ticks):
 	// one cache-cold pread of each file, and the core fraction of a C loop
 	// that wakes at 100 Hz and reads statm and a cgroup usage file.
-	StatmReadNs        float64 `json:"statm_read_ns"`
-	StatReadNs         float64 `json:"stat_read_ns"`
-	StatusReadNs       float64 `json:"status_read_ns"`
-	SamplerFloor100Hz  float64 `json:"sampler_floor_core_fraction"`
-	SamplerFloor1KHz   float64 `json:"sampler_floor_core_fraction_1khz"`
-	OOMFillSeconds     float64 `json:"oom_fill_seconds"`
-	PopulateWriteGBps  float64 `json:"populate_write_gb_per_s"`
-	MmapTouchGBps      float64 `json:"c_mmap_touch_gb_per_s"`
-	ReportSeconds1MMin float64 `json:"report_seconds_1m_min"`
+	StatmReadNs       float64 `json:"statm_read_ns"`
+	StatReadNs        float64 `json:"stat_read_ns"`
+	StatusReadNs      float64 `json:"status_read_ns"`
+	SamplerFloor100Hz float64 `json:"sampler_floor_core_fraction"`
+	SamplerFloor1KHz  float64 `json:"sampler_floor_core_fraction_1khz"`
+	OOMFillSeconds    float64 `json:"oom_fill_seconds"`
+	PopulateWriteGBps float64 `json:"populate_write_gb_per_s"`
+	MmapTouchGBps     float64 `json:"c_mmap_touch_gb_per_s"`
 }
 
 // Goal is the target of one figure.

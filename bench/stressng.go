@@ -17,8 +17,8 @@ import (
 // then killed with the group. memstorm runs `memstorm run --cgroup none` on
 // a scenario whose point is the limit: one filler per CPU, each mapping
 // 8 MiB at a time (under 1% of the limit, so a stop at a share of it lands
-// within 1%) populated by the kernel (populate: write) with transparent huge pages (huge: thp), without a byte
-// bound it could reach.
+// within 1%), populated by the kernel (populate: write) in transparent huge
+// pages (huge: thp), without a byte bound it could reach.
 func (b *bench) stressNG(ctx context.Context, r *Result) error {
 	sng, err := exec.LookPath("stress-ng")
 	if err != nil {

@@ -40,7 +40,7 @@ type sampler struct {
 
 const (
 	// smapsBudget is the share of one core smaps_rollup may take.
-	smapsBudget = 0.002
+	smapsBudget = 0.001
 	psiEvery    = 500 * time.Millisecond
 	// drainEvery is how often the supervisor collects the thread's records.
 	drainEvery = 250 * time.Millisecond
