@@ -30,8 +30,10 @@ enum { MS_FILL_BUDGET, MS_FILL_DONE, MS_FILL_ENOMEM };
  * the kernel does not know it; MS_POP_MAP is mmap(MAP_POPULATE). */
 enum { MS_POP_NONE, MS_POP_WRITE, MS_POP_MAP };
 /* The pages of an mmap'd object (via mmap only): the host's THP mode,
- * madvise(MADV_HUGEPAGE) or madvise(MADV_NOHUGEPAGE). */
-enum { MS_HUGE_DEFAULT, MS_HUGE_THP, MS_HUGE_NOTHP };
+ * madvise(MADV_HUGEPAGE), madvise(MADV_NOHUGEPAGE), or explicit huge pages
+ * from the hugetlb pool (MAP_HUGETLB) of 2 MiB or 1 GiB, the object's size
+ * rounded up to whole pages. */
+enum { MS_HUGE_DEFAULT, MS_HUGE_THP, MS_HUGE_NOTHP, MS_HUGE_2M, MS_HUGE_1G };
 enum {
 	MS_SEL_ALL, MS_SEL_EVERY_NTH, MS_SEL_KEEP_ONE_PER_PAGE, MS_SEL_RANDOM,
 	MS_SEL_OLDEST, MS_SEL_NEWEST, MS_SEL_LARGER, MS_SEL_SMALLER
@@ -52,6 +54,7 @@ typedef struct ms_fill {
 	int touch;
 	int populate; /* MS_POP_*, via mmap only */
 	int huge;     /* MS_HUGE_*, via mmap only */
+	int lock;     /* mlock(2) each mapping (resident and locked), via mmap only */
 	int64_t align;
 	ms_dist dist;
 	int64_t max_bytes, max_count; /* 0 = unbounded */

@@ -195,17 +195,25 @@ static void *alloc_one(const ms_fill_spec *f, int64_t size, int *tag, int *err)
 	}
 	case MS_VIA_MMAP: {
 		*tag = TAG_MMAP;
-		size_t len = (size_t)page_round(size);
+		size_t len = (size_t)page_round(size); /* a multiple of the huge page size with MAP_HUGETLB (ms_fill rounds) */
 		/* With a huge-page advice the pages come at the first touch (or
 		 * populate), after madvise: MAP_POPULATE would fault them first. */
 		int flags = MAP_PRIVATE | MAP_ANONYMOUS | (f->populate == MS_POP_MAP ? MAP_POPULATE : 0);
+		if (f->huge == MS_HUGE_2M)
+			flags |= MAP_HUGETLB | (21 << MAP_HUGE_SHIFT);
+		else if (f->huge == MS_HUGE_1G)
+			flags |= MAP_HUGETLB | (30 << MAP_HUGE_SHIFT);
 		p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, -1, 0);
 		if (p == MAP_FAILED) {
 			p = NULL;
 			break;
 		}
-		if (f->huge != MS_HUGE_DEFAULT &&
-		    madvise(p, len, f->huge == MS_HUGE_THP ? MADV_HUGEPAGE : MADV_NOHUGEPAGE) != 0) {
+		int rc = 0;
+		if (f->huge == MS_HUGE_THP || f->huge == MS_HUGE_NOTHP)
+			rc = madvise(p, len, f->huge == MS_HUGE_THP ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+		if (rc == 0 && f->lock)
+			rc = mlock(p, len); /* faults every page in, and keeps it */
+		if (rc != 0) {
 			int saved = errno;
 			munmap(p, len);
 			errno = saved;
@@ -261,6 +269,10 @@ int ms_fill(ms_engine *e, const ms_fill_spec *spec, const int64_t *sizes, const 
 			break;
 		}
 		int64_t size = ms_sample(e->rng, &f->dist);
+		if (f->via == MS_VIA_MMAP && (f->huge == MS_HUGE_2M || f->huge == MS_HUGE_1G)) {
+			int64_t hp = f->huge == MS_HUGE_2M ? 2L << 20 : 1L << 30;
+			size = (size + hp - 1) / hp * hp; /* whole huge pages: munmap needs them */
+		}
 		int tag, err = 0;
 		void *p = alloc_one(f, size, &tag, &err);
 		if (!p) {
@@ -280,7 +292,9 @@ int ms_fill(ms_engine *e, const ms_fill_spec *spec, const int64_t *sizes, const 
 			rc = EFAULT;
 			break;
 		}
-		if (f->populate == MS_POP_WRITE)
+		if (f->lock)
+			; /* mlock made it resident */
+		else if (f->populate == MS_POP_WRITE)
 			populate_write(e, p, size);
 		else if (f->touch && f->populate != MS_POP_MAP)
 			touch(p, size);

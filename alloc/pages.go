@@ -34,18 +34,36 @@ const (
 	HugeTHP Huge = C.MS_HUGE_THP
 	// HugeNoTHP advises MADV_NOHUGEPAGE: base pages even in "always" mode.
 	HugeNoTHP Huge = C.MS_HUGE_NOTHP
+	// HugeTLB2M and HugeTLB1G map explicit huge pages from the hugetlb
+	// pool (MAP_HUGETLB) of 2 MiB or 1 GiB; each object's size is rounded
+	// up to whole pages. The pages are reserved at mmap: a pool too small
+	// fails the fill (ENOMEM); a hugetlb cgroup limit is met at the first
+	// write of a page, as SIGBUS.
+	HugeTLB2M Huge = C.MS_HUGE_2M
+	HugeTLB1G Huge = C.MS_HUGE_1G
 )
+
+// PageBytes is the size of one explicit huge page of h, 0 for the others.
+func (h Huge) PageBytes() int64 {
+	switch h {
+	case HugeTLB2M:
+		return 2 << 20
+	case HugeTLB1G:
+		return 1 << 30
+	}
+	return 0
+}
 
 // checkPages checks the mmap-only fields of spec.
 func (spec FillSpec) checkPages() error {
 	if spec.Populate < PopulateNone || spec.Populate > PopulateMap {
 		return fmt.Errorf("alloc: fill: unknown Populate %d", int(spec.Populate))
 	}
-	if spec.Huge < HugeDefault || spec.Huge > HugeNoTHP {
+	if spec.Huge < HugeDefault || spec.Huge > HugeTLB1G {
 		return fmt.Errorf("alloc: fill: unknown Huge %d", int(spec.Huge))
 	}
-	if spec.Via != Mmap && (spec.Populate != PopulateNone || spec.Huge != HugeDefault) {
-		return fmt.Errorf("alloc: fill: Populate and Huge apply to via mmap only, not %v", spec.Via)
+	if spec.Via != Mmap && (spec.Populate != PopulateNone || spec.Huge != HugeDefault || spec.Lock) {
+		return fmt.Errorf("alloc: fill: Populate, Huge and Lock apply to via mmap only, not %v", spec.Via)
 	}
 	return nil
 }

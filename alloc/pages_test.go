@@ -2,8 +2,11 @@ package alloc
 
 import (
 	"os"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/memstorm/memstorm/internal/testenv"
 )
 
 // TestPopulateMakesResident: an untouched mmap fill with PopulateWrite or
@@ -88,4 +91,87 @@ func thpMode(t *testing.T) string {
 func smapsBytes(t *testing.T, field string) int64 {
 	t.Helper()
 	return kbField(t, "/proc/self/smaps_rollup", field)
+}
+
+// TestLockMakesResidentAndLocked: Lock mlocks each mapping: untouched, the
+// fill is resident and counted in VmLck.
+func TestLockMakesResidentAndLocked(t *testing.T) {
+	const objs, size = 8, mib
+	e, _ := newEngine(t, 48)
+	lck, anon := statusBytes(t, "VmLck"), statusBytes(t, "RssAnon")
+	r, err := e.Fill(FillSpec{Via: Mmap, Dist: Dist{Kind: Fixed, Value: size}, MaxCount: objs, Lock: true}, 1<<62)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status == FillENOMEM {
+		// Without CAP_IPC_LOCK, RLIMIT_MEMLOCK (often 8 MiB) bounds it.
+		testenv.Missing(t, "mlock of %d MiB refused (%v): RLIMIT_MEMLOCK too low for this test", objs*size/mib, r.Errno)
+	}
+	if got := statusBytes(t, "VmLck") - lck; got != objs*size {
+		t.Errorf("VmLck grew by %d KiB, want %d", got>>10, objs*size>>10)
+	}
+	if got := statusBytes(t, "RssAnon") - anon; got < objs*size-rssSlack {
+		t.Errorf("RssAnon grew by %d KiB for %d MiB locked untouched, want all of it", got>>10, objs*size/mib)
+	}
+}
+
+// TestHugeTLB: explicit 2 MiB pages come from the hugetlb pool: with the
+// pool empty the fill fails (ENOMEM at mmap: the pages are reserved then);
+// with pages reserved, objects are rounded up to whole pages and counted
+// in HugetlbPages, not in RssAnon. The pool's previous size is restored.
+func TestHugeTLB(t *testing.T) {
+	const pool = "/sys/kernel/mm/hugepages/hugepages-2048kB/"
+	prev, err := os.ReadFile(pool + "nr_hugepages")
+	if err != nil {
+		testenv.Missing(t, "no 2 MiB hugetlb pool: %v", err)
+	}
+	testenv.RequireRoot(t)
+	free := func() int {
+		b, err := os.ReadFile(pool + "free_hugepages")
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+		return n
+	}
+	spec := FillSpec{Via: Mmap, Dist: Dist{Kind: Fixed, Value: 3 * mib}, MaxCount: 4, Populate: PopulateWrite, Huge: HugeTLB2M}
+	if free() == 0 {
+		e, _ := newEngine(t, 49)
+		if r, err := e.Fill(spec, 1<<62); err != nil || r.Status != FillENOMEM || r.Count != 0 {
+			t.Errorf("a 2 MiB hugetlb fill with an empty pool: %+v %v, want ENOMEM at once", r, err)
+		}
+	}
+	t.Cleanup(func() {
+		if err := os.WriteFile(pool+"nr_hugepages", prev, 0); err != nil {
+			t.Errorf("restoring nr_hugepages to %s: %v", strings.TrimSpace(string(prev)), err)
+		}
+	})
+	n, _ := strconv.Atoi(strings.TrimSpace(string(prev)))
+	if err := os.WriteFile(pool+"nr_hugepages", []byte(strconv.Itoa(n+8)), 0); err != nil {
+		t.Fatalf("reserving 8 huge pages: %v", err)
+	}
+	if free() < 8 {
+		testenv.Missing(t, "the kernel gave %d of 8 huge pages (memory too fragmented)", free())
+	}
+	e, c := newEngine(t, 50)
+	huge, anon := statusBytes(t, "HugetlbPages"), statusBytes(t, "RssAnon")
+	r := mustFill(t, e, spec)
+	if r.Status != FillDone || r.Bytes != 4*4*mib {
+		t.Fatalf("fill %+v: want 4 objects of 3 MiB rounded to 4 MiB (16 MiB)", r)
+	}
+	if got := statusBytes(t, "HugetlbPages") - huge; got != 16*mib {
+		t.Errorf("HugetlbPages grew by %d KiB, want 16 MiB", got>>10)
+	}
+	if got := statusBytes(t, "RssAnon") - anon; got > rssSlack {
+		t.Errorf("RssAnon grew by %d KiB: huge pages are not anon RSS", got>>10)
+	}
+	if got := c.Load().LiveBytes; got != 16*mib {
+		t.Errorf("live bytes %d, want 16 MiB", got)
+	}
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := free(); got < 8 {
+		t.Errorf("%d huge pages free after the engine unmapped its 8", got)
+	}
 }

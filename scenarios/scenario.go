@@ -15,6 +15,7 @@ type Scenario struct {
 	Mallopt     map[string]int64  `yaml:"mallopt,omitempty"`      // M_MMAP_THRESHOLD, M_TRIM_THRESHOLD, M_ARENA_MAX, M_TOP_PAD
 	Limit       *Limit            `yaml:"limit,omitempty"`        // the run's memory cgroup settings
 	Rlimits     *Rlimits          `yaml:"rlimits,omitempty"`      // set in the worker before it allocates
+	HugeTLB     map[string]int    `yaml:"hugetlb,omitempty"`      // explicit huge pages needed from the host's pool, by page size (validate_pages.go)
 	Expect      *Expect           `yaml:"expect,omitempty"`
 	Phases      []Phase           `yaml:"phases,omitempty"`
 
@@ -93,9 +94,11 @@ type Allocate struct {
 	Size  SizeDist `yaml:"size,omitempty"`
 	Touch *bool    `yaml:"touch,omitempty"` // write every page so it becomes resident; default true
 	Until Until    `yaml:"until,omitempty"`
-	// Populate and Huge apply to via: mmap (validate_pages.go); "" for none.
+	// Populate, Huge and Lock apply to via: mmap (validate_pages.go); ""
+	// and false for none.
 	Populate Populate `yaml:"populate,omitempty"`
 	Huge     Huge     `yaml:"huge,omitempty"`
+	Lock     bool     `yaml:"lock,omitempty"`
 }
 
 // Dist names a size distribution.

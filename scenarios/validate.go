@@ -72,6 +72,7 @@ type checker struct {
 	count int               // phases seen, for default names
 	prev  *Phase            // the sibling before the phase being checked, nil for the first
 	turns bool              // inside a turns group
+	pool  map[string]int    // the scenario's hugetlb block (validate_pages.go)
 }
 
 // has reports whether the file wrote the key at path.
@@ -181,6 +182,9 @@ func (c *checker) validate(s *Scenario, name string) error {
 		}
 	}
 	if err := c.limits(s); err != nil {
+		return err
+	}
+	if err := c.hugetlb(s); err != nil {
 		return err
 	}
 	if !c.has("phases") || len(s.Phases) == 0 {

@@ -1,8 +1,11 @@
 package stress
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -41,5 +44,58 @@ phases:
 	}
 	if huge < 16<<20 {
 		t.Errorf("huge: thp: AnonHugePages reached %d, want at least a quarter of the 64 MiB", huge)
+	}
+}
+
+// TestHugeTLBPool: a scenario that states more 2 MiB pages than the pool
+// has free is refused before it runs, with the command that reserves
+// them; with the pages reserved it runs, its mappings come from the pool,
+// and the pool is recorded at the start and the end. The host's
+// nr_hugepages is restored.
+func TestHugeTLBPool(t *testing.T) {
+	requireMemcg(t)
+	const pool = "/sys/kernel/mm/hugepages/hugepages-2048kB/"
+	prev, err := os.ReadFile(pool + "nr_hugepages")
+	if err != nil {
+		t.Skipf("no 2 MiB hugetlb pool: %v", err)
+	}
+	text := `name: hugetlb
+hugetlb: {2MiB: %d}
+phases:
+  - name: fill
+    allocate: {via: mmap, size: 3MiB, huge: 2MiB, populate: write, until: {count: 4}}
+  - name: hold
+    hold: 20ms
+`
+	_, err = Prepare(parseText(t, fmt.Sprintf(text, 1<<20)), Options{Dir: filepath.Join(t.TempDir(), "refused")})
+	if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "nr_hugepages") {
+		t.Fatalf("Prepare with a million 2 MiB pages needed: %v, want a usage error saying how to reserve them", err)
+	}
+	t.Cleanup(func() {
+		if err := os.WriteFile(pool+"nr_hugepages", prev, 0); err != nil {
+			t.Errorf("restoring nr_hugepages to %s: %v", strings.TrimSpace(string(prev)), err)
+		}
+	})
+	n, _ := strconv.Atoi(strings.TrimSpace(string(prev)))
+	if err := os.WriteFile(pool+"nr_hugepages", []byte(strconv.Itoa(n+8)), 0); err != nil {
+		t.Fatalf("reserving 8 huge pages: %v", err)
+	}
+	dir := filepath.Join(t.TempDir(), "run")
+	sum := runScenario(t, parseText(t, fmt.Sprintf(text, 8)), Options{Dir: dir})
+	if !sum.Passed {
+		t.Fatalf("run: outcome %s (%s)", sum.Outcome, sum.Reason)
+	}
+	// 4 objects of 3 MiB, each rounded up to two 2 MiB pages.
+	if live := sum.Phases[0].LiveBytes; live != 16<<20 {
+		t.Errorf("live after the fill = %d, want 16 MiB (4 objects rounded to whole pages)", live)
+	}
+	var pools []string
+	for _, e := range readRun(t, dir).Events {
+		if e.Kind == EventHugePool {
+			pools = append(pools, e.Detail)
+		}
+	}
+	if len(pools) != 2 || !strings.HasPrefix(pools[0], "start: 2MiB pool: ") || !strings.HasPrefix(pools[1], "end: 2MiB pool: ") {
+		t.Errorf("hugetlb-pool events %q, want one at the start and one at the end", pools)
 	}
 }

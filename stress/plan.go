@@ -125,6 +125,9 @@ func Prepare(sc *scenarios.Scenario, opt Options) (*Plan, error) {
 	if err := p.check(); err != nil {
 		return nil, err
 	}
+	if err := p.checkPages(); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 

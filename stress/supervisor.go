@@ -208,6 +208,7 @@ func (s *supervisor) supervise(ctx context.Context) error {
 		s.abort()
 		return err
 	}
+	s.hugePoolEvents("start")
 	if err := s.startAll(); err != nil {
 		smp.stop(s.record)
 		s.abort()
@@ -215,6 +216,7 @@ func (s *supervisor) supervise(ctx context.Context) error {
 	}
 	interrupted, err := s.watch(ctx, ev, smp)
 	smp.stop(s.record)
+	s.hugePoolEvents("end")
 	if err != nil {
 		return err
 	}
