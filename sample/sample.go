@@ -73,9 +73,10 @@ type Source struct {
 type Raw struct {
 	T         time.Duration // since the start given to New
 	RSS, Anon int64         // bytes, from statm at this instant
-	// Shmem and Swap are those of the last status read (every SlowEvery);
-	// File is statm's shared bytes less that Shmem.
-	File, Shmem, Swap int64
+	// Shmem, Swap, Locked (VmLck) and HugeTLB (HugetlbPages) are those of
+	// the last status read (every SlowEvery); File is statm's shared bytes
+	// less that Shmem.
+	File, Shmem, Swap, Locked, HugeTLB int64
 	// MinFlt and MajFlt are -1 unless Slow.
 	MinFlt, MajFlt   int64
 	Usage            int64        // -1 without a cgroup
@@ -204,6 +205,7 @@ func fromC(c *C.ms_raw) Raw {
 	r := Raw{
 		T:   time.Duration(c.t_ns),
 		RSS: int64(c.rss), Anon: int64(c.anon), File: int64(c.file), Shmem: int64(c.shmem), Swap: int64(c.swap),
+		Locked: int64(c.locked), HugeTLB: int64(c.hugetlb),
 		MinFlt: int64(c.minflt), MajFlt: int64(c.majflt), Usage: int64(c.usage), Alive: uint32(c.alive),
 		Slow: c.flags&C.MS_SLOW != 0, Fast: c.flags&C.MS_FAST != 0,
 	}

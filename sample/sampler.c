@@ -78,6 +78,9 @@ static int read_slow(ms_proc *p, int64_t *minflt, int64_t *majflt) {
 	if (shmem < 0) return -1; /* a zombie's status has no memory lines */
 	p->shmem = shmem;
 	p->swap = swap < 0 ? 0 : swap;
+	int64_t lck = kb_field(buf, "VmLck:"), huge = kb_field(buf, "HugetlbPages:");
+	p->locked = lck < 0 ? 0 : lck;
+	p->hugetlb = huge < 0 ? 0 : huge;
 	return 0;
 }
 
@@ -97,6 +100,8 @@ static int read_proc(ms_sampler *s, ms_proc *p, ms_raw *r, int first, int slow) 
 	r->file += sh > p->shmem ? sh - p->shmem : 0;
 	r->shmem += sh > p->shmem ? p->shmem : sh;
 	r->swap += p->swap;
+	r->locked += p->locked;
+	r->hugetlb += p->hugetlb;
 	r->minflt += minflt;
 	r->majflt += majflt;
 	for (int w = 0; w < MS_WORDS; w++) {

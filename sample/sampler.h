@@ -41,6 +41,7 @@ typedef struct {
 	int64_t t_ns;   /* CLOCK_MONOTONIC, minus the start given */
 	int64_t rss, anon;                    /* bytes, from statm */
 	int64_t file, shmem, swap;            /* bytes: shmem and swap from the last status read, file = shared - shmem */
+	int64_t locked, hugetlb;              /* bytes, VmLck and HugetlbPages from the last status read */
 	int64_t minflt, majflt;               /* from stat; -1 unless MS_SLOW */
 	int64_t usage;                        /* cgroup usage, -1 without */
 	int64_t header[MS_WORDS];             /* the first live process's page header */
@@ -56,6 +57,7 @@ typedef struct {
 	const volatile int64_t *page;     /* header of MS_WORDS words, then blocks */
 	int blocks;                       /* per-thread blocks of MS_WORDS words */
 	int64_t shmem, swap;              /* bytes, at the last status read */
+	int64_t locked, hugetlb;          /* bytes, at the last status read */
 } ms_proc;
 
 typedef struct {

@@ -89,13 +89,50 @@ phases:
 	if live := sum.Phases[0].LiveBytes; live != 16<<20 {
 		t.Errorf("live after the fill = %d, want 16 MiB (4 objects rounded to whole pages)", live)
 	}
+	run := readRun(t, dir)
+	var huge int64
+	for _, s := range run.Samples {
+		huge = max(huge, s.HugeTLB)
+	}
+	if huge != 16<<20 {
+		t.Errorf("hugetlb_bytes reached %d in samples.csv, want 16 MiB", huge)
+	}
 	var pools []string
-	for _, e := range readRun(t, dir).Events {
+	for _, e := range run.Events {
 		if e.Kind == EventHugePool {
 			pools = append(pools, e.Detail)
 		}
 	}
 	if len(pools) != 2 || !strings.HasPrefix(pools[0], "start: 2MiB pool: ") || !strings.HasPrefix(pools[1], "end: 2MiB pool: ") {
 		t.Errorf("hugetlb-pool events %q, want one at the start and one at the end", pools)
+	}
+}
+
+// TestLockedCurve: lock: true makes an untouched mmap fill resident and
+// locked, and samples.csv's locked_bytes follows it.
+func TestLockedCurve(t *testing.T) {
+	requireMemcg(t)
+	sc := parseText(t, `name: lock
+limit: {max: 256MiB}
+phases:
+  - name: fill
+    allocate: {via: mmap, size: 1MiB, touch: false, lock: true, until: {bytes: 16MiB}}
+  - name: hold
+    hold: 20ms
+`)
+	dir := filepath.Join(t.TempDir(), "run")
+	sum := runScenario(t, sc, Options{Dir: dir})
+	if !sum.Passed {
+		t.Fatalf("run: outcome %s (%s)", sum.Outcome, sum.Reason)
+	}
+	var locked int64
+	for _, s := range readRun(t, dir).Samples {
+		locked = max(locked, s.Locked)
+	}
+	if locked != 16<<20 {
+		t.Errorf("locked_bytes reached %d, want 16 MiB", locked)
+	}
+	if anon := sum.Phases[0].AnonBytes; anon < 16<<20 {
+		t.Errorf("anon after an untouched locked fill of 16 MiB = %d: mlock did not make it resident", anon)
 	}
 }

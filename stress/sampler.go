@@ -147,6 +147,8 @@ func (s *sampler) convert(r *sample.Raw) rundir.Sample {
 		File:         r.File,
 		Shmem:        r.Shmem,
 		Swap:         r.Swap,
+		Locked:       r.Locked,
+		HugeTLB:      r.HugeTLB,
 		AnonHuge:     s.smaps.AnonHugePages,
 		LazyFree:     s.smaps.LazyFree,
 		MinFlt:       r.MinFlt,
