@@ -76,45 +76,66 @@ func scanSamples(r io.Reader, path string, each func(*Sample) error) error {
 // scanSamplesSized is scanSamples that also tells each the bytes of the
 // rows read so far.
 func scanSamplesSized(r io.Reader, path string, each func(*Sample, int64) error) error {
-	lr := csvLines{br: bufio.NewReaderSize(r, 1<<16)}
-	fail := func(line int, err error) error {
-		var ie *InputError
-		var re readError
-		switch {
-		case errors.As(err, &ie):
-			return err
-		case errors.As(err, &re):
-			return fmt.Errorf("reading %s: %w", path, re.err)
-		}
-		return &InputError{Path: path, Line: line, Err: err}
+	lr := &csvLines{br: bufio.NewReaderSize(r, 1<<16)}
+	cols, err := readHeader(lr, path)
+	if err != nil {
+		return err
 	}
-	header, line, err := lr.next()
+	return scanRows(lr, cols, path, each)
+}
+
+// header is what the header line of samples.csv says of each column.
+type header struct {
+	names  []string
+	kinds  []colKind
+	fields []func(*Sample) *int64
+}
+
+// failure turns an error of csvLines at line into the error to return.
+func failure(path string, line int, err error) error {
+	var ie *InputError
+	var re readError
+	switch {
+	case errors.As(err, &ie):
+		return err
+	case errors.As(err, &re):
+		return fmt.Errorf("reading %s: %w", path, re.err)
+	}
+	return &InputError{Path: path, Line: line, Err: err}
+}
+
+// readHeader reads and checks the header line.
+func readHeader(lr *csvLines, path string) (*header, error) {
+	rec, line, err := lr.next()
 	if errors.Is(err, io.EOF) {
-		return inputErrorf(path, 1, "no header")
+		return nil, inputErrorf(path, 1, "no header")
 	}
 	if err != nil {
-		return fail(line, err)
+		return nil, failure(path, line, err)
 	}
-	names := make([]string, len(header))
-	kinds := make([]colKind, len(header))
-	fields := make([]func(*Sample) *int64, len(header))
+	h := &header{names: make([]string, len(rec)), kinds: make([]colKind, len(rec)), fields: make([]func(*Sample) *int64, len(rec))}
 	seenT := false
-	for i, h := range header {
-		names[i] = strings.TrimSpace(string(h))
-		switch n := names[i]; {
+	for i, c := range rec {
+		h.names[i] = strings.TrimSpace(string(c))
+		switch n := h.names[i]; {
 		case n == "t_s":
-			kinds[i], seenT = colT, true
+			h.kinds[i], seenT = colT, true
 		case n == "phase":
-			kinds[i] = colPhase
+			h.kinds[i] = colPhase
 		case n == "psi_some_avg10":
-			kinds[i] = colPSI
+			h.kinds[i] = colPSI
 		case intColumns[n] != nil:
-			kinds[i], fields[i] = colInt, intColumns[n]
+			h.kinds[i], h.fields[i] = colInt, intColumns[n]
 		}
 	}
 	if !seenT {
-		return inputErrorf(path, 1, "header %q has no t_s column", strings.Join(names, ","))
+		return nil, inputErrorf(path, 1, "header %q has no t_s column", strings.Join(h.names, ","))
 	}
+	return h, nil
+}
+
+// scanRows reads the rows after the header, handing each to each.
+func scanRows(lr *csvLines, h *header, path string, each func(*Sample, int64) error) error {
 	phases := map[string]string{}
 	phaseBytes := 0
 	lastPhase := ""
@@ -125,20 +146,20 @@ func scanSamplesSized(r io.Reader, path string, each func(*Sample, int64) error)
 			return nil
 		}
 		if err != nil {
-			return fail(line, err)
+			return failure(path, line, err)
 		}
 		if len(rec) == 1 && len(rec[0]) == 0 {
 			continue // a blank line
 		}
 		lr.rowBytes += lr.recBytes
-		if len(rec) != len(header) {
-			return inputErrorf(path, line, "%d fields, header has %d", len(rec), len(header))
+		if len(rec) != len(h.names) {
+			return inputErrorf(path, line, "%d fields, header has %d", len(rec), len(h.names))
 		}
 		cur = absentSample
 		s := &cur
 		for i, v := range rec {
 			var err error
-			switch kinds[i] {
+			switch h.kinds[i] {
 			case colT:
 				s.T, err = parseFloat(v)
 			case colPhase:
@@ -160,11 +181,11 @@ func scanSamplesSized(r io.Reader, path string, each func(*Sample, int64) error)
 				}
 			case colInt:
 				if len(v) > 0 {
-					*fields[i](s), err = parseInt(v)
+					*h.fields[i](s), err = parseInt(v)
 				}
 			}
 			if err != nil {
-				return inputErrorf(path, line, "column %s: %v", names[i], err)
+				return inputErrorf(path, line, "column %s: %v", h.names[i], err)
 			}
 		}
 		if err := each(s, lr.rowBytes); err != nil {

@@ -131,12 +131,12 @@ func LoadRun(dir string) (*Run, error) {
 		}
 		return nil, err
 	}
-	br := &boundedReader{r: f, left: MaxSamplesBytes, path: f.Name(), max: MaxSamplesBytes}
 	if size > ReduceAboveBytes {
 		var red Reduction
-		r.Samples, red, err = reduceSamples(br, f.Name(), r.Summary.DurationS)
+		r.Samples, red, err = reduceFile(f, size, f.Name(), r.Summary.DurationS)
 		r.Reduced = &red
 	} else {
+		br := &boundedReader{r: f, left: MaxSamplesBytes, path: f.Name(), max: MaxSamplesBytes}
 		r.Samples, err = readSamples(br, size, f.Name())
 	}
 	f.Close()

@@ -1,9 +1,14 @@
 package rundir
 
 import (
+	"bufio"
+	"bytes"
 	"io"
 	"math"
+	"os"
+	"runtime"
 	"sort"
+	"sync"
 )
 
 // A run of hours at 1 kHz has ten million samples: more than a report can
@@ -236,4 +241,107 @@ func reduceSamples(rd io.Reader, path string, span float64) ([]Sample, Reduction
 	}
 	out, info := red.result()
 	return out, info, nil
+}
+
+// merge adds what o kept, from a later stretch of the same file, to r.
+func (r *reducer) merge(o *reducer) {
+	if o.rows == 0 {
+		return
+	}
+	for r.width < o.width {
+		r.widen()
+	}
+	for o.width < r.width {
+		o.widen()
+	}
+	for i := range o.cols {
+		c := &o.cols[i]
+		for j := range c.samples {
+			metricValues(&c.samples[j], r.vals)
+			r.cols[i].add(&c.samples[j], r.vals)
+		}
+	}
+	if r.rows > 0 {
+		r.edges = append(r.edges, r.last) // a phase may end where the stretch does
+	}
+	r.edges = append(r.edges, o.edges...)
+	r.last = o.last
+	r.rows += o.rows
+}
+
+// reduceFile reduces samples.csv, open as f with size bytes: in parallel,
+// one reducer per CPU on its own stretch of the file (cut at line ends),
+// merged; sequentially on one CPU, or when a stretch fails to parse (a
+// fault, or a quoted field that spans lines across a cut), so that an
+// error names its line exactly.
+func reduceFile(f *os.File, size int64, path string, span float64) ([]Sample, Reduction, error) {
+	if k := runtime.GOMAXPROCS(0); k > 1 {
+		if red, ok := reduceParallel(f, size, path, span, k); ok {
+			out, info := red.result()
+			return out, info, nil
+		}
+	}
+	br := &boundedReader{r: io.NewSectionReader(f, 0, size), left: MaxSamplesBytes, path: path, max: MaxSamplesBytes}
+	return reduceSamples(br, path, span)
+}
+
+// reduceParallel is reduceFile's parallel path; false when it cannot be
+// sure of the result.
+func reduceParallel(f *os.File, size int64, path string, span float64, k int) (*reducer, bool) {
+	lr := &csvLines{br: bufio.NewReaderSize(io.NewSectionReader(f, 0, size), 1<<16)}
+	h, err := readHeader(lr, path)
+	if err != nil {
+		return nil, false
+	}
+	cuts := []int64{lr.recBytes}
+	buf := make([]byte, 64<<10)
+	for i := 1; i < k; i++ {
+		at := cuts[0] + (size-cuts[0])*int64(i)/int64(k)
+		for at < size {
+			n, err := f.ReadAt(buf, at)
+			if j := bytes.IndexByte(buf[:n], '\n'); j >= 0 {
+				at += int64(j) + 1
+				break
+			}
+			if err != nil {
+				at = size
+				break
+			}
+			at += int64(n)
+		}
+		cuts = append(cuts, max(at, cuts[len(cuts)-1]))
+	}
+	cuts = append(cuts, size)
+	reds := make([]*reducer, k)
+	lines := make([]int, k)
+	errs := make([]error, k)
+	var wg sync.WaitGroup
+	for i := 0; i < k; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			red := newReducer(span)
+			cl := &csvLines{br: bufio.NewReaderSize(io.NewSectionReader(f, cuts[i], cuts[i+1]-cuts[i]), 1<<16)}
+			errs[i] = scanRows(cl, h, path, func(s *Sample, _ int64) error {
+				red.add(s)
+				return nil
+			})
+			reds[i], lines[i] = red, cl.line
+		}(i)
+	}
+	wg.Wait()
+	total := 1
+	for i := range errs {
+		if errs[i] != nil {
+			return nil, false
+		}
+		total += lines[i]
+	}
+	if total > MaxSampleLines {
+		return nil, false
+	}
+	for _, o := range reds[1:] {
+		reds[0].merge(o)
+	}
+	return reds[0], true
 }

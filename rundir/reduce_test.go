@@ -1,10 +1,15 @@
 package rundir
 
 import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -132,39 +137,106 @@ func TestReduceIsBounded(t *testing.T) {
 	t.Logf("kept %d of 100k and %d of 1M samples (bound %d)", small, large, bound)
 }
 
-// TestLoadRunReducesLargeFiles: a samples.csv over ReduceAboveBytes is
-// loaded reduced, and says so; the run's peak RSS is the same.
-func TestLoadRunReducesLargeFiles(t *testing.T) {
-	dir := t.TempDir()
+// writeLarge writes a samples.csv just over ReduceAboveBytes into dir and
+// returns its rows and peak RSS.
+func writeLarge(t *testing.T, dir string) (rows int, peak int64) {
+	t.Helper()
 	f, err := os.Create(filepath.Join(dir, SamplesFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := NewSampleWriter(f)
+	defer f.Close()
+	bw := bufio.NewWriterSize(f, 1<<20)
+	w, err := NewSampleWriter(struct{ io.Writer }{bw})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var peak int64
-	n := 0
-	for st, _ := f.Stat(); st.Size() <= ReduceAboveBytes; st, _ = f.Stat() {
+	written := int64(0)
+	for n := 0; written <= ReduceAboveBytes; n++ {
 		for _, s := range walk(50_000, uint64(n+3)) {
 			s.T += float64(n) * 50
 			peak = max(peak, s.RSS)
 			if err := w.Write(&s); err != nil {
 				t.Fatal(err)
 			}
+			rows++
 		}
-		n++
+		if err := bw.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		st, _ := f.Stat()
+		written = st.Size()
 	}
-	f.Close()
+	return rows, peak
+}
+
+// TestLoadRunReducesLargeFiles: a samples.csv over ReduceAboveBytes is
+// loaded reduced, and says so; the run's peak RSS is the same.
+func TestLoadRunReducesLargeFiles(t *testing.T) {
+	dir := t.TempDir()
+	rows, peak := writeLarge(t, dir)
 	r, err := LoadRun(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Reduced == nil || r.Reduced.Rows != n*50_000 || len(r.Samples) != r.Reduced.Kept || r.Reduced.Kept >= r.Reduced.Rows/4 {
-		t.Fatalf("reduction %+v of %d rows, %d samples loaded", r.Reduced, n*50_000, len(r.Samples))
+	if r.Reduced == nil || r.Reduced.Rows != rows || len(r.Samples) != r.Reduced.Kept || r.Reduced.Kept >= r.Reduced.Rows/4 {
+		t.Fatalf("reduction %+v of %d rows, %d samples loaded", r.Reduced, rows, len(r.Samples))
 	}
-	if r.Summary.Samples != n*50_000 || r.Summary.PeakRSSBytes != peak {
-		t.Errorf("incomplete summary: %d samples, peak %d; want %d and %d", r.Summary.Samples, r.Summary.PeakRSSBytes, n*50_000, peak)
+	if r.Summary.Samples != rows || r.Summary.PeakRSSBytes != peak {
+		t.Errorf("incomplete summary: %d samples, peak %d; want %d and %d", r.Summary.Samples, r.Summary.PeakRSSBytes, rows, peak)
+	}
+}
+
+// TestReduceParallelIsSequential: reducing a file in stretches, one per
+// goroutine, keeps the same envelope as reading it in one pass; a fault in
+// the middle of the file is reported at its exact line all the same.
+func TestReduceParallelIsSequential(t *testing.T) {
+	dir := t.TempDir()
+	rows, _ := writeLarge(t, dir)
+	path := filepath.Join(dir, SamplesFile)
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	st, _ := f.Stat()
+	seq, seqInfo, err := reduceSamples(f, path, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	red, ok := reduceParallel(f, st.Size(), path, 0, 3)
+	if !ok {
+		t.Fatal("the parallel reduction gave up on a well-formed file")
+	}
+	par, parInfo := red.result()
+	if parInfo.Rows != rows || seqInfo.Rows != rows || parInfo.Width != seqInfo.Width {
+		t.Fatalf("parallel %+v, sequential %+v, %d rows", parInfo, seqInfo, rows)
+	}
+	for _, per := range []int{1, 8} {
+		cols, w := ReduceColumns/per, seqInfo.Width*float64(per)
+		for _, f := range []func(*Sample) int64{func(s *Sample) int64 { return s.RSS }, func(s *Sample) int64 { return s.MinFlt }} {
+			slo, shi := envelope(seq, 0, w, cols, f)
+			plo, phi := envelope(par, 0, w, cols, f)
+			for c := range slo {
+				if slo[c] != plo[c] || shi[c] != phi[c] {
+					t.Fatalf("column %d of %d: parallel [%d, %d], sequential [%d, %d]", c, cols, plo[c], phi[c], slo[c], shi[c])
+				}
+			}
+		}
+	}
+	// A bad row two thirds in: the error names its line, as one pass does.
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := bytes.IndexByte(b[len(b)*2/3:], '\n') + len(b)*2/3 + 1
+	line := bytes.Count(b[:at], []byte{'\n'}) + 1
+	bad := append(append(append([]byte(nil), b[:at]...), "1.5,fill,x\n"...), b[at:]...)
+	if err := os.WriteFile(path, bad, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = LoadRun(dir)
+	if want := fmt.Sprintf("%s:%d:", path, line); err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("a bad row at line %d: %v, want an error starting %q", line, err, want)
 	}
 }
