@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/memstorm/memstorm/rundir"
 )
 
 // TestPopulateKeysReachTheEngine: an mmap fill with populate: write and
@@ -134,5 +136,32 @@ phases:
 	}
 	if anon := sum.Phases[0].AnonBytes; anon < 16<<20 {
 		t.Errorf("anon after an untouched locked fill of 16 MiB = %d: mlock did not make it resident", anon)
+	}
+}
+
+// TestLimitFillStopsWithinOnePercent: two fillers populating 1 MiB
+// mappings (under 1% of the 256 MiB limit) stop at 95% of it within about
+// 1%: each call of a filler is bounded by its share of what is left to the
+// mark, so the two pass it by at most a mapping each (2 MiB) and the
+// cgroup's charge lag (its per-CPU stock, 256 KiB a CPU), not by a batch
+// each (16 MiB). Without the bound it passed 96%.
+func TestLimitFillStopsWithinOnePercent(t *testing.T) {
+	requireMemcg(t)
+	sc := parseText(t, `name: to-limit
+workers: 2
+limit: {max: 256MiB}
+phases:
+  - name: fill
+    allocate: {via: mmap, size: 1MiB, populate: write, until: {limit: 95%}}
+`)
+	sum := runScenario(t, sc, Options{})
+	if sum.Outcome != rundir.OutcomeStoppedAtLimit {
+		t.Fatalf("outcome %s (%s), want stopped-at-limit", sum.Outcome, sum.Reason)
+	}
+	const limit = 256 << 20
+	peak := sum.Cgroup.PeakUsageBytes
+	t.Logf("peak usage %.2f%% of the limit (%s)", 100*float64(peak)/limit, sum.Cgroup.PeakSource)
+	if bound := int64(limit*95/100 + 3<<20); peak < limit*95/100 || peak > bound {
+		t.Errorf("peak usage %d is %.2f%% of the limit, want 95%% to %.2f%%", peak, 100*float64(peak)/limit, 100*float64(bound)/limit)
 	}
 }

@@ -51,6 +51,7 @@ func (f *fill) run(t *thread, e *alloc.Engine, share int64) error {
 		if !f.deadline.IsZero() && !time.Now().Before(f.deadline) {
 			return nil
 		}
+		call, capped := spec, false
 		if f.limitAt >= 0 {
 			u, err := readUsage(f.usage, buf)
 			if err != nil {
@@ -62,8 +63,14 @@ func (f *fill) run(t *thread, e *alloc.Engine, share int64) error {
 				}
 				return nil
 			}
+			// This thread's share of what is left to the mark, at most:
+			// the threads together pass it by at most an object each
+			// (and the cgroup's charge lag), not by a batch each.
+			if step := max((f.limitAt-u)/int64(f.n), 1); call.MaxBytes <= 0 || call.MaxBytes > step {
+				call.MaxBytes, capped = step, true
+			}
 		}
-		r, err := e.Fill(spec, time.Millisecond)
+		r, err := e.Fill(call, time.Millisecond)
 		if err != nil {
 			return err
 		}
@@ -76,6 +83,9 @@ func (f *fill) run(t *thread, e *alloc.Engine, share int64) error {
 		}
 		switch r.Status {
 		case alloc.FillDone:
+			if capped {
+				continue // this call's share, not the step's bound
+			}
 			return nil
 		case alloc.FillENOMEM:
 			if !f.stop.Swap(true) {
