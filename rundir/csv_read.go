@@ -83,6 +83,9 @@ func scanSamplesSized(r io.Reader, path string, each func(*Sample, int64) error)
 	return scanRows(lr, cols, path, each)
 }
 
+// errTooManyLines is the fault of a samples.csv over MaxSampleLines lines.
+var errTooManyLines = fmt.Errorf("more than %d lines", MaxSampleLines)
+
 // readError is a failure of the reader under csvLines, not of the text.
 type readError struct{ err error }
 
@@ -185,7 +188,7 @@ func (c *csvLines) next() ([][]byte, int, error) {
 func (c *csvLines) readLine() ([]byte, error) {
 	if c.line >= MaxSampleLines {
 		if _, err := c.br.Peek(1); err == nil {
-			return nil, fmt.Errorf("more than %d lines", MaxSampleLines)
+			return nil, errTooManyLines
 		}
 	}
 	b, err := c.br.ReadSlice('\n')

@@ -3,6 +3,7 @@ package rundir
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"io"
 	"math"
 	"os"
@@ -87,6 +88,8 @@ type reducer struct {
 	last  Sample
 	rows  int
 	vals  []float64
+	// tooLong: a parallel reduction found the file over MaxSampleLines.
+	tooLong bool
 }
 
 func newReducer(span float64) *reducer {
@@ -277,6 +280,9 @@ func (r *reducer) merge(o *reducer) {
 func reduceFile(f *os.File, size int64, path string, span float64) ([]Sample, Reduction, error) {
 	if k := runtime.GOMAXPROCS(0); k > 1 {
 		if red, ok := reduceParallel(f, size, path, span, k); ok {
+			if red.tooLong {
+				return nil, Reduction{}, &InputError{Path: path, Line: MaxSampleLines + 1, Err: errTooManyLines}
+			}
 			out, info := red.result()
 			return out, info, nil
 		}
@@ -330,15 +336,20 @@ func reduceParallel(f *os.File, size int64, path string, span float64, k int) (*
 		}(i)
 	}
 	wg.Wait()
-	total := 1
+	total, over := 1, false
 	for i := range errs {
-		if errs[i] != nil {
+		switch {
+		case errors.Is(errs[i], errTooManyLines):
+			over = true // its stretch alone is too long
+		case errs[i] != nil:
 			return nil, false
 		}
 		total += lines[i]
 	}
-	if total > MaxSampleLines {
-		return nil, false
+	if over || total > MaxSampleLines {
+		// Every stretch parsed up to where the file passed the bound: one
+		// pass would stop there too, with this error.
+		return &reducer{tooLong: true}, true
 	}
 	for _, o := range reds[1:] {
 		reds[0].merge(o)
