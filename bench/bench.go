@@ -256,8 +256,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			b.logf("%-30s skipped: %s", s.name, why)
 			continue
 		}
-		sp := r.Spread[s.name]
-		b.logf("%-30s %10.4g   [%.4g .. %.4g over %d]   (%.1fs)", s.name, r.Values()[s.name], sp.Min, sp.Max, sp.N, time.Since(t0).Seconds())
+		spread := "once"
+		if sp, ok := r.Spread[s.name]; ok {
+			spread = fmt.Sprintf("[%.4g .. %.4g over %d]", sp.Min, sp.Max, sp.N)
+		}
+		b.logf("%-30s %10.4g   %s   (%.1fs)", s.name, r.Values()[s.name], spread, time.Since(t0).Seconds())
 	}
 	for k := range r.Skipped {
 		r.setSkipped(k)

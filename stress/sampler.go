@@ -36,6 +36,7 @@ type sampler struct {
 	heapSeq            int64 // the heap reporter's refresh count at the last sample that carried its figures
 	psiVal             float64
 	raws               []sample.Raw
+	flush              func() // after each collect's emits, if set
 }
 
 const (
@@ -111,6 +112,9 @@ func (s *sampler) collect(force bool, emit func(rundir.Sample)) {
 	}
 	for i := range s.raws {
 		emit(s.convert(&s.raws[i]))
+	}
+	if s.flush != nil && len(s.raws) > 0 {
+		s.flush()
 	}
 }
 
