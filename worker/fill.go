@@ -63,10 +63,13 @@ func (f *fill) run(t *thread, e *alloc.Engine, share int64) error {
 				}
 				return nil
 			}
-			// This thread's share of what is left to the mark, at most:
-			// the threads together pass it by at most an object each
-			// (and the cgroup's charge lag), not by a batch each.
-			if step := max((f.limitAt-u)/int64(f.n), 1); call.MaxBytes <= 0 || call.MaxBytes > step {
+			// At most this thread's share of what is left to the mark, and
+			// of 0.5% of the limit: what the other threads have in flight
+			// is then under 0.5% of the limit, so together they pass the
+			// mark by that and an object each (and the cgroup's charge
+			// lag), not by a batch each.
+			step := max(min((f.limitAt-u)/f.n, f.limit/(200*f.n)), 1)
+			if call.MaxBytes <= 0 || call.MaxBytes > step {
 				call.MaxBytes, capped = step, true
 			}
 		}
