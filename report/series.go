@@ -22,6 +22,9 @@ const (
 	MetricPSI
 	MetricFragRSS  // RSS / live
 	MetricFragHeap // heap held / heap in-use
+	MetricAnonHuge // AnonHugePages (transparent huge pages)
+	MetricHugeTLB  // HugetlbPages (explicit huge pages)
+	MetricLocked   // VmLck (mlock'd)
 )
 
 // Label is the metric's name as legends show it.
@@ -47,6 +50,12 @@ func (m Metric) Label() string {
 		return "RSS / live"
 	case MetricFragHeap:
 		return "heap held / in-use"
+	case MetricAnonHuge:
+		return "THP (AnonHugePages)"
+	case MetricHugeTLB:
+		return "hugetlb"
+	case MetricLocked:
+		return "locked"
 	}
 	return "?"
 }
@@ -89,6 +98,12 @@ func (m Metric) value(s *rundir.Sample) float64 {
 		return ratio(s.RSS, s.Live)
 	case MetricFragHeap:
 		return ratio(s.HeapHeld, s.HeapInuse)
+	case MetricAnonHuge:
+		return b(s.AnonHuge)
+	case MetricHugeTLB:
+		return b(s.HugeTLB)
+	case MetricLocked:
+		return b(s.Locked)
 	}
 	return math.NaN()
 }
