@@ -17,7 +17,7 @@ RUN_PKGS  := libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0
 TEST_PKGS := $(RUN_PKGS) chromium fonts-dejavu-core heaptrack python3
 BENCH_PKGS := $(RUN_PKGS) stress-ng
 
-.PHONY: all build run test fuzz-short bench soak setup-run setup-test setup-bench clean
+.PHONY: all build run test fuzz-short bench cref soak setup-run setup-test setup-bench clean
 
 all: build
 
@@ -94,6 +94,14 @@ test-container:
 
 bench: build setup-bench
 	./$(BIN) bench
+
+# The plain-C reference program memstorm bench builds for itself, as
+# bin/cref: docs/PERFORMANCE.md measures the machine's bounds with it.
+CREF_SRC := alloc/cref/src/cref.c alloc/cref/src/twin.c alloc/cref/src/probe.c \
+	$(addprefix alloc/,ops_churn.c ops_dist.c ops_engine.c ops_select.c elfsym.c introspect.c)
+cref: $(CREF_SRC)
+	@mkdir -p bin
+	$${CC:-cc} -O2 -Wall -Ialloc -o bin/cref $(CREF_SRC) -ldl -lpthread -lm
 
 soak: build
 	MEMSTORM=$(BIN) scripts/soak.sh

@@ -71,6 +71,13 @@ type FillSpec struct {
 	// MaxBytes and MaxCount end the call (FillDone) once it has added at
 	// least that many requested bytes or objects; 0 means no bound.
 	MaxBytes, MaxCount int64
+	// Populate, Huge and Lock apply to Mmap only (pages.go): how each
+	// mapping becomes resident (instead of Touch), which pages it asks
+	// for, and whether it is mlock'd (resident, never reclaimed; an
+	// mlock refused by RLIMIT_MEMLOCK ends the fill as FillENOMEM).
+	Populate Populate
+	Huge     Huge
+	Lock     bool
 }
 
 // FillStatus says why a Fill call returned.
@@ -135,6 +142,9 @@ func (e *Engine) Fill(spec FillSpec, budget time.Duration) (FillResult, error) {
 	case spec.Via != PosixMemalign && align != 0:
 		return FillResult{}, fmt.Errorf("alloc: fill: Align %d given for via %v (only posix_memalign aligns)", align, spec.Via)
 	}
+	if err := spec.checkPages(); err != nil {
+		return FillResult{}, err
+	}
 	var sizes *C.int64_t
 	var cump *C.double
 	if spec.Dist.Kind == Histogram {
@@ -149,7 +159,11 @@ func (e *Engine) Fill(spec FillSpec, budget time.Duration) (FillResult, error) {
 		return FillResult{}, fmt.Errorf("alloc: fill: unknown via %d", int(spec.Via))
 	}
 	f := C.ms_fill_spec{via: C.int(spec.Via), align: C.int64_t(align), dist: cd,
-		max_bytes: C.int64_t(spec.MaxBytes), max_count: C.int64_t(spec.MaxCount), budget_ns: C.int64_t(budget)}
+		max_bytes: C.int64_t(spec.MaxBytes), max_count: C.int64_t(spec.MaxCount), budget_ns: C.int64_t(budget),
+		populate: C.int(spec.Populate), huge: C.int(spec.Huge)}
+	if spec.Lock {
+		f.lock = 1
+	}
 	if spec.Touch {
 		f.touch = 1
 	}

@@ -11,9 +11,15 @@ import (
 // statusBytes reads a "kB" field of /proc/self/status (VmRSS, VmSize) in bytes.
 func statusBytes(t testing.TB, field string) int64 {
 	t.Helper()
-	f, err := os.Open("/proc/self/status")
+	return kbField(t, "/proc/self/status", field)
+}
+
+// kbField reads a "Key: N kB" field of a /proc file in bytes.
+func kbField(t testing.TB, path, field string) int64 {
+	t.Helper()
+	f, err := os.Open(path)
 	if err != nil {
-		t.Fatalf("opening /proc/self/status: %v", err)
+		t.Fatalf("opening %s: %v", path, err)
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
@@ -24,15 +30,15 @@ func statusBytes(t testing.TB, field string) int64 {
 		}
 		fs := strings.Fields(v)
 		if len(fs) != 2 || fs[1] != "kB" {
-			t.Fatalf("/proc/self/status %s: unexpected %q", field, v)
+			t.Fatalf("%s %s: unexpected %q", path, field, v)
 		}
 		n, err := strconv.ParseInt(fs[0], 10, 64)
 		if err != nil {
-			t.Fatalf("/proc/self/status %s: %v", field, err)
+			t.Fatalf("%s %s: %v", path, field, err)
 		}
 		return n << 10
 	}
-	t.Fatalf("/proc/self/status has no %s", field)
+	t.Fatalf("%s has no %s", path, field)
 	return 0
 }
 

@@ -25,6 +25,15 @@ typedef struct ms_counters {
 enum { MS_VIA_MALLOC, MS_VIA_CALLOC, MS_VIA_REALLOC, MS_VIA_MEMALIGN, MS_VIA_MMAP, MS_VIA_GO };
 enum { MS_DIST_FIXED, MS_DIST_UNIFORM, MS_DIST_LOGNORMAL, MS_DIST_PARETO, MS_DIST_HISTOGRAM };
 enum { MS_FILL_BUDGET, MS_FILL_DONE, MS_FILL_ENOMEM };
+/* How an mmap'd object becomes resident (via mmap only). MS_POP_WRITE is
+ * madvise(MADV_POPULATE_WRITE) (Linux 5.14+), touching page by page where
+ * the kernel does not know it; MS_POP_MAP is mmap(MAP_POPULATE). */
+enum { MS_POP_NONE, MS_POP_WRITE, MS_POP_MAP };
+/* The pages of an mmap'd object (via mmap only): the host's THP mode,
+ * madvise(MADV_HUGEPAGE), madvise(MADV_NOHUGEPAGE), or explicit huge pages
+ * from the hugetlb pool (MAP_HUGETLB) of 2 MiB or 1 GiB, the object's size
+ * rounded up to whole pages. */
+enum { MS_HUGE_DEFAULT, MS_HUGE_THP, MS_HUGE_NOTHP, MS_HUGE_2M, MS_HUGE_1G };
 enum {
 	MS_SEL_ALL, MS_SEL_EVERY_NTH, MS_SEL_KEEP_ONE_PER_PAGE, MS_SEL_RANDOM,
 	MS_SEL_OLDEST, MS_SEL_NEWEST, MS_SEL_LARGER, MS_SEL_SMALLER
@@ -43,6 +52,9 @@ typedef struct ms_dist {
 typedef struct ms_fill {
 	int via;
 	int touch;
+	int populate; /* MS_POP_*, via mmap only */
+	int huge;     /* MS_HUGE_*, via mmap only */
+	int lock;     /* mlock(2) each mapping (resident and locked), via mmap only */
 	int64_t align;
 	ms_dist dist;
 	int64_t max_bytes, max_count; /* 0 = unbounded */
@@ -81,6 +93,12 @@ typedef struct ms_selector {
 	int64_t peak_bytes; /* the most set memory mapped at once (old and new table while growing) */
 } ms_selector;
 
+/* Counts of how mmap'd objects were made resident (MS_POP_WRITE). */
+typedef struct ms_populate_stats {
+	int64_t populated;    /* by MADV_POPULATE_WRITE */
+	int64_t touched;      /* by touching, the kernel lacking it */
+} ms_populate_stats;
+
 typedef struct ms_engine {
 	uint64_t rng[4];
 	uint64_t *slots;
@@ -88,6 +106,8 @@ typedef struct ms_engine {
 	int64_t mmap_live; /* live objects with tag 1 */
 	int64_t extra_book; /* bookkeeping held elsewhere (the Go-heap list) */
 	ms_counters c; /* authoritative totals, published to the caller's copy */
+	ms_populate_stats pop;
+	int no_populate_write; /* the kernel refused MADV_POPULATE_WRITE with EINVAL */
 } ms_engine;
 
 void ms_rng_seed(uint64_t s[4], uint64_t seed);

@@ -7,6 +7,10 @@
 #include <time.h>
 #include "ops.h"
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
+#endif
+
 #define PAGE 4096L
 #define MIN_SLOTS 8192 /* 64 KiB of slots */
 #define TAG_MALLOC 0
@@ -134,6 +138,25 @@ static void touch(void *p, int64_t size)
 	c[size - 1] = 0x5a;
 }
 
+/* populate_write makes an mmap'd object resident with one
+ * madvise(MADV_POPULATE_WRITE), or by touching it where the kernel does not
+ * know the advice (EINVAL, before 5.14; remembered). Another failure (the
+ * cgroup's limit: the OOM killer acts as it would at a touch) falls back to
+ * touching too, which faults the same way. */
+static void populate_write(ms_engine *e, void *p, int64_t size)
+{
+	if (!e->no_populate_write) {
+		if (madvise(p, (size_t)page_round(size), MADV_POPULATE_WRITE) == 0) {
+			e->pop.populated++;
+			return;
+		}
+		if (errno == EINVAL)
+			e->no_populate_write = 1;
+	}
+	e->pop.touched++;
+	touch(p, size);
+}
+
 /* Allocates one object; returns NULL with *err set on failure, nothing leaked. */
 static void *alloc_one(const ms_fill_spec *f, int64_t size, int *tag, int *err)
 {
@@ -170,12 +193,34 @@ static void *alloc_one(const ms_fill_spec *f, int64_t size, int *tag, int *err)
 		}
 		break;
 	}
-	case MS_VIA_MMAP:
+	case MS_VIA_MMAP: {
 		*tag = TAG_MMAP;
-		p = mmap(NULL, (size_t)page_round(size), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (p == MAP_FAILED)
+		size_t len = (size_t)page_round(size); /* a multiple of the huge page size with MAP_HUGETLB (ms_fill rounds) */
+		/* With a huge-page advice the pages come at the first touch (or
+		 * populate), after madvise: MAP_POPULATE would fault them first. */
+		int flags = MAP_PRIVATE | MAP_ANONYMOUS | (f->populate == MS_POP_MAP ? MAP_POPULATE : 0);
+		if (f->huge == MS_HUGE_2M)
+			flags |= MAP_HUGETLB | (21 << MAP_HUGE_SHIFT);
+		else if (f->huge == MS_HUGE_1G)
+			flags |= MAP_HUGETLB | (30 << MAP_HUGE_SHIFT);
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, -1, 0);
+		if (p == MAP_FAILED) {
 			p = NULL;
+			break;
+		}
+		int rc = 0;
+		if (f->huge == MS_HUGE_THP || f->huge == MS_HUGE_NOTHP)
+			rc = madvise(p, len, f->huge == MS_HUGE_THP ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+		if (rc == 0 && f->lock)
+			rc = mlock(p, len); /* faults every page in, and keeps it */
+		if (rc != 0) {
+			int saved = errno;
+			munmap(p, len);
+			errno = saved;
+			p = NULL;
+		}
 		break;
+	}
 	default:
 		*err = EINVAL;
 		return NULL;
@@ -224,6 +269,10 @@ int ms_fill(ms_engine *e, const ms_fill_spec *spec, const int64_t *sizes, const 
 			break;
 		}
 		int64_t size = ms_sample(e->rng, &f->dist);
+		if (f->via == MS_VIA_MMAP && (f->huge == MS_HUGE_2M || f->huge == MS_HUGE_1G)) {
+			int64_t hp = f->huge == MS_HUGE_2M ? 2L << 20 : 1L << 30;
+			size = (size + hp - 1) / hp * hp; /* whole huge pages: munmap needs them */
+		}
 		int tag, err = 0;
 		void *p = alloc_one(f, size, &tag, &err);
 		if (!p) {
@@ -243,7 +292,11 @@ int ms_fill(ms_engine *e, const ms_fill_spec *spec, const int64_t *sizes, const 
 			rc = EFAULT;
 			break;
 		}
-		if (f->touch)
+		if (f->lock)
+			; /* mlock made it resident */
+		else if (f->populate == MS_POP_WRITE)
+			populate_write(e, p, size);
+		else if (f->touch && f->populate != MS_POP_MAP)
 			touch(p, size);
 		e->slots[e->len++] = encode(p, size, tag);
 		e->mmap_live += tag == TAG_MMAP;

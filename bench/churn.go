@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"runtime"
 	"strconv"
@@ -27,37 +28,42 @@ var churnDist = alloc.Dist{Kind: alloc.Uniform, Min: churnMin, Max: churnMax}
 func (b *bench) ops() int64 { return max(int64(float64(churnOps)*b.cfg.Scale), 1000) }
 
 // engineChurn runs the op stream through a fresh engine on a locked OS
-// thread and returns the seconds of the one Churn call.
-func engineChurn(seed uint64, ops int64) (float64, error) {
+// thread pinned to cpu (-1: unpinned) and returns the seconds of the one
+// Churn call.
+func engineChurn(seed uint64, ops int64, cpu int) (float64, error) {
 	type res struct {
 		s   float64
 		err error
 	}
 	ch := make(chan res, 1)
 	go func() {
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		e, err := alloc.NewEngine(seed, new(alloc.Counters))
-		if err != nil {
-			ch <- res{err: err}
-			return
-		}
-		defer e.Close()
-		t0 := time.Now()
-		failed, err := e.Churn(churnDist, churnLive, ops)
-		s := time.Since(t0).Seconds()
-		if err == nil && failed != 0 {
-			err = fmt.Errorf("%d mallocs failed", failed)
-		}
+		var s float64
+		err := onCPU(cpu, func() error {
+			e, err := alloc.NewEngine(seed, new(alloc.Counters))
+			if err != nil {
+				return err
+			}
+			defer e.Close()
+			t0 := time.Now()
+			failed, err := e.Churn(churnDist, churnLive, ops)
+			s = time.Since(t0).Seconds()
+			if err == nil && failed != 0 {
+				err = fmt.Errorf("%d mallocs failed", failed)
+			}
+			return err
+		})
 		ch <- res{s, err}
 	}()
 	r := <-ch
 	return r.s, r.err
 }
 
-// runCref runs the C reference with args and returns the seconds it printed.
+// runCref runs the C reference with args, pinned to the bench's CPU, and
+// returns the seconds it printed.
 func (b *bench) runCref(args ...string) (float64, error) {
-	out, err := exec.Command(b.cref, args...).Output()
+	cmd := exec.Command(b.cref, args...)
+	cmd.Env = append(os.Environ(), crefEnv(b.cpu)...)
+	out, err := cmd.Output()
 	if err != nil {
 		return 0, fmt.Errorf("running %s %v: %w", b.cref, args, err)
 	}
@@ -72,23 +78,31 @@ func parseNs(s string) (float64, error) {
 	return float64(ns) / 1e9, nil
 }
 
-// mallocFree: C seconds / engine seconds for the same seeded op stream.
+// mallocFree: C seconds / engine seconds for the same seeded op stream,
+// both pinned to one CPU, in short repetitions (a fifth of the op stream
+// each, five times as many): the two sides alternate every ~20 ms of work.
 func (b *bench) mallocFree(_ context.Context, r *Result) error {
-	ops := b.ops()
+	ops := max(b.ops()/5, 1000)
 	c := func() (float64, error) {
 		return b.runCref("churn", strconv.Itoa(churnSeed), strconv.Itoa(churnLive), strconv.FormatInt(ops, 10),
 			strconv.Itoa(churnMin), strconv.Itoa(churnMax))
 	}
-	ours := func() (float64, error) { return engineChurn(churnSeed, ops) }
-	if _, err := c(); err != nil { // warm the page cache and the CPU clock
-		return err
+	ours := func() (float64, error) { return engineChurn(churnSeed, ops, b.cpu) }
+	for range 3 { // warm the page cache, the CPU clock and both code paths
+		if _, err := c(); err != nil {
+			return err
+		}
+		if _, err := ours(); err != nil {
+			return err
+		}
 	}
-	ratio, cs, es, err := sideBySide(b.cfg.Reps+2, c, ours, func(c, e float64) float64 { return c / e })
+	p, err := sideBySide(5*b.cfg.Reps, c, ours, func(c, e float64) float64 { return c / e })
 	if err != nil {
 		return err
 	}
-	r.MallocFreeVsC = ratio
-	r.Detail.CNsPerPair, r.Detail.EngineNsPerPair = cs*1e9/float64(ops), es*1e9/float64(ops)
+	r.MallocFreeVsC = median(p.ratios)
+	r.spread("malloc_free_vs_c", p.ratios)
+	r.Detail.CNsPerPair, r.Detail.EngineNsPerPair = median(p.refs)*1e9/float64(ops), median(p.ours)*1e9/float64(ops)
 	return nil
 }
 
@@ -96,7 +110,7 @@ func (b *bench) mallocFree(_ context.Context, r *Result) error {
 func (b *bench) threadScaling(_ context.Context, r *Result) error {
 	n := runtime.NumCPU()
 	ops := b.ops()
-	one := func() (float64, error) { return engineChurn(churnSeed, ops) }
+	one := func() (float64, error) { return engineChurn(churnSeed, ops, -1) }
 	all := func() (float64, error) {
 		var wg sync.WaitGroup
 		errs := make([]error, n)
@@ -105,7 +119,7 @@ func (b *bench) threadScaling(_ context.Context, r *Result) error {
 			wg.Add(1)
 			go func(i int) {
 				defer wg.Done()
-				_, errs[i] = engineChurn(churnSeed+uint64(i), ops)
+				_, errs[i] = engineChurn(churnSeed+uint64(i), ops, -1)
 			}(i)
 		}
 		wg.Wait()
@@ -118,8 +132,9 @@ func (b *bench) threadScaling(_ context.Context, r *Result) error {
 		return s, nil
 	}
 	// Same ops per thread: perfect scaling takes the same wall time.
-	ratio, _, _, err := sideBySide(b.cfg.Reps+2, one, all, func(one, all float64) float64 { return one / all })
-	r.ThreadScaling = ratio
+	p, err := sideBySide(b.cfg.Reps+2, one, all, func(one, all float64) float64 { return one / all })
+	r.ThreadScaling = median(p.ratios)
+	r.spread("thread_scaling", p.ratios)
 	return err
 }
 

@@ -21,6 +21,7 @@ import (
 type limiter struct {
 	host *cgroup.Host
 	seq  int
+	cpu  int // start pins to it unless unpinned (-1)
 }
 
 func newLimiter() (*limiter, error) {
@@ -28,7 +29,7 @@ func newLimiter() (*limiter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bench needs a memory cgroup controller to bound its 1 GiB fills: %w", err)
 	}
-	return &limiter{host: h}, nil
+	return &limiter{host: h, cpu: -1}, nil
 }
 
 // limitedProc is a process started inside its own limited child cgroup.
@@ -39,11 +40,12 @@ type limitedProc struct {
 	stdout *bufio.Reader
 }
 
-// start starts argv inside a new child cgroup limited to max bytes. The
-// program is exec'd by a shell that first waits for one line on stdin, so on
-// cgroup v1 it is moved into the group before it allocates anything; after
-// that line the program's stdin is the rest of the pipe.
-func (l *limiter) start(max int64, argv ...string) (*limitedProc, error) {
+// start starts argv inside a new child cgroup limited to max bytes, pinned
+// to the limiter's CPU unless pinned is false. The program is exec'd by a
+// shell that first waits for one line on stdin, so it is moved into the
+// group (cgroup v1) and pinned before it allocates anything; after that
+// line the program's stdin is the rest of the pipe.
+func (l *limiter) start(max int64, pinned bool, argv ...string) (*limitedProc, error) {
 	l.seq++
 	g, err := l.host.NewChild(cgroup.ChildName(os.Getpid(), 100000+l.seq), cgroup.Settings{Max: units.LimitOf(max), Swap: units.BytesLimit(0)})
 	if err != nil {
@@ -70,6 +72,13 @@ func (l *limiter) start(max int64, argv ...string) (*limitedProc, error) {
 	if g.FD() < 0 {
 		if err := g.AddProc(cmd.Process.Pid); err != nil {
 			return nil, errors.Join(err, p.stop())
+		}
+	}
+	if pinned && l.cpu >= 0 {
+		var set unix.CPUSet
+		set.Set(l.cpu)
+		if err := unix.SchedSetaffinity(cmd.Process.Pid, &set); err != nil {
+			return nil, errors.Join(fmt.Errorf("pinning %v to CPU %d: %w", argv, l.cpu, err), p.stop())
 		}
 	}
 	if _, err := io.WriteString(p.stdin, "go\n"); err != nil {

@@ -27,9 +27,10 @@ func (b *bench) replaySpeed(_ context.Context, r *Result) error {
 		if err != nil {
 			return err
 		}
-		rates = append(rates, rate)
+		rates = append(rates, rate/1e6)
 	}
-	r.ReplayMopsPerSec = median(rates) / 1e6
+	r.ReplayMopsPerSec = median(rates)
+	r.spread("replay_mops_per_s", rates)
 	return nil
 }
 

@@ -28,7 +28,7 @@ func BenchmarkSampleReads(b *testing.B) {
 		b.Skip(err)
 	}
 	const hold = 256 << 20
-	p, err := lim.start(hold*2, bin, "hold", "1", strconv.Itoa(hold), "4096")
+	p, err := lim.start(hold*2, false, bin, "hold", "1", strconv.Itoa(hold), "4096")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -19,10 +19,10 @@ const startupRuns = 21
 // the Go runtime, every package's initialisation and main, the time in
 // which a SIGTERM finds memstorm not yet ready (see cmd/memstorm's
 // signals.go). The detail is the sum of the package initialisations the
-// Go runtime reports (GODEBUG=inittrace=1). -1 without an Executable.
+// Go runtime reports (GODEBUG=inittrace=1). Skipped without an Executable.
 func (b *bench) startup(ctx context.Context, r *Result) error {
-	r.StartupMs = -1
 	if b.cfg.Executable == "" {
+		r.skip("startup_ms", "no memstorm executable to start (run as memstorm bench)")
 		return nil
 	}
 	var walls, inits []float64
@@ -43,6 +43,7 @@ func (b *bench) startup(ctx context.Context, r *Result) error {
 		inits = append(inits, ms)
 	}
 	r.StartupMs, r.Detail.StartupInitMs = median(walls), median(inits)
+	r.spread("startup_ms", walls)
 	return nil
 }
 

@@ -29,6 +29,9 @@ var seriesStyle = map[Metric]draw.LineStyle{
 	MetricFragRSS:     {Color: paletteColor(0), Width: 1.5},
 	MetricFragHeap:    {Color: paletteColor(3), Width: 1.3},
 	MetricCgroupSwap:  {Color: color.NRGBA{120, 60, 200, 255}, Width: 1.3, Dashes: []vg.Length{1, 2}},
+	MetricAnonHuge:    {Color: paletteColor(6), Width: 1, Dashes: []vg.Length{3, 2}},
+	MetricHugeTLB:     {Color: paletteColor(1), Width: 1.2},
+	MetricLocked:      {Color: paletteColor(5), Width: 1, Dashes: []vg.Length{1, 2}},
 }
 
 // timeSpan is the x range a run covers: 0 (the worker's start) to the last
@@ -59,9 +62,16 @@ func (r *Run) Figures() []*Figure {
 // left to the tables: in-use tracks live within a few percent, and file
 // pages (the worker binary) are the constant gap between RSS and anon; drawn,
 // they only bury the four lines that tell the story.
-var memoryMetrics = []Metric{MetricCgroupUsage, MetricCgroupSwap, MetricHeapHeld, MetricAnon, MetricRSS, MetricLive}
+var memoryMetrics = []Metric{MetricCgroupUsage, MetricCgroupSwap, MetricHeapHeld, MetricAnon, MetricRSS, MetricLive,
+	MetricAnonHuge, MetricHugeTLB, MetricLocked}
 
-var memoryLegend = []Metric{MetricRSS, MetricAnon, MetricHeapHeld, MetricLive, MetricCgroupUsage, MetricCgroupSwap}
+var memoryLegend = []Metric{MetricRSS, MetricAnon, MetricHeapHeld, MetricLive, MetricCgroupUsage, MetricCgroupSwap,
+	MetricAnonHuge, MetricHugeTLB, MetricLocked}
+
+// pagesMetrics are the memory figure's lines of special pages (huge,
+// locked): drawn only when some sample has them, not as a line at zero in
+// every report.
+var pagesMetrics = map[Metric]bool{MetricAnonHuge: true, MetricHugeTLB: true, MetricLocked: true}
 
 // heldFill shades what the process holds beyond what is live.
 var heldFill = color.NRGBA{220, 50, 32, 46}
@@ -86,7 +96,7 @@ func (r *Run) MemoryFigure() *Figure {
 	}
 	for _, m := range memoryMetrics {
 		s := Series{Samples: r.Samples, Metric: m}
-		if (m == MetricCgroupUsage && !limited) || (m == MetricCgroupSwap && !swapped(cg)) || !s.HasData() {
+		if (m == MetricCgroupUsage && !limited) || (m == MetricCgroupSwap && !swapped(cg)) || !s.HasData() || (pagesMetrics[m] && !anyPositive(s)) {
 			continue
 		}
 		var xys plotter.XYer = s
@@ -151,6 +161,9 @@ var memoryLabel = map[Metric]string{
 	MetricLive:        "live (requested)",
 	MetricCgroupUsage: "cgroup usage",
 	MetricCgroupSwap:  "cgroup swap (memory beyond the usage)",
+	MetricAnonHuge:    "THP (AnonHugePages, read at a budget, carried between)",
+	MetricHugeTLB:     "explicit huge pages (HugetlbPages)",
+	MetricLocked:      "locked (VmLck)",
 }
 
 // swapped reports whether the run's cgroup used swap: its curve is drawn

@@ -236,3 +236,29 @@ func TestMemoryFigureSwap(t *testing.T) {
 		t.Error("no stroke in the swap line's colour")
 	}
 }
+
+// TestMemoryFigurePagesLines: the huge and locked page lines are drawn
+// when some sample has such pages, and left out (no line at zero) when
+// none has.
+func TestMemoryFigurePagesLines(t *testing.T) {
+	labels := []string{memoryLabel[MetricAnonHuge], memoryLabel[MetricHugeTLB], memoryLabel[MetricLocked]}
+	r := loadSynthetic(t, 2000, 30)
+	for i := range r.Samples {
+		r.Samples[i].AnonHuge, r.Samples[i].HugeTLB, r.Samples[i].Locked = 0, 0, 0
+	}
+	texts, _ := record(r.MemoryFigure())
+	for _, l := range labels {
+		if _, ok := texts[l]; ok {
+			t.Errorf("legend has %q for a run without such pages", l)
+		}
+	}
+	for i := range r.Samples {
+		r.Samples[i].AnonHuge, r.Samples[i].HugeTLB, r.Samples[i].Locked = 2<<20, 4<<20, int64(i)<<12
+	}
+	texts, _ = record(r.MemoryFigure())
+	for _, l := range labels {
+		if _, ok := texts[l]; !ok {
+			t.Errorf("legend lacks %q for a run with such pages", l)
+		}
+	}
+}

@@ -103,6 +103,18 @@ func TestReport1MSamplesSize(t *testing.T) {
 	if st.Size() > 2<<20 {
 		t.Errorf("report.html is %d bytes, want under 2 MiB", st.Size())
 	}
+	// Over rundir.ReduceAboveBytes, the report draws the reduced samples
+	// and says so, with the file's own count.
+	b, err := os.ReadFile(filepath.Join(dir, rundir.ReportFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := regexp.MustCompile(`id="reduced">(\d+) of 1000000:`).FindStringSubmatch(string(b)); m == nil {
+		t.Errorf("report.html of 1M samples does not say it drew a reduction of them")
+	}
+	if !strings.Contains(string(b), `<td class="num">1000000`) {
+		t.Errorf("report.html does not give the 1M samples as the count")
+	}
 }
 
 func BenchmarkRender1M(b *testing.B) {

@@ -24,6 +24,9 @@ const (
 	MetricFragHeap // heap held / heap in-use
 	// MetricCgroupSwap is the swap charged to the run's cgroup.
 	MetricCgroupSwap
+	MetricAnonHuge // AnonHugePages (transparent huge pages)
+	MetricHugeTLB  // HugetlbPages (explicit huge pages)
+	MetricLocked   // VmLck (mlock'd)
 )
 
 // Label is the metric's name as legends show it.
@@ -51,6 +54,12 @@ func (m Metric) Label() string {
 		return "heap held / in-use"
 	case MetricCgroupSwap:
 		return "cgroup swap"
+	case MetricAnonHuge:
+		return "THP (AnonHugePages)"
+	case MetricHugeTLB:
+		return "hugetlb"
+	case MetricLocked:
+		return "locked"
 	}
 	return "?"
 }
@@ -95,6 +104,12 @@ func (m Metric) value(s *rundir.Sample) float64 {
 		return ratio(s.HeapHeld, s.HeapInuse)
 	case MetricCgroupSwap:
 		return b(s.CgroupSwap)
+	case MetricAnonHuge:
+		return b(s.AnonHuge)
+	case MetricHugeTLB:
+		return b(s.HugeTLB)
+	case MetricLocked:
+		return b(s.Locked)
 	}
 	return math.NaN()
 }
@@ -153,13 +168,20 @@ func (c Counter) value(s *rundir.Sample) int64 {
 	return rundir.Absent
 }
 
-// Rate is the per-second rate of a cumulative counter between consecutive
-// samples, as a plotter.XYer; point i is at the later sample of the pair.
-// NaN where either end is absent or the counter went backwards.
+// Rate is the per-second rate of a cumulative counter, as a plotter.XYer:
+// point i is at sample i+1, the rate since the last earlier sample that
+// has the counter (the sampler reads fault counts only every
+// sample.SlowEvery, so samples between carry none). NaN where sample i+1
+// has no value, none of the rateLookback samples before it has one, or
+// the counter went backwards.
 type Rate struct {
 	Samples []rundir.Sample
 	Counter Counter
 }
+
+// rateLookback bounds how far back a Rate point looks for the counter's
+// previous value (at 1 kHz, 100 ms between stat reads is 100 samples).
+const rateLookback = 1000
 
 var _ plotter.XYer = Rate{}
 
@@ -168,13 +190,24 @@ func (r Rate) Len() int { return max(len(r.Samples)-1, 0) }
 
 // XY implements plotter.XYer.
 func (r Rate) XY(i int) (float64, float64) {
-	a, b := &r.Samples[i], &r.Samples[i+1]
-	va, vb := r.Counter.value(a), r.Counter.value(b)
-	dt := b.T - a.T
-	if va < 0 || vb < va || dt <= 0 {
+	b := &r.Samples[i+1]
+	vb := r.Counter.value(b)
+	if vb < 0 {
 		return b.T, math.NaN()
 	}
-	return b.T, float64(vb-va) / dt
+	for j := i; j >= 0 && j > i-rateLookback; j-- {
+		a := &r.Samples[j]
+		va := r.Counter.value(a)
+		if va < 0 {
+			continue
+		}
+		dt := b.T - a.T
+		if vb < va || dt <= 0 {
+			return b.T, math.NaN()
+		}
+		return b.T, float64(vb-va) / dt
+	}
+	return b.T, math.NaN()
 }
 
 // HasData says whether the counter was recorded.

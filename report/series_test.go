@@ -91,3 +91,24 @@ func TestRateFromCumulativeCounters(t *testing.T) {
 		}
 	}
 }
+
+// TestRateOverAbsentSamples: fault counts come every few samples; a rate
+// point spans back to the last sample that has the counter, and a sample
+// without it is a gap, not a zero rate.
+func TestRateOverAbsentSamples(t *testing.T) {
+	var s []rundir.Sample
+	for i, v := range []int64{100, -1, -1, 400, -1, 700} {
+		x := rundir.AbsentSample(float64(i) * 0.01)
+		x.MinFlt = v
+		s = append(s, x)
+	}
+	r := Rate{Samples: s, Counter: CounterMinFlt}
+	nan := math.NaN()
+	want := []float64{nan, nan, 300 / 0.03, nan, 300 / 0.02}
+	for i, w := range want {
+		_, y := r.XY(i)
+		if !(math.Abs(y-w) < 1e-6 || math.IsNaN(w) && math.IsNaN(y)) {
+			t.Errorf("point %d = %g, want %g", i, y, w)
+		}
+	}
+}

@@ -13,7 +13,7 @@ var sampleColumns = []string{
 	"t_s", "phase", "rss_bytes", "anon_bytes", "file_bytes", "shmem_bytes", "swap_bytes",
 	"anon_huge_bytes", "lazyfree_bytes", "minflt", "majflt", "live_bytes", "live_objects",
 	"alloc_bytes", "free_bytes", "heap_inuse_bytes", "heap_held_bytes", "heap_retained_bytes",
-	"cgroup_usage_bytes", "cgroup_swap_bytes", "psi_some_avg10",
+	"cgroup_usage_bytes", "cgroup_swap_bytes", "locked_bytes", "hugetlb_bytes", "psi_some_avg10",
 }
 
 // intColumns maps an integer column of samples.csv to its field.
@@ -33,6 +33,8 @@ var intColumns = map[string]func(*Sample) *int64{
 	"free_bytes":          func(s *Sample) *int64 { return &s.FreeBytes },
 	"heap_inuse_bytes":    func(s *Sample) *int64 { return &s.HeapInuse },
 	"heap_held_bytes":     func(s *Sample) *int64 { return &s.HeapHeld },
+	"locked_bytes":        func(s *Sample) *int64 { return &s.Locked },
+	"hugetlb_bytes":       func(s *Sample) *int64 { return &s.HugeTLB },
 	"heap_retained_bytes": func(s *Sample) *int64 { return &s.HeapRetained },
 	"cgroup_usage_bytes":  func(s *Sample) *int64 { return &s.CgroupUsage },
 	"cgroup_swap_bytes":   func(s *Sample) *int64 { return &s.CgroupSwap },
@@ -82,7 +84,7 @@ func (sw *SampleWriter) Write(s *Sample) error {
 	b = appendPhase(b, s.Phase)
 	for _, v := range [...]int64{s.RSS, s.Anon, s.File, s.Shmem, s.Swap, s.AnonHuge, s.LazyFree,
 		s.MinFlt, s.MajFlt, s.Live, s.LiveObjects, s.AllocBytes, s.FreeBytes, s.HeapInuse,
-		s.HeapHeld, s.HeapRetained, s.CgroupUsage, s.CgroupSwap} {
+		s.HeapHeld, s.HeapRetained, s.CgroupUsage, s.CgroupSwap, s.Locked, s.HugeTLB} {
 		b = append(b, ',')
 		if v >= 0 {
 			b = strconv.AppendInt(b, v, 10)

@@ -8,7 +8,6 @@ import (
 	"io"
 	"math"
 	"strconv"
-	"strings"
 
 	"github.com/memstorm/memstorm/units"
 )
@@ -39,111 +38,53 @@ const (
 // readSamples is ReadSamples with the file's size, when known, to size the
 // result once instead of growing it row by row, and the path errors name.
 func readSamples(r io.Reader, size int64, path string) ([]Sample, error) {
-	lr := csvLines{br: bufio.NewReaderSize(r, 1<<16)}
-	fail := func(line int, err error) error {
-		var ie *InputError
-		var re readError
-		switch {
-		case errors.As(err, &ie):
-			return err
-		case errors.As(err, &re):
-			return fmt.Errorf("reading %s: %w", path, re.err)
-		}
-		return &InputError{Path: path, Line: line, Err: err}
-	}
-	header, line, err := lr.next()
-	if errors.Is(err, io.EOF) {
-		return nil, inputErrorf(path, 1, "no header")
-	}
-	if err != nil {
-		return nil, fail(line, err)
-	}
-	names := make([]string, len(header))
-	kinds := make([]colKind, len(header))
-	fields := make([]func(*Sample) *int64, len(header))
-	seenT := false
-	for i, h := range header {
-		names[i] = strings.TrimSpace(string(h))
-		switch n := names[i]; {
-		case n == "t_s":
-			kinds[i], seenT = colT, true
-		case n == "phase":
-			kinds[i] = colPhase
-		case n == "psi_some_avg10":
-			kinds[i] = colPSI
-		case intColumns[n] != nil:
-			kinds[i], fields[i] = colInt, intColumns[n]
-		}
-	}
-	if !seenT {
-		return nil, inputErrorf(path, 1, "header %q has no t_s column", strings.Join(names, ","))
-	}
 	var out []Sample
-	phases := map[string]string{}
-	phaseBytes := 0
-	lastPhase := ""
 	sized := false
-	for {
+	err := scanSamplesSized(r, path, func(s *Sample, rowBytes int64) error {
 		if !sized && len(out) == 256 && size > 0 {
 			// Size the slice from the bytes the first rows took, within
 			// the bound on rows: blank lines do not count as rows.
 			sized = true
-			est := int(min(float64(size)/float64(lr.rowBytes)*float64(len(out))*1.02+16, MaxSampleLines))
+			est := int(min(float64(size)/float64(rowBytes)*float64(len(out))*1.02+16, MaxSampleLines))
 			if est > cap(out) {
 				grown := make([]Sample, len(out), est)
 				copy(grown, out)
 				out = grown
 			}
 		}
-		rec, line, err := lr.next()
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return nil, fail(line, err)
-		}
-		if len(rec) == 1 && len(rec[0]) == 0 {
-			continue // a blank line
-		}
-		lr.rowBytes += lr.recBytes
-		if len(rec) != len(header) {
-			return nil, inputErrorf(path, line, "%d fields, header has %d", len(rec), len(header))
-		}
-		out = append(out, absentSample)
-		s := &out[len(out)-1]
-		for i, v := range rec {
-			var err error
-			switch kinds[i] {
-			case colT:
-				s.T, err = parseFloat(v)
-			case colPhase:
-				if string(v) != lastPhase {
-					p, ok := phases[string(v)]
-					if !ok {
-						if phaseBytes += len(v); phaseBytes > maxPhaseNameBytes {
-							return nil, inputErrorf(path, line, "more than %s of distinct phase names", units.FormatBytes(maxPhaseNameBytes))
-						}
-						p = string(v)
-						phases[p] = p
-					}
-					lastPhase = p
-				}
-				s.Phase = lastPhase
-			case colPSI:
-				if len(v) > 0 {
-					s.PSISomeAvg10, err = parseFloat(v)
-				}
-			case colInt:
-				if len(v) > 0 {
-					*fields[i](s), err = parseInt(v)
-				}
-			}
-			if err != nil {
-				return nil, inputErrorf(path, line, "column %s: %v", names[i], err)
-			}
-		}
+		out = append(out, *s)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }
+
+// ScanSamples reads samples.csv as ReadSamples does, handing each sample
+// to each in file order instead of keeping them: the pointer is valid only
+// during the call. An error of each ends the scan and is returned.
+func ScanSamples(r io.Reader, path string, each func(*Sample) error) error {
+	return scanSamples(r, path, each)
+}
+
+func scanSamples(r io.Reader, path string, each func(*Sample) error) error {
+	return scanSamplesSized(r, path, func(s *Sample, _ int64) error { return each(s) })
+}
+
+// scanSamplesSized is scanSamples that also tells each the bytes of the
+// rows read so far.
+func scanSamplesSized(r io.Reader, path string, each func(*Sample, int64) error) error {
+	lr := &csvLines{br: bufio.NewReaderSize(r, 1<<16)}
+	cols, err := readHeader(lr, path)
+	if err != nil {
+		return err
+	}
+	return scanRows(lr, cols, path, each)
+}
+
+// errTooManyLines is the fault of a samples.csv over MaxSampleLines lines.
+var errTooManyLines = fmt.Errorf("more than %d lines", MaxSampleLines)
 
 // readError is a failure of the reader under csvLines, not of the text.
 type readError struct{ err error }
@@ -174,6 +115,20 @@ func (c *csvLines) next() ([][]byte, int, error) {
 	}
 	c.line++
 	start := c.line
+	if bytes.IndexByte(raw, '"') < 0 {
+		// No quoting (every row memstorm writes): the fields are the
+		// line's own bytes between commas.
+		c.fields = c.fields[:0]
+		for {
+			i := bytes.IndexByte(raw, ',')
+			if i < 0 {
+				c.fields = append(c.fields, raw)
+				return c.fields, start, nil
+			}
+			c.fields = append(c.fields, raw[:i])
+			raw = raw[i+1:]
+		}
+	}
 	c.buf, c.ends = c.buf[:0], c.ends[:0]
 	for {
 		quoted := false
@@ -233,7 +188,7 @@ func (c *csvLines) next() ([][]byte, int, error) {
 func (c *csvLines) readLine() ([]byte, error) {
 	if c.line >= MaxSampleLines {
 		if _, err := c.br.Peek(1); err == nil {
-			return nil, fmt.Errorf("more than %d lines", MaxSampleLines)
+			return nil, errTooManyLines
 		}
 	}
 	b, err := c.br.ReadSlice('\n')

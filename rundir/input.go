@@ -30,15 +30,17 @@ const (
 	MaxEventLines     = 4_000_000
 	MaxEventLineBytes = 1 << 20
 	// MaxSampleLines bounds samples.csv in lines (header, rows and blank
-	// lines alike): 10 million rows are 55 hours at the default 20 ms
-	// interval, and about 1.6 GiB in memory (168 bytes a Sample).
-	MaxSampleLines = 10_000_000
+	// lines alike): 20 million rows are 5.5 hours at 1 kHz, 4.6 days at
+	// the default 20 ms interval. A file over ReduceAboveBytes is read
+	// through a reducer (reduce.go), so memory does not grow with the rows;
+	// the bound is one of time (about 1 s per million rows on one core).
+	MaxSampleLines = 20_000_000
 	// MaxSampleRecordBytes bounds one record of samples.csv (a row is
 	// about 200 bytes; a quoted phase name may make it longer).
 	MaxSampleRecordBytes = 64 << 10
 	// MaxSamplesBytes bounds samples.csv in bytes: MaxSampleLines rows of
 	// a generous 400 bytes.
-	MaxSamplesBytes = 4 << 30
+	MaxSamplesBytes = 8 << 30
 	// maxPhaseNameBytes bounds the distinct phase names of samples.csv
 	// taken together (a million repetitions of "phase#123456" is 12 MiB).
 	maxPhaseNameBytes = 64 << 20

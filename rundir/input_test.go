@@ -2,6 +2,7 @@ package rundir_test
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -182,7 +183,7 @@ func TestLoadRunBounds(t *testing.T) {
 	f.WriteString("\n")
 	f.Close()
 	_, err = rundir.LoadRun(dir)
-	if want := samples + ":10000001: more than 10000000 lines"; err == nil || err.Error() != want {
+	if want := fmt.Sprintf("%s:%d: more than %d lines", samples, rundir.MaxSampleLines+1, rundir.MaxSampleLines); err == nil || err.Error() != want {
 		t.Errorf("one line more: %v, want %q", err, want)
 	}
 }

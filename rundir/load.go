@@ -22,6 +22,9 @@ type Run struct {
 	// what the samples and scenario.yaml tell (IncompleteSummary), and its
 	// Outcome is empty: the outcome is not known.
 	Incomplete bool
+	// Reduced, when set, says that samples.csv was larger than
+	// ReduceAboveBytes and Samples holds only its extremes (reduce.go).
+	Reduced *Reduction
 }
 
 // IncompleteReason is what a report says of an Incomplete run.
@@ -148,7 +151,14 @@ func LoadRun(dir string) (*Run, error) {
 		}
 		return nil, err
 	}
-	r.Samples, err = readSamples(&boundedReader{r: f, left: MaxSamplesBytes, path: f.Name(), max: MaxSamplesBytes}, size, f.Name())
+	if size > ReduceAboveBytes {
+		var red Reduction
+		r.Samples, red, err = reduceFile(f, size, f.Name(), r.Summary.DurationS)
+		r.Reduced = &red
+	} else {
+		br := &boundedReader{r: f, left: MaxSamplesBytes, path: f.Name(), max: MaxSamplesBytes}
+		r.Samples, err = readSamples(br, size, f.Name())
+	}
 	f.Close()
 	if err != nil {
 		return nil, err
@@ -180,6 +190,12 @@ func LoadRun(dir string) (*Run, error) {
 	}
 	if r.Incomplete {
 		r.Summary = IncompleteSummary(r.Samples, r.Scenario)
+		if r.Reduced != nil { // the peaks are kept; the count and interval are the file's
+			r.Summary.Samples = r.Reduced.Rows
+			if n := len(r.Samples); n > 1 && r.Reduced.Rows > 1 {
+				r.Summary.SampleEveryS = (r.Samples[n-1].T - r.Samples[0].T) / float64(r.Reduced.Rows-1)
+			}
+		}
 	}
 	return r, nil
 }

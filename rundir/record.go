@@ -11,18 +11,23 @@ type Sample struct {
 	T     float64 // seconds since the worker started
 	Phase string  // name of the phase running at T ("" before the first)
 
-	// From /proc/<pid>/status (every sample).
-	RSS   int64 // VmRSS
-	Anon  int64 // RssAnon
-	File  int64 // RssFile
-	Shmem int64 // RssShmem
-	Swap  int64 // VmSwap
+	// RSS and anon from /proc/<pid>/statm (every sample); file, shmem,
+	// swap, locked and hugetlb from /proc/<pid>/status, read every 100 ms
+	// and carried between (file is statm's shared less that shmem).
+	RSS     int64 // VmRSS
+	Anon    int64 // RssAnon
+	File    int64 // RssFile
+	Shmem   int64 // RssShmem
+	Swap    int64 // VmSwap
+	Locked  int64 // VmLck: mlock'd bytes
+	HugeTLB int64 // HugetlbPages: explicit huge pages mapped
 	// From /proc/<pid>/smaps_rollup (may be refreshed less often than every
 	// sample; the last value read is carried).
 	AnonHuge int64 // AnonHugePages
 	LazyFree int64 // LazyFree: MADV_FREE'd pages still counted in RSS
 
-	// From /proc/<pid>/stat, cumulative since the worker started.
+	// From /proc/<pid>/stat, cumulative since the worker started; read
+	// every 100 ms, Absent between.
 	MinFlt int64
 	MajFlt int64
 

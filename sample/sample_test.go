@@ -26,30 +26,31 @@ func sharedPage(t *testing.T, _ int) []byte {
 
 func word(mem []byte, i int) *int64 { return (*int64)(unsafe.Pointer(&mem[i*8])) }
 
-func openProc(t *testing.T, pid string) (status, stat *os.File) {
+// openProc opens the files the thread reads of /proc/<pid>, and gives them
+// with page and its blocks.
+func openProc(t *testing.T, pid string, page []byte, blocks int) Proc {
 	t.Helper()
-	var err error
-	if status, err = os.Open("/proc/" + pid + "/status"); err != nil {
-		t.Fatal(err)
+	open := func(name string) *os.File {
+		f, err := os.Open("/proc/" + pid + "/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		return f
 	}
-	if stat, err = os.Open("/proc/" + pid + "/stat"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { status.Close(); stat.Close() })
-	return status, stat
+	return Proc{Statm: open("statm"), Stat: open("stat"), Status: open("status"), Page: page, Blocks: blocks}
 }
 
 // TestRecordsMatchProc: the C parser reads the same figures as the Go
 // parsers of package procfs, and sums the page's blocks.
 func TestRecordsMatchProc(t *testing.T) {
-	status, stat := openProc(t, "self")
 	page := sharedPage(t, 3)
 	atomic.StoreInt64(word(page, 1), 7) // header word 1
 	for b := 0; b < 3; b++ {
 		atomic.StoreInt64(word(page, Words*(1+b)), int64(100*(b+1))) // word 0 of each block
 		atomic.StoreInt64(word(page, Words*(1+b)+2), 1)
 	}
-	th, err := New(Source{Procs: []Proc{{Status: status, Stat: stat, Page: page, Blocks: 3}}}, Now(), 10*time.Millisecond)
+	th, err := New(Source{Procs: []Proc{openProc(t, "self", page, 3)}}, Now(), 10*time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,6 +70,13 @@ func TestRecordsMatchProc(t *testing.T) {
 	if r.Anon <= 0 || r.File <= 0 || r.Anon+r.File+r.Shmem != r.RSS {
 		t.Errorf("anon %d + file %d + shmem %d != RSS %d", r.Anon, r.File, r.Shmem, r.RSS)
 	}
+	// statm's resident - shared is status's RssAnon: the same counters.
+	if d := r.Anon - want.RssAnon; d < -4<<20 || d > 4<<20 {
+		t.Errorf("anon %d from statm, status says RssAnon %d", r.Anon, want.RssAnon)
+	}
+	if !r.Slow || r.Fast {
+		t.Errorf("a forced record: slow %v fast %v, want slow and not fast", r.Slow, r.Fast)
+	}
 	st, _ := procfs.DefaultFS.Self().Stat()
 	if r.MinFlt <= 0 || r.MinFlt > int64(st.MinFlt) {
 		t.Errorf("minflt %d, procfs later says %d", r.MinFlt, st.MinFlt)
@@ -85,10 +93,9 @@ func TestRecordsMatchProc(t *testing.T) {
 // most one per interval (a late wake-up skips, never bursts), and page
 // faults taken between records show.
 func TestThreadRecordsInOrder(t *testing.T) {
-	status, stat := openProc(t, "self")
 	page := sharedPage(t, 1)
 	every := 5 * time.Millisecond
-	th, err := New(Source{Procs: []Proc{{Status: status, Stat: stat, Page: page, Blocks: 1}}}, Now(), every)
+	th, err := New(Source{Procs: []Proc{openProc(t, "self", page, 1)}}, Now(), every)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +105,7 @@ func TestThreadRecordsInOrder(t *testing.T) {
 	var recs []Raw
 	// Three rounds at least: the first record may fall inside round 1, but
 	// round 2 lies wholly between the first and the last record.
-	for rounds := 0; rounds < 3 || len(recs) < 6; rounds++ {
+	for rounds := 0; rounds < 3 || len(recs) < 6 || slowCount(recs) < 3; rounds++ {
 		// Fresh pages each round: 4096 first-touch faults.
 		mem, err := unix.Mmap(-1, 0, 16<<20, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_ANON|unix.MAP_PRIVATE)
 		if err != nil {
@@ -117,18 +124,37 @@ func TestThreadRecordsInOrder(t *testing.T) {
 	if span := recs[len(recs)-1].T - recs[0].T; int64(len(recs)) > int64(span/every)+2 {
 		t.Errorf("%d records in %v at one per %v: a burst", len(recs), span, every)
 	}
-	for i := 1; i < len(recs); i++ {
-		if recs[i].T <= recs[i-1].T {
+	var slow []Raw
+	for i := range recs {
+		if i > 0 && recs[i].T <= recs[i-1].T {
 			t.Errorf("record %d at %v is not after record %d at %v", i, recs[i].T, i-1, recs[i-1].T)
 		}
-		if recs[i].MinFlt < recs[i-1].MinFlt {
-			t.Errorf("minflt went back from %d to %d", recs[i-1].MinFlt, recs[i].MinFlt)
+		if recs[i].Fast {
+			t.Errorf("record %d fast without a limit", i)
 		}
+		if !recs[i].Slow {
+			if recs[i].MinFlt != -1 || recs[i].MajFlt != -1 {
+				t.Errorf("record %d was not slow but carries faults %d/%d", i, recs[i].MinFlt, recs[i].MajFlt)
+			}
+			continue
+		}
+		// stat is read at most every SlowEvery (the first record aside).
+		if n := len(slow); n > 0 && recs[i].T-slow[n-1].T < SlowEvery-every {
+			t.Errorf("slow records at %v and %v: closer than %v", slow[n-1].T, recs[i].T, SlowEvery)
+		}
+		if n := len(slow); n > 0 && recs[i].MinFlt < slow[n-1].MinFlt {
+			t.Errorf("minflt went back from %d to %d", slow[n-1].MinFlt, recs[i].MinFlt)
+		}
+		slow = append(slow, recs[i])
+	}
+	// Fewer slow records than records: stat is not read at every tick.
+	if len(slow) >= len(recs)/2 {
+		t.Errorf("%d of %d records read stat: want about one per %v", len(slow), len(recs), SlowEvery)
 	}
 	// At least one round of 4096 faults falls between the first and the
-	// last record.
-	if recs[len(recs)-1].MinFlt-recs[0].MinFlt < 4096 {
-		t.Errorf("minflt grew by %d while 16 MiB were touched per round", recs[len(recs)-1].MinFlt-recs[0].MinFlt)
+	// last slow record.
+	if len(slow) < 2 || slow[len(slow)-1].MinFlt-slow[0].MinFlt < 4096 {
+		t.Errorf("minflt over %d slow records did not grow by a round's 4096 faults", len(slow))
 	}
 	if th.Dropped() != 0 {
 		t.Errorf("%d records dropped", th.Dropped())
@@ -142,9 +168,7 @@ func TestGoneProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	pid := strconv.Itoa(cmd.Process.Pid)
-	status, stat := openProc(t, pid)
-	page := sharedPage(t, 1)
-	th, err := New(Source{Procs: []Proc{{Status: status, Stat: stat, Page: page, Blocks: 1}}}, Now(), time.Second)
+	th, err := New(Source{Procs: []Proc{openProc(t, pid, sharedPage(t, 1), 1)}}, Now(), time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,11 +196,10 @@ func TestSeveralProcesses(t *testing.T) {
 		cmds = append(cmds, cmd)
 		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 		waitAsleep(t, cmd.Process.Pid)
-		status, stat := openProc(t, strconv.Itoa(cmd.Process.Pid))
 		page := sharedPage(t, 1)
 		atomic.StoreInt64(word(page, 0), int64(10*(i+1))) // header word 0
 		atomic.StoreInt64(word(page, Words), int64(i+1))  // block word 0
-		procs = append(procs, Proc{Status: status, Stat: stat, Page: page, Blocks: 1})
+		procs = append(procs, openProc(t, strconv.Itoa(cmd.Process.Pid), page, 1))
 	}
 	th, err := New(Source{Procs: procs}, Now(), time.Second)
 	if err != nil {
@@ -234,8 +257,8 @@ func TestCgroupSwap(t *testing.T) {
 		t.Cleanup(func() { f.Close() })
 		return f
 	}
-	status, stat := openProc(t, "self")
 	page := sharedPage(t, 1)
+	proc := openProc(t, "self", page, 1)
 	for _, tc := range []struct {
 		name        string
 		usage, swap *os.File
@@ -246,7 +269,7 @@ func TestCgroupSwap(t *testing.T) {
 		{"v2", open("v2/swapped/memory.current"), open("v2/swapped/memory.swap.current"), false, 8 << 20},
 		{"v1", open("v1/swapped/memory.usage_in_bytes"), open("v1/swapped/memory.memsw.usage_in_bytes"), true, 8 << 20},
 	} {
-		th, err := New(Source{Procs: []Proc{{Status: status, Stat: stat, Page: page, Blocks: 1}}, Usage: tc.usage, Swap: tc.swap, SwapMemsw: tc.memsw}, Now(), 10*time.Millisecond)
+		th, err := New(Source{Procs: []Proc{proc}, Usage: tc.usage, Swap: tc.swap, SwapMemsw: tc.memsw}, Now(), 10*time.Millisecond)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -254,6 +277,50 @@ func TestCgroupSwap(t *testing.T) {
 		th.Stop()
 		if !ok || r.CgroupSwap != tc.want {
 			t.Errorf("%s: cgroup swap %d (ok %v), want %d", tc.name, r.CgroupSwap, ok, tc.want)
+		}
+	}
+}
+
+func slowCount(recs []Raw) int {
+	n := 0
+	for _, r := range recs {
+		if r.Slow {
+			n++
+		}
+	}
+	return n
+}
+
+// TestFastInterval: the fast mode is "the limit within Horizon at the
+// growth seen", nothing without growth or a limit; its interval aims at
+// Target samples before the limit, between BurstEvery and FastEvery.
+func TestFastInterval(t *testing.T) {
+	const mib = 1 << 20
+	ms := time.Millisecond
+	for _, c := range []struct {
+		limit, usage, grown int64
+		dt                  time.Duration
+		want                time.Duration
+	}{
+		{64 * mib, 8 * mib, 4 * mib, 20 * ms, 2800 * time.Microsecond},       // 56 MiB at 200 MiB/s: 280 ms, /100 = 2.8 ms, held to FastEvery
+		{64 * mib, 56 * mib, 8 * mib, 10 * ms, 100 * time.Microsecond},       // 8 MiB at 800 MiB/s: 10 ms, /100 = 100 us, held to BurstEvery
+		{64 * mib, 32 * mib, 16 * mib, 20 * ms, 400 * time.Microsecond},      // 32 MiB at 800 MiB/s: 40 ms, /100
+		{1 << 40, 8 * mib, 4 * mib, 20 * ms, 0},                              // 1 TiB away: 5000 s
+		{64 * mib, 63 * mib, 1 * mib, time.Second, 10 * ms},                  // 1 MiB at 1 MiB/s: 1 s
+		{64 * mib, 62 * mib, 1 * mib, time.Second, 0},                        // 2 MiB at 1 MiB/s: 2 s, not under
+		{64 * mib, 63 * mib, 0, time.Second, 0},                              // no growth
+		{64 * mib, 63 * mib, -mib, time.Second, 0},                           // shrinking
+		{0, 63 * mib, mib, ms, 0},                                            // no limit
+		{64 * mib, 64 * mib, 1, time.Second, 100 * time.Microsecond},         // at the limit, still growing
+		{64 * mib, -1, mib, ms, 0},                                           // no usage
+		{1 << 62, 1 << 61, 1 << 60, time.Nanosecond, 100 * time.Microsecond}, // no overflow
+	} {
+		want := c.want
+		if want != 0 {
+			want = min(max(want, BurstEvery), FastEvery)
+		}
+		if got := fastInterval(c.limit, c.usage, c.grown, c.dt); got != want {
+			t.Errorf("fastInterval(limit %d, usage %d, grown %d in %v) = %v, want %v", c.limit, c.usage, c.grown, c.dt, got, want)
 		}
 	}
 }

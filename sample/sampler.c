@@ -19,16 +19,24 @@ static int read_all(int fd, char *buf, int size) {
 	return (int)n;
 }
 
+/* number parses a decimal at *p, moving *p past it; -1 without digits. */
+static int64_t number(const char **p) {
+	const char *q = *p;
+	while (*q == ' ' || *q == '\t') q++;
+	int64_t v = 0;
+	int digits = 0;
+	while (*q >= '0' && *q <= '9') { v = v * 10 + (*q++ - '0'); digits++; }
+	*p = q;
+	return digits ? v : -1;
+}
+
 /* kb_field finds "Key:   1234 kB" and returns bytes, or -1. */
 static int64_t kb_field(const char *buf, const char *key) {
 	const char *p = strstr(buf, key);
 	if (!p) return -1;
 	p += strlen(key);
-	while (*p == ' ' || *p == '\t') p++;
-	int64_t v = 0;
-	int digits = 0;
-	while (*p >= '0' && *p <= '9') { v = v * 10 + (*p++ - '0'); digits++; }
-	return digits ? v * 1024 : -1;
+	int64_t v = number(&p);
+	return v < 0 ? -1 : v * 1024;
 }
 
 /* stat_fields reads minflt and majflt (fields 10 and 12) after the ')'
@@ -42,8 +50,8 @@ static int stat_fields(const char *buf, int64_t *minflt, int64_t *majflt) {
 		while (*p == ' ') p++;
 		if (!*p) return -1;
 		if (field == 10 || field == 12) {
-			int64_t v = 0;
-			while (*p >= '0' && *p <= '9') v = v * 10 + (*p++ - '0');
+			int64_t v = number(&p);
+			if (v < 0) return -1;
 			if (field == 10) *minflt = v; else *majflt = v;
 		}
 		while (*p && *p != ' ') p++;
@@ -55,29 +63,45 @@ static int64_t read_usage(int fd) {
 	char buf[32];
 	if (fd < 0) return -1;
 	if (read_all(fd, buf, sizeof buf) < 0) return -1;
-	int64_t v = 0;
-	for (char *p = buf; *p >= '0' && *p <= '9'; p++) v = v * 10 + (*p - '0');
-	return v;
+	const char *p = buf;
+	return number(&p);
+}
+
+/* read_slow reads a process's stat and status: its fault counts into
+ * *minflt and *majflt, and its shmem and swap into p. -1 when it is gone. */
+static int read_slow(ms_proc *p, int64_t *minflt, int64_t *majflt) {
+	char buf[4096];
+	if (read_all(p->stat_fd, buf, sizeof buf) < 0) return -1;
+	if (stat_fields(buf, minflt, majflt) < 0) return -1;
+	if (read_all(p->status_fd, buf, sizeof buf) < 0) return -1;
+	int64_t shmem = kb_field(buf, "RssShmem:"), swap = kb_field(buf, "VmSwap:");
+	if (shmem < 0) return -1; /* a zombie's status has no memory lines */
+	p->shmem = shmem;
+	p->swap = swap < 0 ? 0 : swap;
+	int64_t lck = kb_field(buf, "VmLck:"), huge = kb_field(buf, "HugetlbPages:");
+	p->locked = lck < 0 ? 0 : lck;
+	p->hugetlb = huge < 0 ? 0 : huge;
+	return 0;
 }
 
 /* read_proc adds one process's figures to r; -1 when it is gone. */
-static int read_proc(const ms_proc *p, ms_raw *r, int first) {
-	char buf[4096];
-	int64_t f[5], minflt = 0, majflt = 0;
-	if (read_all(p->status_fd, buf, sizeof buf) < 0) return -1;
-	f[0] = kb_field(buf, "VmRSS:");
-	if (f[0] < 0) return -1; /* a zombie's status has no VmRSS */
-	f[1] = kb_field(buf, "RssAnon:");
-	f[2] = kb_field(buf, "RssFile:");
-	f[3] = kb_field(buf, "RssShmem:");
-	f[4] = kb_field(buf, "VmSwap:");
-	if (read_all(p->stat_fd, buf, sizeof buf) < 0) return -1;
-	if (stat_fields(buf, &minflt, &majflt) < 0) return -1;
-	r->rss += f[0];
-	r->anon += f[1];
-	r->file += f[2];
-	r->shmem += f[3];
-	r->swap += f[4];
+static int read_proc(ms_sampler *s, ms_proc *p, ms_raw *r, int first, int slow) {
+	char buf[256];
+	if (read_all(p->statm_fd, buf, sizeof buf) < 0) return -1;
+	/* statm: size resident shared text lib data dt, in pages */
+	const char *q = buf;
+	int64_t size = number(&q), resident = number(&q), shared = number(&q);
+	if (size <= 0 || resident < 0 || shared < 0) return -1; /* a zombie's statm is all zeros */
+	int64_t minflt = 0, majflt = 0;
+	if (slow && read_slow(p, &minflt, &majflt) < 0) return -1;
+	int64_t rss = resident * s->page_size, sh = shared * s->page_size;
+	r->rss += rss;
+	r->anon += rss - sh;
+	r->file += sh > p->shmem ? sh - p->shmem : 0;
+	r->shmem += sh > p->shmem ? p->shmem : sh;
+	r->swap += p->swap;
+	r->locked += p->locked;
+	r->hugetlb += p->hugetlb;
 	r->minflt += minflt;
 	r->majflt += majflt;
 	for (int w = 0; w < MS_WORDS; w++) {
@@ -91,16 +115,65 @@ static int read_proc(const ms_proc *p, ms_raw *r, int first) {
 	return 0;
 }
 
-int ms_sample_once(ms_sampler *s, ms_raw *r) {
+int ms_sample_once(ms_sampler *s, ms_raw *r, int slow) {
 	memset(r, 0, sizeof *r);
-	r->t_ns = mono_ns() - s->start_ns;
+	int64_t now = mono_ns();
+	r->t_ns = now - s->start_ns;
 	for (int i = 0; i < s->nproc; i++)
-		if (read_proc(&s->procs[i], r, r->alive == 0) == 0) r->alive |= 1u << i;
+		if (read_proc(s, &s->procs[i], r, r->alive == 0, slow) == 0) r->alive |= 1u << i;
 	if (!r->alive) return -1;
+	if (slow) {
+		r->flags |= MS_SLOW;
+		s->last_slow_ns = now;
+	} else {
+		r->minflt = r->majflt = -1;
+	}
 	r->usage = read_usage(s->usage_fd);
 	r->cg_swap = read_usage(s->swap_fd);
 	if (s->swap_memsw && r->cg_swap >= 0) r->cg_swap = r->usage < 0 ? -1 : r->cg_swap > r->usage ? r->cg_swap - r->usage : 0;
 	return 0;
+}
+
+int64_t ms_fast_interval(int64_t limit, int64_t usage, int64_t grown, int64_t dt_ns) {
+	if (limit <= 0 || usage < 0 || grown <= 0 || dt_ns <= 0) return 0;
+	if (usage >= limit) return MS_BURST_NS;
+	/* the time to the limit at the growth seen, in double: no overflow */
+	double left_ns = (double)(limit - usage) * (double)dt_ns / (double)grown;
+	if (left_ns >= (double)MS_HORIZON_NS) return 0;
+	double iv = left_ns / MS_TARGET;
+	if (iv < MS_BURST_NS) return MS_BURST_NS;
+	if (iv > MS_FAST_NS) return MS_FAST_NS;
+	return (int64_t)iv;
+}
+
+/* adapt sets the interval after a record at now_ns (monotonic) with the
+ * cgroup's usage. */
+static void adapt(ms_sampler *s, int64_t now_ns, int64_t usage) {
+	if (s->limit <= 0 || usage < 0 || s->interval_ns <= MS_FAST_NS) return;
+	if (s->anchor_ns == 0) {
+		s->anchor_ns = now_ns, s->anchor_usage = usage;
+		s->calm_since = now_ns;
+		return;
+	}
+	int64_t dt = now_ns - s->anchor_ns;
+	if (dt < MS_WINDOW_NS) return;
+	int64_t iv = ms_fast_interval(s->limit, usage, usage - s->anchor_usage, dt);
+	s->anchor_ns = now_ns, s->anchor_usage = usage;
+	if (iv > 0) {
+		if (!s->fast) s->fast_switches++;
+		s->fast = 1, s->fast_ns = iv, s->calm_since = 0;
+	} else if (s->fast) {
+		if (s->calm_since == 0)
+			s->calm_since = now_ns;
+		else if (now_ns - s->calm_since >= MS_CALM_NS)
+			s->fast = 0, s->calm_since = 0;
+	}
+}
+
+static void add_ns(struct timespec *t, int64_t ns) {
+	t->tv_sec += ns / 1000000000;
+	t->tv_nsec += ns % 1000000000;
+	while (t->tv_nsec >= 1000000000) { t->tv_nsec -= 1000000000; t->tv_sec++; }
 }
 
 static void *loop(void *arg) {
@@ -108,15 +181,14 @@ static void *loop(void *arg) {
 	struct timespec next;
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	while (!__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE)) {
-		next.tv_nsec += s->interval_ns;
-		while (next.tv_nsec >= 1000000000) { next.tv_nsec -= 1000000000; next.tv_sec++; }
+		int64_t interval = s->fast ? s->fast_ns : s->interval_ns;
+		add_ns(&next, interval);
 		/* sleep in steps of at most 50 ms, so that stop is prompt even at a
 		 * long interval */
 		for (;;) {
 			struct timespec step;
 			clock_gettime(CLOCK_MONOTONIC, &step);
-			step.tv_nsec += 50000000;
-			while (step.tv_nsec >= 1000000000) { step.tv_nsec -= 1000000000; step.tv_sec++; }
+			add_ns(&step, 50000000);
 			int last = step.tv_sec > next.tv_sec || (step.tv_sec == next.tv_sec && step.tv_nsec >= next.tv_nsec);
 			while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, last ? &next : &step, NULL) == EINTR) {}
 			if (last || __atomic_load_n(&s->stop, __ATOMIC_ACQUIRE)) break;
@@ -125,13 +197,17 @@ static void *loop(void *arg) {
 		/* fell behind (the host was busy): skip, never burst */
 		struct timespec now;
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		if ((int64_t)(now.tv_sec - next.tv_sec) * 1000000000 + (now.tv_nsec - next.tv_nsec) > s->interval_ns) next = now;
+		if ((int64_t)(now.tv_sec - next.tv_sec) * 1000000000 + (now.tv_nsec - next.tv_nsec) > interval) next = now;
 		uint64_t head = s->head, tail = __atomic_load_n(&s->tail, __ATOMIC_ACQUIRE);
 		if (head - tail >= MS_RING) { s->dropped++; continue; }
 		ms_raw *r = &s->ring[head % MS_RING];
 		pthread_mutex_lock(&s->lock);
-		if (ms_sample_once(s, r) == 0)
+		int64_t t = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+		if (ms_sample_once(s, r, t - s->last_slow_ns >= MS_SLOW_NS) == 0) {
+			if (s->fast) r->flags |= MS_FAST;
+			adapt(s, r->t_ns + s->start_ns, r->usage);
 			__atomic_store_n(&s->head, head + 1, __ATOMIC_RELEASE);
+		}
 		pthread_mutex_unlock(&s->lock);
 	}
 	return NULL;
@@ -141,14 +217,19 @@ static void *loop(void *arg) {
  * record the thread is taking has been pushed. */
 int ms_sample_forced(ms_sampler *s, ms_raw *r) {
 	pthread_mutex_lock(&s->lock);
-	int rc = ms_sample_once(s, r);
+	int rc = ms_sample_once(s, r, 1);
 	pthread_mutex_unlock(&s->lock);
 	return rc;
 }
 
 int ms_sampler_start(ms_sampler *s) {
-	s->head = s->tail = s->dropped = 0;
+	s->head = s->tail = s->dropped = s->fast_switches = 0;
 	s->stop = 0;
+	s->anchor_ns = s->calm_since = s->last_slow_ns = 0;
+	/* a limited run starts fast: its growth is not known yet */
+	s->fast = s->limit > 0 && s->usage_fd >= 0 && s->interval_ns > MS_FAST_NS;
+	s->fast_ns = MS_FAST_NS;
+	s->page_size = sysconf(_SC_PAGESIZE);
 	pthread_mutex_init(&s->lock, NULL);
 	return pthread_create(&s->thread, NULL, loop, s);
 }

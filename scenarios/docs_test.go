@@ -29,10 +29,11 @@ func TestDocExamples(t *testing.T) {
 			parsed++
 		}
 	}
-	// 7 blocks hold 12 scenarios: the full file, 2 sizes, 4 frees, 2
-	// madvises, the repeat group, the limit and the expect blocks.
-	if len(blocks) != 7 || parsed != 12 {
-		t.Errorf("checked %d scenarios in %d blocks, want 12 in 7: update this test with the docs", parsed, len(blocks))
+	// 8 blocks hold 13 scenarios: the full file, 2 sizes, 4 frees, 2
+	// madvises, the repeat group, the limit and the expect blocks, and the
+	// hugetlb example.
+	if len(blocks) != 8 || parsed != 13 {
+		t.Errorf("checked %d scenarios in %d blocks, want 13 in 8: update this test with the docs", parsed, len(blocks))
 	}
 }
 

@@ -64,7 +64,7 @@ func tableOf[T ~string](e Enum[T]) enumTable {
 func allTables() []enumTable {
 	return []enumTable{tableOf(ViaValues), tableOf(DistValues), tableOf(PatternValues),
 		tableOf(AdviceValues), tableOf(AmongValues), tableOf(ByValues),
-		tableOf(untilKeys), tableOf(phaseActions), tableOf(THPValues)}
+		tableOf(untilKeys), tableOf(phaseActions), tableOf(THPValues), tableOf(PopulateValues), tableOf(HugeValues)}
 }
 
 // TestEnumTablesWellFormed checks that every value is named once and

@@ -16,6 +16,7 @@ type Scenario struct {
 	THP         THP               `yaml:"thp,omitempty"`          // transparent huge pages for the worker; default host
 	Limit       *Limit            `yaml:"limit,omitempty"`        // the run's memory cgroup settings
 	Rlimits     *Rlimits          `yaml:"rlimits,omitempty"`      // set in the worker before it allocates
+	HugeTLB     map[string]int    `yaml:"hugetlb,omitempty"`      // explicit huge pages needed from the host's pool, by page size (validate_pages.go)
 	Expect      *Expect           `yaml:"expect,omitempty"`
 	Phases      []Phase           `yaml:"phases,omitempty"`
 
@@ -97,6 +98,11 @@ type Allocate struct {
 	Size  SizeDist `yaml:"size,omitempty"`
 	Touch *bool    `yaml:"touch,omitempty"` // write every page so it becomes resident; default true
 	Until Until    `yaml:"until,omitempty"`
+	// Populate, Huge and Lock apply to via: mmap (validate_pages.go); ""
+	// and false for none.
+	Populate Populate `yaml:"populate,omitempty"`
+	Huge     Huge     `yaml:"huge,omitempty"`
+	Lock     bool     `yaml:"lock,omitempty"`
 }
 
 // Dist names a size distribution.

@@ -73,6 +73,7 @@ type checker struct {
 	prev  *Phase            // the sibling before the phase being checked, nil for the first
 	turns bool              // inside a turns group
 	dir   string            // the scenario file's directory, for relative trace paths; "" for a built-in
+	pool  map[string]int    // the scenario's hugetlb block (validate_pages.go)
 }
 
 // has reports whether the file wrote the key at path.
@@ -187,6 +188,9 @@ func (c *checker) validate(s *Scenario, name string) error {
 		return c.enum("thp", string(s.THP), "thp "+THPValues.Want())
 	}
 	if err := c.limits(s); err != nil {
+		return err
+	}
+	if err := c.hugetlb(s); err != nil {
 		return err
 	}
 	if !c.has("phases") || len(s.Phases) == 0 {

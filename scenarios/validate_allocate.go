@@ -28,6 +28,9 @@ func (c *checker) allocate(a *Allocate, p string) error {
 	case c.has(ap) && (a.Align < 8 || a.Align&(a.Align-1) != 0 || a.Align > 1<<30):
 		return c.errf(ap, "want a power of two from 8 to 1GiB, got %v", a.Align)
 	}
+	if err := c.pages(a, p); err != nil {
+		return err
+	}
 	if a.Touch == nil {
 		t := true
 		a.Touch = &t

@@ -43,6 +43,10 @@ type Options struct {
 	// Roots are where the kernel's files are read (/proc, and the root of
 	// /sys and the cgroup mounts); zero: the live system.
 	Roots cgroup.Roots
+	// WorkerCPUs, when set, pins every thread of every worker to these
+	// CPUs before it starts its steps (memstorm bench runs both sides of a
+	// comparison on one CPU).
+	WorkerCPUs []int
 }
 
 // orLive is roots, or the live system's when roots is the zero value.
@@ -126,6 +130,7 @@ type Plan struct {
 	invocation  rundir.Invocation
 	warn        func(string)
 	timeout     time.Duration
+	workerCPUs  []int
 
 	progress   func(Progress)
 	executable string
@@ -141,7 +146,8 @@ type Plan struct {
 // this host cannot honour (checkCgroupMode).
 func Prepare(sc *scenarios.Scenario, opt Options) (*Plan, error) {
 	p := &Plan{Scenario: sc, Dir: opt.Dir, Cgroup: opt.Cgroup, Roots: orLive(opt.Roots),
-		progress: opt.Progress, executable: opt.Executable, riskHostOOM: opt.RiskHostOOM, timeout: opt.Timeout, invocation: opt.Invocation}
+		progress: opt.Progress, executable: opt.Executable, riskHostOOM: opt.RiskHostOOM, timeout: opt.Timeout, invocation: opt.Invocation,
+		workerCPUs: opt.WorkerCPUs}
 	if p.Cgroup == "" {
 		p.Cgroup = CgroupAuto
 	}
@@ -162,6 +168,9 @@ func Prepare(sc *scenarios.Scenario, opt Options) (*Plan, error) {
 		return nil, err
 	}
 	if err := p.checkCgroupMode(); err != nil {
+		return nil, err
+	}
+	if err := p.checkPages(); err != nil {
 		return nil, err
 	}
 	return p, nil

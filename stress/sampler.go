@@ -15,9 +15,9 @@ import (
 )
 
 // sampler turns the records of the C sampling thread (package sample:
-// /proc/<pid>/status and stat, the cgroup usage and the worker's status
-// page, read at every sample interval) into report samples, and adds what
-// is too dear to read every time:
+// /proc/<pid>/statm, the cgroup usage and the worker's status page at every
+// sample interval, stat and status every sample.SlowEvery) into report
+// samples, and adds what is too dear to read every time:
 //
 //   - smaps_rollup (AnonHugePages, LazyFree) walks the page tables, about
 //     16 µs per MiB resident here, 16 ms at 1 GiB; it is read as often as
@@ -26,7 +26,7 @@ import (
 //   - memory PSI "some avg10" is a 10-second average: read every psiEvery.
 type sampler struct {
 	th    *sample.Thread
-	files []*os.File              // the status and stat files the thread reads
+	files []*os.File              // the statm, stat and status files the thread reads
 	procs []*procfs.ProcessReader // smaps_rollup only
 	steps []scenarios.Step
 	psi   func() (float64, bool)
@@ -36,44 +36,43 @@ type sampler struct {
 	heapSeq            int64 // the heap reporter's refresh count at the last sample that carried its figures
 	psiVal             float64
 	raws               []sample.Raw
+	flush              func() // after each collect's emits, if set
 }
 
 const (
 	// smapsBudget is the share of one core smaps_rollup may take.
-	smapsBudget = 0.002
+	smapsBudget = 0.001
 	psiEvery    = 500 * time.Millisecond
 	// drainEvery is how often the supervisor collects the thread's records.
 	drainEvery = 250 * time.Millisecond
 )
 
 // newSampler opens the /proc files of the worker processes and prepares
-// the sampling thread, which sums their figures.
-func newSampler(proc procfs.FS, procs []*workerProc, usage, swap *os.File, swapMemsw bool, steps []scenarios.Step, startNs int64, every time.Duration, psi func() (float64, bool)) (*sampler, error) {
+// the sampling thread, which sums their figures; limit (bytes, 0 without)
+// lets the thread sample faster near it.
+func newSampler(proc procfs.FS, procs []*workerProc, usage, swap *os.File, swapMemsw bool, limit int64, steps []scenarios.Step, startNs int64, every time.Duration, psi func() (float64, bool)) (*sampler, error) {
 	s := &sampler{steps: steps, psi: psi, psiVal: -1}
-	var src sample.Source
-	src.Usage, src.Swap, src.SwapMemsw = usage, swap, swapMemsw
+	src := sample.Source{Usage: usage, Swap: swap, SwapMemsw: swapMemsw, Limit: limit}
 	for _, p := range procs {
 		pid := p.cmd.Process.Pid
 		dir := proc.Proc(pid)
-		status, err := os.Open(dir.Path("status"))
-		if err != nil {
-			s.closeFiles()
-			return nil, fmt.Errorf("opening the status of worker %d: %w", pid, err)
+		var files [3]*os.File
+		for i, name := range [...]string{"statm", "stat", "status"} {
+			f, err := os.Open(dir.Path(name))
+			if err != nil {
+				s.closeFiles()
+				return nil, fmt.Errorf("opening the %s of worker %d: %w", name, pid, err)
+			}
+			s.files = append(s.files, f)
+			files[i] = f
 		}
-		s.files = append(s.files, status)
-		stat, err := os.Open(dir.Path("stat"))
-		if err != nil {
-			s.closeFiles()
-			return nil, fmt.Errorf("opening the stat of worker %d: %w", pid, err)
-		}
-		s.files = append(s.files, stat)
 		reader, err := proc.NewProcessReader(pid)
 		if err != nil {
 			s.closeFiles()
 			return nil, fmt.Errorf("opening /proc/%d of the worker: %w", pid, err)
 		}
 		s.procs = append(s.procs, reader)
-		src.Procs = append(src.Procs, sample.Proc{Status: status, Stat: stat, Page: p.page.Mem(), Blocks: p.page.Threads()})
+		src.Procs = append(src.Procs, sample.Proc{Statm: files[0], Stat: files[1], Status: files[2], Page: p.page.Mem(), Blocks: p.page.Threads()})
 	}
 	th, err := sample.New(src, startNs, every)
 	if err != nil {
@@ -114,6 +113,9 @@ func (s *sampler) collect(force bool, emit func(rundir.Sample)) {
 	for i := range s.raws {
 		emit(s.convert(&s.raws[i]))
 	}
+	if s.flush != nil && len(s.raws) > 0 {
+		s.flush()
+	}
 }
 
 // refresh reads smaps_rollup and PSI when they are due.
@@ -149,6 +151,8 @@ func (s *sampler) convert(r *sample.Raw) rundir.Sample {
 		File:         r.File,
 		Shmem:        r.Shmem,
 		Swap:         r.Swap,
+		Locked:       r.Locked,
+		HugeTLB:      r.HugeTLB,
 		AnonHuge:     s.smaps.AnonHugePages,
 		LazyFree:     s.smaps.LazyFree,
 		MinFlt:       r.MinFlt,
@@ -166,6 +170,9 @@ func (s *sampler) convert(r *sample.Raw) rundir.Sample {
 	}
 	if v.CgroupUsage < 0 {
 		v.CgroupUsage = rundir.Absent
+	}
+	if !r.Slow { // stat was not read for this record: no fault counts
+		v.MinFlt, v.MajFlt = rundir.Absent, rundir.Absent
 	}
 	// The allocator's figures are those of the worker's last refresh: a
 	// sample carries them only when a refresh happened since the last one,

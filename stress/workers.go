@@ -140,6 +140,9 @@ func (s *supervisor) admit(pid int) error {
 			return fmt.Errorf("moving the worker (pid %d) into %s: %w", pid, s.cg.Path(), err)
 		}
 	}
+	if err := pinTasks(s.plan.Roots.ProcFS(), pid, s.plan.workerCPUs); err != nil {
+		return err
+	}
 	return setOOMScoreAdj(s.plan.Roots.ProcFS(), pid, 1000)
 }
 

@@ -77,8 +77,25 @@ func FillSpec(a *scenarios.Allocate) (alloc.FillSpec, error) {
 		d.Weights = append(d.Weights, b.Weight)
 	}
 	touch := a.Touch == nil || *a.Touch
-	return alloc.FillSpec{Via: via, Align: int64(a.Align), Dist: d, Touch: touch}, nil
+	spec := alloc.FillSpec{Via: via, Align: int64(a.Align), Dist: d, Touch: touch, Lock: a.Lock}
+	if spec.Populate, ok = populates[a.Populate]; !ok {
+		return alloc.FillSpec{}, fmt.Errorf("unknown populate %q", a.Populate)
+	}
+	if spec.Huge, ok = huges[a.Huge]; !ok {
+		return alloc.FillSpec{}, fmt.Errorf("unknown huge %q", a.Huge)
+	}
+	return spec, nil
 }
+
+// populates and huges map scenarios.PopulateValues and HugeValues ("" for
+// the key left out) to the engine's.
+var (
+	populates = map[scenarios.Populate]alloc.Populate{"": alloc.PopulateNone,
+		scenarios.PopulateWrite: alloc.PopulateWrite, scenarios.PopulateMap: alloc.PopulateMap}
+	huges = map[scenarios.Huge]alloc.Huge{"": alloc.HugeDefault,
+		scenarios.HugeTHP: alloc.HugeTHP, scenarios.HugeNoTHP: alloc.HugeNoTHP,
+		scenarios.Huge2MiB: alloc.HugeTLB2M, scenarios.Huge1GiB: alloc.HugeTLB1G}
+)
 
 // Selection is the engine's selection of a scenario's free or madvise
 // pattern; scenarioSeed seeds a random pattern that names no seed.

@@ -51,6 +51,7 @@ func (f *fill) run(t *thread, e *alloc.Engine, share int64) error {
 		if !f.deadline.IsZero() && !time.Now().Before(f.deadline) {
 			return nil
 		}
+		call, capped := spec, false
 		if f.limitAt >= 0 {
 			u, err := readUsage(f.usage, buf)
 			if err != nil {
@@ -62,8 +63,17 @@ func (f *fill) run(t *thread, e *alloc.Engine, share int64) error {
 				}
 				return nil
 			}
+			// At most this thread's share of what is left to the mark, and
+			// of 0.5% of the limit: what the other threads have in flight
+			// is then under 0.5% of the limit, so together they pass the
+			// mark by that and an object each (and the cgroup's charge
+			// lag), not by a batch each.
+			step := max(min((f.limitAt-u)/f.n, f.limit/(200*f.n)), 1)
+			if call.MaxBytes <= 0 || call.MaxBytes > step {
+				call.MaxBytes, capped = step, true
+			}
 		}
-		r, err := e.Fill(spec, time.Millisecond)
+		r, err := e.Fill(call, time.Millisecond)
 		if err != nil {
 			return err
 		}
@@ -76,6 +86,9 @@ func (f *fill) run(t *thread, e *alloc.Engine, share int64) error {
 		}
 		switch r.Status {
 		case alloc.FillDone:
+			if capped {
+				continue // this call's share, not the step's bound
+			}
 			return nil
 		case alloc.FillENOMEM:
 			if !f.stop.Swap(true) {

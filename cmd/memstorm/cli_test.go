@@ -51,7 +51,7 @@ Flags:
 		{cmd: "sysinfo", has: []string{"Usage: memstorm sysinfo [--json]\n", "  --json\n        print JSON\n"}},
 		{cmd: "run", has: []string{"Usage: memstorm run [flags] SCENARIO...\n", "\n  --limit SIZE\n", "\n  --out DIR\n",
 			"\n  --allocator NAME\n", "\n  --cgroup MODE\n", "\n  --scale FACTOR\n", "(default 1)\n", "(default \"auto\")\n", "\n  --quiet\n"}},
-		{cmd: "bench", has: []string{"\n  --reps N\n", "(default 3)\n"}},
+		{cmd: "bench", has: []string{"\n  --reps N\n", "(default 5)\n"}},
 	} {
 		t.Run(tc.cmd, func(t *testing.T) {
 			var first string

@@ -21,7 +21,8 @@ import (
 func cmdBench(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := newFlags("bench", "[--json]", stderr)
 	asJSON := fs.Bool("json", false, "print one JSON object (figures by name, details, machine) instead of the table")
-	reps := fs.Int("reps", 3, "side-by-side repetitions per ratio (the median is reported)")
+	reps := fs.Int("reps", 5, "repetitions per figure (the median is reported, with min and max)")
+	only := fs.String("only", "", "comma-separated figures to measure (JSON names); the others are reported as skipped")
 	scale := fs.Float64("scale", 1, "size factor: 1 fills 1 GiB and renders 1M samples (with --fidelity: 1 is the built-ins' 256 MiB)")
 	fidelity := fs.Bool("fidelity", false, "run the fidelity suite instead: memstorm's anon at every phase end against a plain-C twin, per built-in and allocator")
 	args, err := parseFlags(fs, args)
@@ -29,7 +30,14 @@ func cmdBench(args []string, stdout, stderr io.Writer) (int, error) {
 		return exitUsage, err
 	}
 	if len(args) != 0 || *reps < 1 || !(*scale > 0) {
-		return exitUsage, usagef("usage: memstorm bench [--json] [--reps N] [--scale F]")
+		return exitUsage, usagef("usage: memstorm bench [--json] [--reps N] [--scale F] [--only FIGURE,...]")
+	}
+	var onlyList []string
+	if *only != "" {
+		onlyList = strings.Split(*only, ",")
+		if err := bench.CheckOnly(onlyList); err != nil {
+			return exitUsage, usagef("--only: %v", err)
+		}
 	}
 	exe, err := os.Executable()
 	if err != nil {
@@ -45,7 +53,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) (int, error) {
 	if *fidelity {
 		return benchFidelity(ctx, dir, exe, *scale, *asJSON, stdout)
 	}
-	r, err := bench.Run(ctx, bench.Config{Scale: *scale, Reps: *reps, Dir: dir, Executable: exe, Log: stderr})
+	r, err := bench.Run(ctx, bench.Config{Scale: *scale, Reps: *reps, Dir: dir, Executable: exe, Log: stderr, Only: onlyList})
 	if err != nil {
 		return exitHarness, err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -164,7 +165,7 @@ func TestBlankLinesAreCheap(t *testing.T) {
 	err = cmd.Run()
 	elapsed := time.Since(start)
 	code := cmd.ProcessState.ExitCode()
-	want := "memstorm report: " + dir + "/samples.csv:10000001: more than 10000000 lines\n"
+	want := fmt.Sprintf("memstorm report: %s/samples.csv:%d: more than %d lines\n", dir, rundir.MaxSampleLines+1, rundir.MaxSampleLines)
 	if code != exitUsage || stderr.String() != want {
 		t.Errorf("exit %d (%v), stderr %q; want 2 and %q", code, err, stderr.String(), want)
 	}

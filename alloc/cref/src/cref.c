@@ -11,17 +11,23 @@
  *                                      then wait for EOF on stdin
  *   cref twin [-heap] SEED STEP...     a scenario's op sequence, RssAnon after
  *                                      each step (twin.c)
+ *   cref procread | ticks | mmapfill   the machine's own bounds (probe.c)
+ *
+ * With CREF_CPU=N in the environment it first pins itself to CPU N (memstorm
+ * bench runs both sides of a comparison on the same CPU).
  */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 #include "ops.h"
 
 int twin_main(int argc, char **argv);
+int probe_main(int argc, char **argv);
 
 static int64_t now_ns(void)
 {
@@ -73,6 +79,16 @@ static int64_t fill(uint64_t seed, int64_t bytes, const ms_dist *d)
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
+	const char *cpu = getenv("CREF_CPU");
+	if (cpu && *cpu) {
+		cpu_set_t set;
+		CPU_ZERO(&set);
+		CPU_SET(atoi(cpu), &set);
+		if (sched_setaffinity(0, sizeof set, &set) != 0) {
+			perror("cref: pinning to CREF_CPU");
+			return 1;
+		}
+	}
 	if (!strcmp(mode, "churn") && argc == 7) {
 		uint64_t rng[4];
 		ms_rng_seed(rng, (uint64_t)arg(argv, 2));
@@ -116,7 +132,12 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "twin"))
 		return twin_main(argc, argv);
+	if (argc > 1) {
+		int rc = probe_main(argc, argv);
+		if (rc >= 0)
+			return rc;
+	}
 	fprintf(stderr, "usage: cref churn SEED LIVE OPS MIN MAX | fill SEED BYTES MIN MAX | populate BYTES | hold SEED BYTES SIZE"
-			" | twin [-heap] SEED STEP...\n");
+			" | twin [-heap] SEED STEP... | procread GAP_US N FILE... | ticks HZ MS FILE... | mmapfill BYTES CHUNK MODE\n");
 	return 2;
 }
