@@ -39,6 +39,11 @@ type Proc struct {
 type Source struct {
 	Procs []Proc
 	Usage *os.File
+	// MemStat is the cgroup's memory.stat (nil without one), read for its
+	// page cache and shmem: total_cache and total_shmem when MemStatV1,
+	// file and shmem on v2 (page cache there too includes shmem).
+	MemStat   *os.File
+	MemStatV1 bool
 }
 
 // Raw is one record: what the thread read at one instant, summed over the
@@ -47,6 +52,7 @@ type Raw struct {
 	T                                            time.Duration // since the start given to New
 	RSS, Anon, File, Shmem, Swap, MinFlt, MajFlt int64         // bytes (faults: counts)
 	Usage                                        int64         // -1 without a cgroup
+	CgroupFile, CgroupShmem                      int64         // memory.stat page cache (shmem included) and shmem; -1 without
 	Header                                       [Words]int64  // the first live process's page header
 	HeaderSums, Sums                             [Words]int64  // every live process's header, and blocks, summed
 	Alive                                        uint32        // bit i: process i was read
@@ -98,6 +104,13 @@ func New(src Source, startNs int64, every time.Duration) (*Thread, error) {
 	c.usage_fd = -1
 	if src.Usage != nil {
 		c.usage_fd = C.int(src.Usage.Fd())
+	}
+	c.memstat_fd = -1
+	if src.MemStat != nil {
+		c.memstat_fd = C.int(src.MemStat.Fd())
+		if src.MemStatV1 {
+			c.memstat_v1 = 1
+		}
 	}
 	c.start_ns = C.int64_t(startNs)
 	c.interval_ns = C.int64_t(every.Nanoseconds())
@@ -158,6 +171,7 @@ func fromC(c *C.ms_raw) Raw {
 		T:   time.Duration(c.t_ns),
 		RSS: int64(c.rss), Anon: int64(c.anon), File: int64(c.file), Shmem: int64(c.shmem), Swap: int64(c.swap),
 		MinFlt: int64(c.minflt), MajFlt: int64(c.majflt), Usage: int64(c.usage), Alive: uint32(c.alive),
+		CgroupFile: int64(c.cg_file), CgroupShmem: int64(c.cg_shmem),
 	}
 	for i := 0; i < Words; i++ {
 		r.Header[i] = int64(c.header[i])

@@ -60,6 +60,27 @@ static int64_t read_usage(int fd) {
 	return v;
 }
 
+/* stat_key finds the line "key N" of a memory.stat text; -1 without it. */
+static int64_t stat_key(const char *buf, const char *key) {
+	size_t n = strlen(key);
+	for (const char *p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : p) {
+		if (strncmp(p, key, n) != 0 || p[n] != ' ') continue;
+		int64_t v = 0;
+		for (p += n + 1; *p >= '0' && *p <= '9'; p++) v = v * 10 + (*p - '0');
+		return v;
+	}
+	return -1;
+}
+
+/* read_memstat reads the cgroup's page cache and shmem from memory.stat. */
+static void read_memstat(const ms_sampler *s, ms_raw *r) {
+	char buf[8192];
+	r->cg_file = r->cg_shmem = -1;
+	if (s->memstat_fd < 0 || read_all(s->memstat_fd, buf, sizeof buf) < 0) return;
+	r->cg_file = stat_key(buf, s->memstat_v1 ? "total_cache" : "file");
+	r->cg_shmem = stat_key(buf, s->memstat_v1 ? "total_shmem" : "shmem");
+}
+
 /* read_proc adds one process's figures to r; -1 when it is gone. */
 static int read_proc(const ms_proc *p, ms_raw *r, int first) {
 	char buf[4096];
@@ -98,6 +119,7 @@ int ms_sample_once(ms_sampler *s, ms_raw *r) {
 		if (read_proc(&s->procs[i], r, r->alive == 0) == 0) r->alive |= 1u << i;
 	if (!r->alive) return -1;
 	r->usage = read_usage(s->usage_fd);
+	read_memstat(s, r);
 	return 0;
 }
 

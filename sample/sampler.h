@@ -20,6 +20,7 @@ typedef struct {
 	int64_t rss, anon, file, shmem, swap; /* bytes, from status */
 	int64_t minflt, majflt;               /* from stat */
 	int64_t usage;                        /* cgroup usage, -1 without */
+	int64_t cg_file, cg_shmem;            /* cgroup memory.stat page cache (shmem included) and shmem, -1 without */
 	int64_t header[MS_WORDS];             /* the first live process's page header */
 	int64_t hsums[MS_WORDS];              /* the page headers of the live processes, summed */
 	int64_t sums[MS_WORDS];               /* every live process's per-thread blocks, summed word by word */
@@ -38,6 +39,7 @@ typedef struct {
 	ms_proc procs[MS_MAXPROC];
 	int nproc;
 	int usage_fd;                     /* -1: none */
+	int memstat_fd, memstat_v1;       /* cgroup memory.stat (-1: none); v1: total_cache and total_shmem, else file and shmem */
 	int64_t start_ns, interval_ns;
 	volatile int stop;
 	uint64_t head;                    /* written by the thread */

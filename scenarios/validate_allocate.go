@@ -28,6 +28,9 @@ func (c *checker) allocate(a *Allocate, p string) error {
 	case c.has(ap) && (a.Align < 8 || a.Align&(a.Align-1) != 0 || a.Align > 1<<30):
 		return c.errf(ap, "want a power of two from 8 to 1GiB, got %v", a.Align)
 	}
+	if tp := childPath(p, "touch"); c.has(tp) && a.Touch != nil && !*a.Touch && (a.Via == ViaFile || a.Via == ViaTmpfs) {
+		return c.errf(tp, "via: %s writes every byte of its objects: touch: false does not apply", a.Via)
+	}
 	if a.Touch == nil {
 		t := true
 		a.Touch = &t

@@ -40,6 +40,10 @@ var builtinScale = map[string]struct {
 	"slow-leak":                 {0.25, true},
 	"burst-to-90":               {0.25, true},
 	"oom-group-kill":            {0.25, true},
+	"page-cache-reclaim":        {0.125, true},
+	"tmpfs-to-oom":              {0.125, true},
+	"memfd-to-oom":              {0.125, true},
+	"shm-to-oom":                {0.125, true},
 }
 
 // shapeAllocators are the allocators a built-in's shape is checked under:

@@ -137,6 +137,9 @@ func (p *Plan) check() error {
 	default:
 		return usageErr("--cgroup %q: want auto, child, current or none", p.Cgroup)
 	}
+	if err := checkFileDirs(sc); err != nil {
+		return err
+	}
 	if l.Swap.IsSet() && !l.Max.Bounded() {
 		return usageErr("a swap allowance (%v) needs a hard limit to be beyond: add --limit or limit.max", l.Swap)
 	}

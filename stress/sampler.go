@@ -48,10 +48,10 @@ const (
 
 // newSampler opens the /proc files of the worker processes and prepares
 // the sampling thread, which sums their figures.
-func newSampler(proc procfs.FS, procs []*workerProc, usage *os.File, steps []scenarios.Step, startNs int64, every time.Duration, psi func() (float64, bool)) (*sampler, error) {
+func newSampler(proc procfs.FS, procs []*workerProc, usage, memstat *os.File, memstatV1 bool, steps []scenarios.Step, startNs int64, every time.Duration, psi func() (float64, bool)) (*sampler, error) {
 	s := &sampler{steps: steps, psi: psi, psiVal: -1}
 	var src sample.Source
-	src.Usage = usage
+	src.Usage, src.MemStat, src.MemStatV1 = usage, memstat, memstatV1
 	for _, p := range procs {
 		pid := p.cmd.Process.Pid
 		dir := proc.Proc(pid)
@@ -166,6 +166,7 @@ func (s *sampler) convert(r *sample.Raw) rundir.Sample {
 	if v.CgroupUsage < 0 {
 		v.CgroupUsage = rundir.Absent
 	}
+	v.CgroupFile, v.CgroupShmem = max(r.CgroupFile, rundir.Absent), max(r.CgroupShmem, rundir.Absent)
 	// The allocator's figures are those of the worker's last refresh: a
 	// sample carries them only when a refresh happened since the last one,
 	// so that a held value is never recorded as a new measurement.

@@ -191,8 +191,16 @@ func (s *supervisor) supervise(ctx context.Context) error {
 	if s.cg != nil {
 		usage = s.cg.UsageFile()
 	}
+	memstat, v1, err := openMemStat(s.cg)
+	if err != nil {
+		s.abort()
+		return err
+	}
+	if memstat != nil {
+		s.files = append(s.files, memstat) // closed with the run's files
+	}
 	s.startNs = sample.Now()
-	smp, err := newSampler(s.plan.Roots.ProcFS(), s.procs, usage, s.steps, s.startNs, s.sc.SampleEvery.D(), s.psiReader())
+	smp, err := newSampler(s.plan.Roots.ProcFS(), s.procs, usage, memstat, v1, s.steps, s.startNs, s.sc.SampleEvery.D(), s.psiReader())
 	if err != nil {
 		s.abort()
 		return err
@@ -329,6 +337,7 @@ func (s *supervisor) finish() error {
 	if s.cg != nil {
 		errs = append(errs, s.finishCgroup())
 	}
+	s.sweepFiles()
 	errs = append(errs, s.closeWorkers())
 	s.cleanup()
 	s.harnessSummary()
