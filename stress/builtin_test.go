@@ -44,6 +44,7 @@ var builtinScale = map[string]struct {
 	"tmpfs-to-oom":              {0.125, true},
 	"memfd-to-oom":              {0.125, true},
 	"shm-to-oom":                {0.125, true},
+	"high-throttle":             {0.25, true},
 }
 
 // shapeAllocators are the allocators a built-in's shape is checked under:
@@ -80,6 +81,7 @@ func TestBuiltinShapes(t *testing.T) {
 					requireMemcg(t)
 				}
 				testenv.RequireAllocator(t, a)
+				requireFileDirs(t, sc)
 				sum := runScenario(t, sc, Options{Allocator: a})
 				checkShape(t, sum)
 			})

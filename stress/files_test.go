@@ -8,9 +8,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/memstorm/memstorm/internal/testenv"
 	"github.com/memstorm/memstorm/rundir"
 	"github.com/memstorm/memstorm/scenarios"
 )
+
+// requireFileDirs skips (fails in CI) a scenario whose file backend has no
+// directory of the kind it needs here: via: file a disk filesystem for
+// $TMPDIR, via: tmpfs and shm a tmpfs at /dev/shm.
+func requireFileDirs(t *testing.T, sc *scenarios.Scenario) {
+	t.Helper()
+	if err := checkFileDirs(sc); err != nil {
+		testenv.Missing(t, "%v", err)
+	}
+}
 
 // readRunSamples reads the samples.csv of the run in dir.
 func readRunSamples(t *testing.T, dir string) []rundir.Sample {
@@ -42,6 +53,7 @@ func TestFilePagesCurves(t *testing.T) {
 	for _, name := range []string{"page-cache-reclaim", "tmpfs-to-oom"} {
 		t.Run(name, func(t *testing.T) {
 			sc := loadScaled(t, name, 0.125)
+			requireFileDirs(t, sc)
 			sc.SampleEvery = scenarios.Duration(2 * time.Millisecond)
 			dir := filepath.Join(t.TempDir(), "run")
 			sum := runScenario(t, sc, Options{Dir: dir})

@@ -56,6 +56,7 @@ type supervisor struct {
 	oomSeen       int64 // OOM kills already written as events
 	lastSmpAtProg rundir.Sample
 	phaseIdx      map[int]int // step index -> index in sum.Phases
+	high          *highMeter  // allocation below and above a high limit (high.go); nil without one
 }
 
 // Run runs the plan, writes the run directory and returns its summary.
@@ -199,6 +200,7 @@ func (s *supervisor) supervise(ctx context.Context) error {
 	if memstat != nil {
 		s.files = append(s.files, memstat) // closed with the run's files
 	}
+	s.startHighMeter()
 	s.startNs = sample.Now()
 	smp, err := newSampler(s.plan.Roots.ProcFS(), s.procs, usage, memstat, v1, s.steps, s.startNs, s.sc.SampleEvery.D(), s.psiReader())
 	if err != nil {
@@ -271,6 +273,9 @@ func (s *supervisor) record(v rundir.Sample) {
 		s.sum.Cgroup.PeakUsageBytes = v.CgroupUsage
 		s.sum.Cgroup.PeakSource = "sampled"
 	}
+	if s.high != nil {
+		s.high.add(v)
+	}
 	s.progress(v)
 	s.lastSmp = v
 }
@@ -334,6 +339,7 @@ func (s *supervisor) harnessSummary() {
 // renders the rundir. It runs on every path out of Run.
 func (s *supervisor) finish() error {
 	var errs []error
+	s.reportHigh() // before the cgroup goes
 	if s.cg != nil {
 		errs = append(errs, s.finishCgroup())
 	}
