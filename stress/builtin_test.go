@@ -45,6 +45,7 @@ var builtinScale = map[string]struct {
 	"memfd-to-oom":              {0.125, true},
 	"shm-to-oom":                {0.125, true},
 	"high-throttle":             {0.25, true},
+	"swap-spill":                {0.25, true},
 }
 
 // shapeAllocators are the allocators a built-in's shape is checked under:

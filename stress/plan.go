@@ -160,6 +160,9 @@ func (p *Plan) check() error {
 	if err != nil {
 		return fmt.Errorf("reading MemAvailable to bound the run: %w", err)
 	}
+	if sw, ok := l.Swap.Bytes(); ok && sw > 0 && mi.SwapTotal == 0 {
+		return usageErr("a swap allowance of %v, and this host has no swap (SwapTotal 0 in /proc/meminfo): nothing can be swapped, so the run would be the same without it; run it where swap is on, or without --swap and limit.swap", l.Swap)
+	}
 	need, needBounded := sc.Bounded()
 	if r := sc.Rlimits; r != nil {
 		// An rlimit bounds what the worker can map (until: enomem).
