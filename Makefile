@@ -42,6 +42,7 @@ test: setup-test
 	$(GO) test -count=1 -timeout 20m ./...
 	$(GO) test -race -count=1 -timeout 30m ./...
 	@$(MAKE) --no-print-directory fuzz-short
+	@$(MAKE) --no-print-directory test-container
 
 # A short run of every fuzz target, from its seeds (f.Add and
 # testdata/fuzz/): a few seconds each. FUZZTIME=1m for a longer look.
@@ -57,6 +58,23 @@ fuzz-short:
 		$(GO) test -run='^$$' -fuzz="^$$f\$$" -fuzztime=$(FUZZTIME) ./units/ || exit 1; done
 	@for f in $(FUZZ_RUNDIR); do \
 		$(GO) test -run='^$$' -fuzz="^$$f\$$" -fuzztime=$(FUZZTIME) ./rundir/ || exit 1; done
+
+# memstorm's OCI image as a tarball (docker load -i / podman load -i it):
+# the binary, its libraries and the allocator libraries of this machine,
+# written without a daemon (deploy/image).
+IMAGE     ?= bin/memstorm-image.tar
+IMAGE_TAG ?= memstorm:latest
+.PHONY: image
+image: build
+	$(GO) run ./deploy/image -binary $(BIN) -o $(IMAGE) -tag $(IMAGE_TAG)
+
+# The real-container stage: memstorm as uid 1000 in runc containers with a
+# memory limit and a read-only root (internal/runc); about 20 s.
+CONTAINER_PKGS := $(RUN_PKGS) runc
+.PHONY: test-container
+test-container:
+	@scripts/setup.sh $(CONTAINER_PKGS)
+	MEMSTORM_CONTAINER_STAGE=1 $(GO) test -count=1 -timeout 10m -run '^TestContainer' -v ./internal/runc/
 
 bench: build setup-bench
 	./$(BIN) bench

@@ -45,6 +45,7 @@ type Result struct {
 	ReportSeconds1M        float64        `json:"report_seconds_1m_samples"`
 	VsStressNG             float64        `json:"vs_stress_ng"` // -1 when stress-ng is not installed
 	FleetSeconds1000       float64        `json:"fleet_seconds_1000_bundles"`
+	StartupMs              float64        `json:"startup_ms"` // memstorm version, exec to exit; -1 without an Executable
 	Detail                 Detail         `json:"detail"`
 	Machine                rundir.Machine `json:"machine"`
 }
@@ -64,6 +65,7 @@ type Detail struct {
 	FleetBundles    int     `json:"fleet_bundles"`
 	FleetRuns       int     `json:"fleet_runs"`
 	FleetTarBytes   int64   `json:"fleet_tarball_bytes"` // of one bundle's tarball
+	StartupInitMs   float64 `json:"startup_init_ms"`     // of StartupMs: package initialisation (inittrace)
 	FillBytes       int64   `json:"fill_bytes"`
 	Reps            int     `json:"reps"`
 }
@@ -90,6 +92,7 @@ var Goals = []Goal{
 	{"report_seconds_1m_samples", "< 3", func(v float64) bool { return v < 3 }, ""},
 	{"vs_stress_ng", "> 1", func(v float64) bool { return v > 1 }, "stress-ng not installed"},
 	{"fleet_seconds_1000_bundles", "< 10", func(v float64) bool { return v < 10 }, ""},
+	{"startup_ms", "reported", nil, "no memstorm binary"},
 }
 
 // Values returns the figures by JSON name.
@@ -100,6 +103,7 @@ func (r *Result) Values() map[string]float64 {
 		"peak_capture_error": r.PeakCaptureError, "peak_capture_error_sampled": r.PeakCaptureErrorSample,
 		"bookkeeping_bytes_per_object": r.BookkeepingPerObject, "report_seconds_1m_samples": r.ReportSeconds1M,
 		"vs_stress_ng": r.VsStressNG, "fleet_seconds_1000_bundles": r.FleetSeconds1000,
+		"startup_ms": r.StartupMs,
 	}
 }
 
@@ -164,6 +168,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		{"report_seconds_1m_samples", b.reportSpeed},
 		{"vs_stress_ng", b.stressNG},
 		{"fleet_seconds_1000_bundles", b.fleet},
+		{"startup_ms", b.startup},
 	}
 	for _, s := range steps {
 		if err := ctx.Err(); err != nil {

@@ -34,9 +34,11 @@ func WriteTable(w io.Writer, r *Result) error {
 	d := r.Detail
 	_, err := fmt.Fprintf(w, "\nmalloc+free pair: engine %.1f ns, C %.1f ns; fill (%s): memstorm %.2f GB/s, C %.2f GB/s;\n"+
 		"mmap fill %.2f GB/s, MAP_POPULATE %.2f GB/s; to 1 GiB limit: stress-ng %.2f s, memstorm %.2f s;\n"+
-		"%d threads; report of %d samples; fleet of %d bundles (%d runs, %d-byte tarballs); medians of %d side-by-side repetitions\n",
+		"%d threads; report of %d samples; fleet of %d bundles (%d runs, %d-byte tarballs);\n"+
+		"start-up %.2f ms of package initialisation; medians of %d side-by-side repetitions\n",
 		d.EngineNsPerPair, d.CNsPerPair, fmtGiB(d.FillBytes), d.FillGBps, d.CFillGBps, d.MmapFillGBps, d.PopulateGBps,
-		d.StressNGSeconds, d.MemstormSeconds, d.Threads, d.ReportSamples, d.FleetBundles, d.FleetRuns, d.FleetTarBytes, d.Reps)
+		d.StressNGSeconds, d.MemstormSeconds, d.Threads, d.ReportSamples, d.FleetBundles, d.FleetRuns, d.FleetTarBytes,
+		d.StartupInitMs, d.Reps)
 	return err
 }
 

@@ -75,8 +75,17 @@
 //	Limit/High  limit_in_bytes / soft_limit_in_bytes    memory.max / memory.high
 //	OOMKills    memory.oom_control oom_kill             memory.events oom_kill
 //	OOMEvents   -1 (not counted)                        memory.events oom
+//	OOMGroupKills -1 (not counted)                      memory.events oom_group_kill (-1 before 5.17)
+//	OOMGroup    -1 (no such setting)                    memory.oom.group
+//	SwapUsage   memsw.usage_in_bytes - usage_in_bytes   memory.swap.current (-1 without swap accounting)
 //	Failcnt     memory.failcnt + memory.memsw.failcnt   memory.events max
 //	PSI         OK=false                                memory.pressure
+//
+// Stats.Counters names the event counters, and CountersSince subtracts
+// two readings: a run's own counts in a cgroup used before it. ResetPeak
+// restarts the kernel's high-water mark for a run where the kernel allows
+// (v2 memory.peak per open descriptor from Linux 6.12, v1 a write of 0 to
+// max_usage_in_bytes).
 //
 // Unlimited is -1 everywhere: v2 writes "max", v1 writes the page-counter
 // maximum (9223372036854771712 with 4 KiB pages; every value >= 2^62 is

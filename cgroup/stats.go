@@ -33,6 +33,10 @@ const (
 //	OOMKills   absent: v1 memory.oom_control without an oom_kill line
 //	             (Linux before 4.13)
 //	OOMEvents  absent: always on v1, which has no such counter
+//	OOMGroupKills  absent: v1, and v2 before Linux 5.17 (no oom_group_kill line)
+//	OOMGroup   absent: v1, which has no memory.oom.group
+//	SwapUsage  absent: swap not accounted (v1 without memsw files, v2 without
+//	             memory.swap.current)
 //
 // Usage and Failcnt are never absent; a missing file behind them is an
 // error. PSI says "absent" with PSI.OK, not with a number.
@@ -46,8 +50,18 @@ type Stats struct {
 	Swap       units.Limit // swap allowed beyond Limit: v1 memsw.limit - limit, v2 memory.swap.max; unset when not accounted
 	OOMKills   int64       // processes killed by the memcg OOM killer (v1 oom_control oom_kill, v2 events oom_kill); units.Absent before Linux 4.13 on v1
 	OOMEvents  int64       // v2 events "oom" (charge failed, OOM killer invoked); units.Absent on v1
-	Failcnt    int64       // charges refused at the limit: v1 memory.failcnt + memory.memsw.failcnt (a lower bound since Linux 6.15), v2 events "max"
-	UnderOOM   bool        // v1 oom_control under_oom: a task is waiting on a disabled OOM killer
+	// OOMGroupKills is v2 memory.events oom_group_kill: how many times the
+	// OOM killer took the whole group (memory.oom.group), once per OOM
+	// event however many processes that killed. Each process it killed
+	// also counts in OOMKills, the first victim again as the one chosen.
+	OOMGroupKills int64
+	OOMGroup      int64 // v2 memory.oom.group: 1 set, 0 not; units.Absent on v1
+	// SwapUsage is the swap charged to the cgroup in bytes: v2
+	// memory.swap.current, v1 memory.memsw.usage_in_bytes minus
+	// memory.usage_in_bytes (two reads, not one instant: clamped at 0).
+	SwapUsage int64
+	Failcnt   int64 // charges refused at the limit: v1 memory.failcnt + memory.memsw.failcnt (a lower bound since Linux 6.15), v2 events "max"
+	UnderOOM  bool  // v1 oom_control under_oom: a task is waiting on a disabled OOM killer
 	// Events is v2 memory.events (hierarchical: low, high, max, oom,
 	// oom_kill, oom_group_kill) or v1 memory.oom_control.
 	Events map[string]int64
@@ -74,9 +88,12 @@ func readStats(version int, dir string) (Stats, error) {
 }
 
 func readStatsV1(dir string) (Stats, error) {
-	s := Stats{Version: 1, PeakSource: PeakKernel, OOMEvents: units.Absent}
+	s := Stats{Version: 1, PeakSource: PeakKernel, OOMEvents: units.Absent, OOMGroupKills: units.Absent, OOMGroup: units.Absent, SwapUsage: units.Absent}
 	r := reader{dir: dir}
 	s.Usage = r.counter("memory.usage_in_bytes")
+	if r.exists("memory.memsw.usage_in_bytes") {
+		s.SwapUsage = max(r.counter("memory.memsw.usage_in_bytes")-s.Usage, 0)
+	}
 	s.Peak = r.counter("memory.max_usage_in_bytes")
 	s.Failcnt = r.counter("memory.failcnt")
 	s.Limit = r.limit("memory.limit_in_bytes")
@@ -116,9 +133,15 @@ func readStatsV1(dir string) (Stats, error) {
 }
 
 func readStatsV2(dir string) (Stats, error) {
-	s := Stats{Version: 2, PeakSource: PeakKernel}
+	s := Stats{Version: 2, PeakSource: PeakKernel, OOMGroupKills: units.Absent, OOMGroup: units.Absent, SwapUsage: units.Absent}
 	r := reader{dir: dir}
 	s.Usage = r.counter("memory.current")
+	if r.exists("memory.swap.current") {
+		s.SwapUsage = r.counter("memory.swap.current")
+	}
+	if r.exists("memory.oom.group") {
+		s.OOMGroup = r.counter("memory.oom.group")
+	}
 	s.Limit = r.limit("memory.max")
 	s.High = r.limit("memory.high")
 	s.Events = r.flat("memory.events")
@@ -146,6 +169,9 @@ func readStatsV2(dir string) (Stats, error) {
 		}
 	}
 	s.OOMKills = s.Events["oom_kill"]
+	if v, ok := s.Events["oom_group_kill"]; ok {
+		s.OOMGroupKills = v
+	}
 	s.OOMEvents = s.Events["oom"]
 	s.Failcnt = s.Events["max"]
 	return s, nil
@@ -228,4 +254,57 @@ func (r *reader) flat(name string) map[string]int64 {
 	v, err := parseFile(r.path(name), parseFlatKeyed)
 	r.err = err
 	return v
+}
+
+// Counters are the cgroup's event counters by the kernel's names: v2
+// memory.events (low, high, max, oom, oom_kill, oom_group_kill, as the
+// kernel has them), v1 memory.oom_control's oom_kill; and "failcnt" (Failcnt)
+// on both. They only grow, so the difference of two readings is what
+// happened between them. The states beside them in memory.oom_control
+// (oom_kill_disable, under_oom) are not counters and are left out.
+func (s Stats) Counters() map[string]int64 {
+	out := map[string]int64{"failcnt": s.Failcnt}
+	switch s.Version {
+	case 1:
+		if v, ok := s.Events["oom_kill"]; ok {
+			out["oom_kill"] = v
+		}
+	case 2:
+		for k, v := range s.Events {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// CountersSince is the counters of end less those of start: what the
+// cgroup counted between the two readings. A counter that went down was
+// reset in between (v1 failcnt takes a write of 0): how much it counted is
+// then unknown, and units.Absent. A counter start did not have counts from 0.
+func CountersSince(start, end Stats) map[string]int64 {
+	base := start.Counters()
+	out := end.Counters()
+	for k, v := range out {
+		d := v - base[k]
+		if d < 0 {
+			d = units.Absent
+		}
+		out[k] = d
+	}
+	return out
+}
+
+// SwapUsageFile names the file the sampler reads the cgroup's swap usage
+// from, in the cgroup directory of a version-v group: v2
+// memory.swap.current, or v1 memory.memsw.usage_in_bytes, memory plus
+// swap, from which the usage must be subtracted (memsw true). "" when the
+// version has no such file name.
+func SwapUsageFile(version int) (name string, memsw bool) {
+	switch version {
+	case 1:
+		return "memory.memsw.usage_in_bytes", true
+	case 2:
+		return "memory.swap.current", false
+	}
+	return "", false
 }

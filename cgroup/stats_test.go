@@ -22,18 +22,27 @@ func TestReadStatsFixtures(t *testing.T) {
 		want    Stats
 	}{
 		{"v1/before", 1, Stats{Version: 1, Usage: 0, Peak: 0, PeakSource: PeakKernel, Limit: units.BytesLimit(64 << 20), High: units.Unlimited, Swap: units.Unlimited,
-			OOMKills: 0, OOMEvents: units.Absent, Failcnt: 0}},
+			OOMKills: 0, OOMEvents: units.Absent, Failcnt: 0, OOMGroupKills: units.Absent, OOMGroup: units.Absent, SwapUsage: 0}},
 		{"v1/after-oom", 1, Stats{Version: 1, Usage: 241664, Peak: 64 << 20, PeakSource: PeakKernel, Limit: units.BytesLimit(64 << 20), High: units.Unlimited, Swap: units.Unlimited,
-			OOMKills: 1, OOMEvents: units.Absent, Failcnt: 48}},
-		{"v1/no-memsw", 1, Stats{Version: 1, PeakSource: PeakKernel, Limit: units.BytesLimit(64 << 20), High: units.Unlimited, Swap: units.Limit{}, OOMEvents: units.Absent}},
-		{"v1/no-oom-kill-line", 1, Stats{Version: 1, PeakSource: PeakKernel, Limit: units.BytesLimit(64 << 20), High: units.Unlimited, Swap: units.Unlimited, OOMKills: units.Absent, OOMEvents: units.Absent}},
+			OOMKills: 1, OOMEvents: units.Absent, Failcnt: 48, OOMGroupKills: units.Absent, OOMGroup: units.Absent, SwapUsage: units.Absent}},
+		// memsw.usage_in_bytes is memory plus swap: the swap is the difference.
+		{"v1/swapped", 1, Stats{Version: 1, Usage: 251904, Peak: 64 << 20, PeakSource: PeakKernel, Limit: units.BytesLimit(64 << 20), High: units.Unlimited, Swap: units.Unlimited,
+			OOMKills: 1, OOMEvents: units.Absent, Failcnt: 48, OOMGroupKills: units.Absent, OOMGroup: units.Absent, SwapUsage: 8 << 20}},
+		{"v1/no-memsw", 1, Stats{Version: 1, PeakSource: PeakKernel, Limit: units.BytesLimit(64 << 20), High: units.Unlimited, Swap: units.Limit{}, OOMEvents: units.Absent,
+			OOMGroupKills: units.Absent, OOMGroup: units.Absent, SwapUsage: units.Absent}},
+		{"v1/no-oom-kill-line", 1, Stats{Version: 1, PeakSource: PeakKernel, Limit: units.BytesLimit(64 << 20), High: units.Unlimited, Swap: units.Unlimited, OOMKills: units.Absent, OOMEvents: units.Absent,
+			OOMGroupKills: units.Absent, OOMGroup: units.Absent, SwapUsage: units.Absent}},
 		{"v2/before", 2, Stats{Version: 2, Usage: 0, Peak: 0, PeakSource: PeakKernel, Limit: units.BytesLimit(64 << 20), High: units.Unlimited, Swap: units.Unlimited,
 			PSI: PSI{OK: true}}},
 		{"v2/after-oom", 2, Stats{Version: 2, Usage: 335872, Peak: 64 << 20, PeakSource: PeakKernel, Limit: units.BytesLimit(64 << 20), High: units.Unlimited, Swap: units.Unlimited,
 			OOMKills: 1, OOMEvents: 1, Failcnt: 35, PSI: PSI{OK: true, SomeTotal: 302, FullTotal: 302}}},
-		{"v2/no-peak", 2, Stats{Version: 2, Peak: units.Absent, PeakSource: PeakSampled, Limit: units.BytesLimit(64 << 20), High: units.Unlimited, Swap: units.Unlimited, PSI: PSI{OK: true}}},
+		{"v2/swapped", 2, Stats{Version: 2, Usage: 335872, Peak: 64 << 20, PeakSource: PeakKernel, Limit: units.BytesLimit(64 << 20), High: units.Unlimited, Swap: units.Unlimited,
+			OOMKills: 1, OOMEvents: 1, Failcnt: 35, OOMGroupKills: 1, OOMGroup: 1, SwapUsage: 8 << 20, PSI: PSI{OK: true, SomeTotal: 302, FullTotal: 302}}},
+		{"v2/no-peak", 2, Stats{Version: 2, Peak: units.Absent, PeakSource: PeakSampled, Limit: units.BytesLimit(64 << 20), High: units.Unlimited, Swap: units.Unlimited, PSI: PSI{OK: true},
+			OOMGroupKills: units.Absent}},
 		{"v2/no-pressure", 2, Stats{Version: 2, PeakSource: PeakKernel, Limit: units.BytesLimit(64 << 20), High: units.Unlimited, Swap: units.Unlimited}},
-		{"v2/no-swap-accounting", 2, Stats{Version: 2, PeakSource: PeakKernel, Limit: units.BytesLimit(64 << 20), High: units.Unlimited, Swap: units.Limit{}, PSI: PSI{OK: true}}},
+		{"v2/no-swap-accounting", 2, Stats{Version: 2, PeakSource: PeakKernel, Limit: units.BytesLimit(64 << 20), High: units.Unlimited, Swap: units.Limit{}, PSI: PSI{OK: true},
+			SwapUsage: units.Absent}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.dir, func(t *testing.T) {
@@ -117,6 +126,39 @@ func TestReadPSI(t *testing.T) {
 				t.Fatal(err)
 			}
 			if d := cmp.Diff(tc.want, got); d != "" {
+				t.Errorf("(-want +got)\n%s", d)
+			}
+		})
+	}
+}
+
+// The run's own counters are the difference of two readings, by the
+// kernel's names; the states of v1 memory.oom_control are not counters.
+func TestCountersSince(t *testing.T) {
+	read := func(version int, dir string) Stats {
+		t.Helper()
+		s, err := readStats(version, filepath.Join("testdata", dir))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	tests := []struct {
+		name       string
+		start, end Stats
+		want       map[string]int64
+	}{
+		{"v1", read(1, "v1/before"), read(1, "v1/after-oom"), map[string]int64{"failcnt": 48, "oom_kill": 1}},
+		{"v2", read(2, "v2/before"), read(2, "v2/after-oom"),
+			map[string]int64{"failcnt": 35, "low": 0, "high": 0, "max": 35, "oom": 1, "oom_kill": 1, "oom_group_kill": 0}},
+		{"v2 same reading", read(2, "v2/swapped"), read(2, "v2/swapped"),
+			map[string]int64{"failcnt": 0, "low": 0, "high": 0, "max": 0, "oom": 0, "oom_kill": 0, "oom_group_kill": 0}},
+		// A counter lower at the end was reset in between: unknown.
+		{"v1 reset", read(1, "v1/after-oom"), read(1, "v1/before"), map[string]int64{"failcnt": units.Absent, "oom_kill": units.Absent}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if d := cmp.Diff(tc.want, CountersSince(tc.start, tc.end)); d != "" {
 				t.Errorf("(-want +got)\n%s", d)
 			}
 		})

@@ -53,7 +53,7 @@ type Row struct {
 	// TimeToKillS is the first OOM kill's time from the worker's start;
 	// null without one.
 	TimeToKillS *float64 `json:"time_to_kill_s"`
-	OOMKills    int64    `json:"oom_kills"` // -1 when the kernel does not count them
+	OOMKills    int64    `json:"oom_kills"` // worker processes the OOM killer killed (summary.json's oom_killed_processes); -1 when the kernel does not count them
 	Processes   int      `json:"processes"`
 	DurationS   float64  `json:"duration_s"`
 
@@ -95,7 +95,7 @@ func rowOf(b *bundle.Bundle, i int, r *rundir.Run) Row {
 	}
 	var limit int64
 	if c := s.Cgroup; c != nil {
-		row.OOMKills, row.PeakUsageBytes = c.OOMKills, c.PeakUsageBytes
+		row.OOMKills, row.PeakUsageBytes = c.OOMKilledProcesses, c.PeakUsageBytes
 		if lim, ok := c.Limit.Bytes(); ok && lim > 0 {
 			limit = lim
 			row.LimitBytes = &lim

@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/memstorm/memstorm/rundir"
 	"gonum.org/v1/plot"
@@ -20,7 +21,11 @@ import (
 //go:embed compare.html.tmpl
 var compareTemplate string
 
-var compareTmpl = template.Must(template.New("compare").Funcs(funcs).Parse(compareTemplate))
+// compareTmpl is parsed on first use, not at start-up: every memstorm command
+// would pay for it, and a SIGTERM in that time found no handler.
+var compareTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("compare").Funcs(funcs).Parse(compareTemplate))
+})
 
 // ErrNoAlignPhase is wrapped by Compare's error when a run lacks the phase
 // it was asked to align at: bad usage, not a failure.
@@ -137,7 +142,7 @@ func CompareRuns(outDir string, runs []*Run, align string) error {
 		page.Figures = append(page.Figures, namedSVG{Name: f.Name, SVG: InlineSVG(svgs[f.Name])})
 	}
 	var buf bytes.Buffer
-	if err := compareTmpl.Execute(&buf, page); err != nil {
+	if err := compareTmpl().Execute(&buf, page); err != nil {
 		return fmt.Errorf("compare: rendering compare.html: %w", err)
 	}
 	return rundir.WriteFileAtomic(filepath.Join(outDir, "compare.html"), buf.Bytes())

@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"math"
 
+	"github.com/memstorm/memstorm/rundir"
 	"github.com/memstorm/memstorm/units"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -27,6 +28,7 @@ var seriesStyle = map[Metric]draw.LineStyle{
 	MetricPSI:         {Color: paletteColor(4), Width: 1.1},
 	MetricFragRSS:     {Color: paletteColor(0), Width: 1.5},
 	MetricFragHeap:    {Color: paletteColor(3), Width: 1.3},
+	MetricCgroupSwap:  {Color: color.NRGBA{120, 60, 200, 255}, Width: 1.3, Dashes: []vg.Length{1, 2}},
 }
 
 // timeSpan is the x range a run covers: 0 (the worker's start) to the last
@@ -57,9 +59,9 @@ func (r *Run) Figures() []*Figure {
 // left to the tables: in-use tracks live within a few percent, and file
 // pages (the worker binary) are the constant gap between RSS and anon; drawn,
 // they only bury the four lines that tell the story.
-var memoryMetrics = []Metric{MetricCgroupUsage, MetricHeapHeld, MetricAnon, MetricRSS, MetricLive}
+var memoryMetrics = []Metric{MetricCgroupUsage, MetricCgroupSwap, MetricHeapHeld, MetricAnon, MetricRSS, MetricLive}
 
-var memoryLegend = []Metric{MetricRSS, MetricAnon, MetricHeapHeld, MetricLive, MetricCgroupUsage}
+var memoryLegend = []Metric{MetricRSS, MetricAnon, MetricHeapHeld, MetricLive, MetricCgroupUsage, MetricCgroupSwap}
 
 // heldFill shades what the process holds beyond what is live.
 var heldFill = color.NRGBA{220, 50, 32, 46}
@@ -84,7 +86,7 @@ func (r *Run) MemoryFigure() *Figure {
 	}
 	for _, m := range memoryMetrics {
 		s := Series{Samples: r.Samples, Metric: m}
-		if (m == MetricCgroupUsage && !limited) || !s.HasData() {
+		if (m == MetricCgroupUsage && !limited) || (m == MetricCgroupSwap && !swapped(cg)) || !s.HasData() {
 			continue
 		}
 		var xys plotter.XYer = s
@@ -148,7 +150,12 @@ var memoryLabel = map[Metric]string{
 	MetricHeapHeld:    "heap held (allocator's count, at each refresh)",
 	MetricLive:        "live (requested)",
 	MetricCgroupUsage: "cgroup usage",
+	MetricCgroupSwap:  "cgroup swap (memory beyond the usage)",
 }
+
+// swapped reports whether the run's cgroup used swap: its curve is drawn
+// only then (a flat 0 would only crowd the figure).
+func swapped(cg *rundir.CgroupSummary) bool { return cg != nil && cg.PeakSwapBytes > 0 }
 
 func highName(v int) string {
 	if v == 1 {

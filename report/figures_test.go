@@ -210,3 +210,29 @@ func TestFiguresShortAndLongRuns(t *testing.T) {
 		})
 	}
 }
+
+// The cgroup's swap is drawn, and its swap event marked, when the run
+// swapped; a run that did not swap has no swap line.
+func TestMemoryFigureSwap(t *testing.T) {
+	r := loadSynthetic(t, 400, 10)
+	const label = "cgroup swap (memory beyond the usage)"
+	if texts, _ := record(r.MemoryFigure()); texts[label] != nil {
+		t.Errorf("a run that did not swap has a %q line", label)
+	}
+	for i := range r.Samples {
+		if r.Samples[i].T > 5 {
+			r.Samples[i].CgroupSwap = 8 << 20
+		}
+	}
+	r.Summary.Cgroup.PeakSwapBytes = 8 << 20
+	r.Events = append(r.Events, rundir.Event{T: 5, Kind: rundir.EventSwap})
+	texts, strokes := record(r.MemoryFigure())
+	for _, want := range []string{label, "began to swap", "swap"} {
+		if texts[want] == nil {
+			t.Errorf("no %q in the figure of a run that swapped", want)
+		}
+	}
+	if len(strokes[seriesStyle[MetricCgroupSwap].Color.(color.NRGBA)]) == 0 {
+		t.Error("no stroke in the swap line's colour")
+	}
+}

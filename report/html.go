@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+	"sync"
 
 	"github.com/memstorm/memstorm/rundir"
 	"github.com/memstorm/memstorm/units"
@@ -24,6 +25,7 @@ var reportCSS string
 // funcs are the helpers both page templates use.
 var funcs = template.FuncMap{
 	"bytes":       units.FormatBytes,
+	"count":       formatCount,
 	"cache":       formatCache,
 	"eventFigure": eventFigure,
 	"ratio":       units.FormatTimes,
@@ -32,6 +34,14 @@ var funcs = template.FuncMap{
 	"css":         func() template.CSS { return template.CSS(reportCSS) },
 	"int64":       func(v int) int64 { return int64(v) },
 	"percent":     func(v float64) string { return strconv.FormatFloat(math.Max(100*v, 0), 'f', 0, 64) + "%" },
+}
+
+// formatCount writes a count, or "absent" for one the kernel did not give.
+func formatCount(v int64) string {
+	if !units.Known(v) {
+		return "absent"
+	}
+	return strconv.FormatInt(v, 10)
 }
 
 // formatSeconds writes a time in seconds with the precision its size
@@ -50,7 +60,11 @@ func formatSeconds(v float64) string {
 	return strconv.FormatFloat(v, 'f', 0, 64) + " s (" + strconv.FormatFloat(v/3600, 'f', 1, 64) + " h)"
 }
 
-var reportTmpl = template.Must(template.New("report").Funcs(funcs).Parse(reportTemplate))
+// reportTmpl is parsed on first use, not at start-up: every memstorm command
+// would pay for it, and a SIGTERM in that time found no handler.
+var reportTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("report").Funcs(funcs).Parse(reportTemplate))
+})
 
 // InlineSVG turns a figure's SVG file into an element to put inside HTML:
 // no XML prolog, no namespace URLs (HTML knows inline SVG without them), and
@@ -167,7 +181,7 @@ func (r *Run) Render() error {
 	sort.Slice(page.Env, func(i, j int) bool { return page.Env[i].K < page.Env[j].K })
 	sort.Slice(page.Mallopt, func(i, j int) bool { return page.Mallopt[i].K < page.Mallopt[j].K })
 	var buf bytes.Buffer
-	if err := reportTmpl.Execute(&buf, page); err != nil {
+	if err := reportTmpl().Execute(&buf, page); err != nil {
 		return fmt.Errorf("rendering report of %s: %w", r.Dir, err)
 	}
 	return rundir.WriteFileAtomic(filepath.Join(r.Dir, rundir.ReportFile), buf.Bytes())
@@ -185,7 +199,7 @@ func formatCache(n int) string {
 // returned, the cgroup usage a fill stopped at, the live bytes at an
 // allocation failure or a worker's exit.
 func eventFigure(e rundir.Event) string {
-	if e.Bytes == 0 {
+	if e.Bytes == nil {
 		return ""
 	}
 	what := "live"
@@ -195,5 +209,5 @@ func eventFigure(e rundir.Event) string {
 	case rundir.EventLimit:
 		what = "cgroup usage"
 	}
-	return what + " " + units.FormatBytes(e.Bytes)
+	return what + " " + units.FormatBytes(*e.Bytes)
 }

@@ -42,9 +42,19 @@ func TestRenderReport(t *testing.T) {
 		"returned 63.9 MiB to the kernel", "1 of 2 expectations held",
 		"<td>punch-holes</td>", "320 MiB", "peak_rss &lt; 300MiB", `class="fail"`, "MALLOC_ARENA_MAX",
 		"M_TRIM_THRESHOLD", "Synthetic CPU", "name: punch-holes", // tables, scenario, allocator, machine
+		// the cgroup's counts, each by its source
+		`<td class="num" id="oom-killed-processes">0 <small>(from their wait statuses`, `<td class="num" id="oom-counters">oom_kill 0 <small>`,
+		"cgroup peak swap",
 	} {
 		if !strings.Contains(html, want) {
 			t.Errorf("report.html lacks %q", want)
+		}
+	}
+	// A child cgroup made for the run: its lifetime is the run's, and the
+	// absent oom_group_kill (v1) is not shown as a count.
+	for _, bad := range []string{`id="lifetime-counters"`, "oom_group_kill", `id="swap-warning"`} {
+		if strings.Contains(html, bad) {
+			t.Errorf("report.html of a v1 child-cgroup run without swap shows %q", bad)
 		}
 	}
 	for _, f := range []string{"memory", "fragmentation", "activity"} {

@@ -28,6 +28,7 @@ var eventKinds = map[string]eventKind{
 	rundir.EventTrim:    {color.NRGBA{0, 130, 130, 255}, "", "trim (allocator asked to give memory back)"},
 	rundir.EventSignal:  {color.NRGBA{90, 90, 90, 255}, "signal", "signal"},
 	rundir.EventError:   {color.NRGBA{200, 0, 0, 255}, "error", "harness error"},
+	rundir.EventSwap:    {color.NRGBA{120, 60, 200, 255}, "swap", "began to swap"},
 }
 
 func markerStyle(k eventKind) draw.LineStyle {

@@ -22,6 +22,8 @@ const (
 	MetricPSI
 	MetricFragRSS  // RSS / live
 	MetricFragHeap // heap held / heap in-use
+	// MetricCgroupSwap is the swap charged to the run's cgroup.
+	MetricCgroupSwap
 )
 
 // Label is the metric's name as legends show it.
@@ -47,6 +49,8 @@ func (m Metric) Label() string {
 		return "RSS / live"
 	case MetricFragHeap:
 		return "heap held / in-use"
+	case MetricCgroupSwap:
+		return "cgroup swap"
 	}
 	return "?"
 }
@@ -89,6 +93,8 @@ func (m Metric) value(s *rundir.Sample) float64 {
 		return ratio(s.RSS, s.Live)
 	case MetricFragHeap:
 		return ratio(s.HeapHeld, s.HeapInuse)
+	case MetricCgroupSwap:
+		return b(s.CgroupSwap)
 	}
 	return math.NaN()
 }

@@ -13,7 +13,7 @@ var sampleColumns = []string{
 	"t_s", "phase", "rss_bytes", "anon_bytes", "file_bytes", "shmem_bytes", "swap_bytes",
 	"anon_huge_bytes", "lazyfree_bytes", "minflt", "majflt", "live_bytes", "live_objects",
 	"alloc_bytes", "free_bytes", "heap_inuse_bytes", "heap_held_bytes", "heap_retained_bytes",
-	"cgroup_usage_bytes", "psi_some_avg10", "cgroup_file_bytes", "cgroup_shmem_bytes",
+	"cgroup_usage_bytes", "cgroup_swap_bytes", "psi_some_avg10", "cgroup_file_bytes", "cgroup_shmem_bytes",
 }
 
 // intColumns maps an integer column of samples.csv to its field.
@@ -35,6 +35,7 @@ var intColumns = map[string]func(*Sample) *int64{
 	"heap_held_bytes":     func(s *Sample) *int64 { return &s.HeapHeld },
 	"heap_retained_bytes": func(s *Sample) *int64 { return &s.HeapRetained },
 	"cgroup_usage_bytes":  func(s *Sample) *int64 { return &s.CgroupUsage },
+	"cgroup_swap_bytes":   func(s *Sample) *int64 { return &s.CgroupSwap },
 	"cgroup_file_bytes":   func(s *Sample) *int64 { return &s.CgroupFile },
 	"cgroup_shmem_bytes":  func(s *Sample) *int64 { return &s.CgroupShmem },
 }
@@ -83,7 +84,7 @@ func (sw *SampleWriter) Write(s *Sample) error {
 	b = appendPhase(b, s.Phase)
 	for _, v := range [...]int64{s.RSS, s.Anon, s.File, s.Shmem, s.Swap, s.AnonHuge, s.LazyFree,
 		s.MinFlt, s.MajFlt, s.Live, s.LiveObjects, s.AllocBytes, s.FreeBytes, s.HeapInuse,
-		s.HeapHeld, s.HeapRetained, s.CgroupUsage} {
+		s.HeapHeld, s.HeapRetained, s.CgroupUsage, s.CgroupSwap} {
 		b = append(b, ',')
 		if v >= 0 {
 			b = strconv.AppendInt(b, v, 10)

@@ -17,8 +17,9 @@ import (
 func TestEventsRoundTrip(t *testing.T) {
 	want := []rundir.Event{
 		{T: 0, Kind: rundir.EventPhaseStart, Phase: "fill"},
-		{T: 1.5, Kind: rundir.EventENOMEM, Phase: "fill", Detail: "malloc(4096) = NULL", Bytes: 1 << 28},
+		{T: 1.5, Kind: rundir.EventENOMEM, Phase: "fill", Detail: "malloc(4096) = NULL", Bytes: rundir.Figure(1 << 28)},
 		{T: 2, Kind: rundir.EventOOMKill, Detail: "memory.events oom_kill 1"},
+		{T: 3, Kind: rundir.EventTrim, Phase: "trim", Bytes: rundir.Figure(0)}, // returned nothing: a figure
 	}
 	var buf bytes.Buffer
 	w := rundir.NewEventWriter(&buf)
@@ -26,6 +27,9 @@ func TestEventsRoundTrip(t *testing.T) {
 		if err := w.Write(&want[i]); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if !strings.Contains(buf.String(), `"kind":"trim","phase":"trim","bytes":0}`) {
+		t.Errorf("a trim that returned 0 bytes lost its figure:\n%s", buf.String())
 	}
 	buf.WriteString("\n") // a blank line is skipped
 	got, err := rundir.ReadEvents(&buf)

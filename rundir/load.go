@@ -70,6 +70,7 @@ func decodeSummary(b []byte, path string) (*Summary, error) {
 		}
 		return nil, e
 	}
+	upgradeSummary(&s, b)
 	if s.Outcome == "" {
 		return nil, inputErrorf(path, 0, "no outcome: want one of %s", outcomeList())
 	}
@@ -78,6 +79,25 @@ func decodeSummary(b []byte, path string) (*Summary, error) {
 			Err: fmt.Errorf("outcome %q is not one of %s", s.Outcome, outcomeList())}
 	}
 	return &s, nil
+}
+
+// upgradeSummary reads the figures that earlier versions left out as
+// Absent, not 0: a summary without "peak_swap_bytes" did not measure it,
+// and without a cgroup block its phases' cgroup usage was not measured
+// (earlier versions omitted a usage of 0, which stays 0 where a cgroup
+// was). b is the summary's JSON text, already decoded once into s.
+func upgradeSummary(s *Summary, b []byte) {
+	var has struct {
+		PeakSwap *int64 `json:"peak_swap_bytes"`
+	}
+	if json.Unmarshal(b, &has) == nil && has.PeakSwap == nil {
+		s.PeakSwapBytes = Absent
+	}
+	if s.Cgroup == nil {
+		for i := range s.Phases {
+			s.Phases[i].CgroupUsageBytes = Absent
+		}
+	}
 }
 
 func outcomeList() string {

@@ -37,6 +37,11 @@ type Sample struct {
 
 	// From the run's memory cgroup.
 	CgroupUsage int64
+	// CgroupSwap is the swap charged to the run's cgroup (v2
+	// memory.swap.current, v1 memsw less usage); Absent without swap
+	// accounting. Swap, beside it, is what the worker processes have
+	// swapped out (VmSwap).
+	CgroupSwap int64
 	// The cgroup's memory.stat page cache, shmem included (v2 file, v1
 	// total_cache), and shared memory (v2 shmem, v1 total_shmem).
 	CgroupFile, CgroupShmem int64
@@ -51,8 +56,14 @@ type Event struct {
 	Kind   string  `json:"kind"`            // phase-start, phase-end, enomem, oom-kill, trim, signal, exit, error, ...
 	Phase  string  `json:"phase,omitempty"` // phase the event belongs to
 	Detail string  `json:"detail,omitempty"`
-	Bytes  int64   `json:"bytes,omitempty"` // live bytes at the event, where meaningful
+	// Bytes is the event's byte figure (live bytes, what a trim returned,
+	// the usage a fill stopped at), nil for kinds that have none: 0 is a
+	// figure and is written.
+	Bytes *int64 `json:"bytes,omitempty"`
 }
+
+// Figure returns a pointer to v, for Event.Bytes.
+func Figure(v int64) *int64 { return &v }
 
 // Event kinds written by the supervisor.
 const (
@@ -67,4 +78,5 @@ const (
 	EventLimit      = "stopped-at-limit"
 	EventStalled    = "stalled" // a worker is stopped (SIGSTOP, a debugger): it makes no progress
 	EventResumed    = "resumed" // a stalled worker runs again
+	EventSwap       = "swap"    // the run's cgroup or its workers began to use swap
 )

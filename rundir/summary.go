@@ -1,6 +1,10 @@
 package rundir
 
-import "github.com/memstorm/memstorm/units"
+import (
+	"encoding/json"
+
+	"github.com/memstorm/memstorm/units"
+)
 
 // Outcome says why a run ended. It is the single most important field of a
 // summary: every path out of a run sets exactly one.
@@ -73,12 +77,16 @@ type Summary struct {
 	// the phases besides the scenario's own allocations and frees: 0 is
 	// the promise, checked when the worker runs under the counting
 	// interposer; absent (null) when it was not counted.
-	HarnessMallocCalls *int64         `json:"harness_malloc_calls,omitempty"`
-	PeakLiveBytes      int64          `json:"peak_live_bytes"`
-	Samples            int            `json:"samples"`
-	Phases             []PhaseSummary `json:"phases"`
-	BookkeepingBytes   int64          `json:"bookkeeping_bytes"` // the harness's own per-object records, not in Live
+	HarnessMallocCalls *int64 `json:"harness_malloc_calls,omitempty"`
+	PeakLiveBytes      int64  `json:"peak_live_bytes"`
+	// PeakSwapBytes is the largest swap of the worker processes sampled
+	// (VmSwap, summed): what they had swapped out, in any cgroup.
+	PeakSwapBytes    int64          `json:"peak_swap_bytes"`
+	Samples          int            `json:"samples"`
+	Phases           []PhaseSummary `json:"phases"`
+	BookkeepingBytes int64          `json:"bookkeeping_bytes"` // the harness's own per-object records, not in Live
 
+	THP          THPMode        `json:"thp"`
 	Cgroup       *CgroupSummary `json:"cgroup,omitempty"`
 	Expectations []Expectation  `json:"expectations,omitempty"`
 	Passed       bool           `json:"passed"` // every expectation held (true when there are none)
@@ -107,26 +115,111 @@ type PhaseSummary struct {
 	LiveBytes        int64 `json:"live_bytes"`
 	HeapInuseBytes   int64 `json:"heap_inuse_bytes"`
 	HeapHeldBytes    int64 `json:"heap_held_bytes"`
-	CgroupUsageBytes int64 `json:"cgroup_usage_bytes,omitempty"`
+	CgroupUsageBytes int64 `json:"cgroup_usage_bytes"` // Absent without a cgroup
 }
 
 // CgroupSummary describes the memory cgroup the worker ran in.
+//
+// Every counter in it is the run's own: the kernel's counter at the end
+// less the same counter at the run's start, so a cgroup reused by
+// successive runs ("current" mode: memstorm's own, a container's) shows
+// each run only what happened during it. The cgroup's totals at the end
+// stand beside them (LifetimeEvents). A count the kernel does not keep is
+// Absent (-1); zero is a count, and always written.
 type CgroupSummary struct {
-	Version        int              `json:"version"` // 0 none, 1, 2
-	Path           string           `json:"path"`
-	Mode           string           `json:"mode"`  // "child" (created for the run) or "current" (memstorm's own, in-container)
-	Limit          units.Limit      `json:"limit"` // bytes, "max", or null when the kernel keeps none
-	High           units.Limit      `json:"high"`  // v2 memory.high / v1 soft limit
-	Swap           units.Limit      `json:"swap"`  // swap allowed beyond the limit; null when not accounted
-	OOMGroup       bool             `json:"oom_group,omitempty"`
-	OOMKills       int64            `json:"oom_kills"` // units.Absent (-1) when the kernel does not count them
-	PeakUsageBytes int64            `json:"peak_usage_bytes"`
-	PeakSource     string           `json:"peak_source"` // memory.peak, memory.max_usage_in_bytes, sampled
-	Failcnt        int64            `json:"failcnt,omitempty"`
-	Events         map[string]int64 `json:"events,omitempty"`
+	Version int         `json:"version"` // 0 none, 1, 2
+	Path    string      `json:"path"`
+	Mode    string      `json:"mode"`  // "child" (created for the run) or "current" (memstorm's own, in-container)
+	Limit   units.Limit `json:"limit"` // bytes, "max", or null when the kernel keeps none
+	High    units.Limit `json:"high"`  // v2 memory.high / v1 soft limit
+	Swap    units.Limit `json:"swap"`  // swap allowed beyond the limit; null when not accounted
+	// OOMGroup is memory.oom.group as the kernel had it for the run: an
+	// OOM kill takes every process of the cgroup. null on v1, which has no
+	// such setting.
+	OOMGroup *bool `json:"oom_group"`
+	// OOMKilledProcesses is how many worker processes the memory cgroup's
+	// OOM killer killed: each died of SIGKILL (its wait status) while the
+	// cgroup's oom_kill counter rose, and each has an oom-kill event in
+	// events.jsonl. Absent when the kernel does not count OOM kills.
+	OOMKilledProcesses int64 `json:"oom_killed_processes"`
+	// OOMKill is the kernel's oom_kill counter over the run (v2
+	// memory.events, v1 memory.oom_control). It counts the kernel's kill
+	// actions, not processes: under memory.oom.group the victim it chose
+	// is killed again with the group, so the count can exceed the
+	// processes killed (3 workers counted 5 in a measured run). Absent
+	// before Linux 4.13 on v1.
+	OOMKill int64 `json:"oom_kill"`
+	// OOMGroupKill is v2 memory.events oom_group_kill over the run: how
+	// many OOM events took the whole group. Absent on v1 and before 5.17.
+	OOMGroupKill int64 `json:"oom_group_kill"`
+	// PeakUsageBytes is the run's own peak usage; PeakSource says where it
+	// comes from: "memory.peak" or "memory.max_usage_in_bytes" (the
+	// kernel's high-water mark: of a child made for the run, or of a
+	// current cgroup whose mark was reset at the run's start) or "sampled"
+	// (the largest usage sampled: no kernel mark, or one that could not be
+	// reset; a lower bound of the peak between samples).
+	PeakUsageBytes int64  `json:"peak_usage_bytes"`
+	PeakSource     string `json:"peak_source"`
+	// LifetimePeakUsageBytes is the kernel's high-water mark of a current
+	// cgroup that could not be reset for the run: the cgroup's peak since
+	// it was made (or last reset), earlier runs included. Absent when the
+	// peak above is the kernel's own for the run.
+	LifetimePeakUsageBytes int64 `json:"lifetime_peak_usage_bytes"`
+	// PeakNote says why the kernel's peak could not be restarted for the
+	// run, when it could not ("" otherwise).
+	PeakNote string `json:"peak_note,omitempty"`
+	// PeakSwapBytes is the largest swap usage of the cgroup sampled during
+	// the run (v2 memory.swap.current, v1 memsw less usage). Absent where
+	// the kernel does not account swap.
+	PeakSwapBytes int64 `json:"peak_swap_bytes"`
+	// Failcnt is the charges refused at the limit during the run (v1
+	// memory.failcnt + memory.memsw.failcnt, v2 memory.events max).
+	Failcnt int64 `json:"failcnt"`
+	// Events are the run's own event counters by the kernel's names (v2
+	// memory.events: low, high, max, oom, oom_kill, oom_group_kill; v1
+	// oom_kill; both: failcnt).
+	Events map[string]int64 `json:"events,omitempty"`
+	// LifetimeEvents are the same counters as the cgroup held them at the
+	// run's end, since it was made: more than Events in a cgroup used
+	// before the run.
+	LifetimeEvents map[string]int64 `json:"lifetime_events,omitempty"`
 	// Note says how the cgroup was chosen when it was not a child created
 	// for the run (in-container mode, fallbacks).
 	Note string `json:"note,omitempty"`
+}
+
+// UnmarshalJSON reads a cgroup block, the summaries of earlier versions
+// too: their "oom_kills" was the kernel's oom_kill counter over the run,
+// and the counts they did not have read as Absent, not as 0.
+func (c *CgroupSummary) UnmarshalJSON(b []byte) error {
+	type plain CgroupSummary
+	*c = CgroupSummary{OOMKilledProcesses: Absent, OOMKill: Absent, OOMGroupKill: Absent,
+		LifetimePeakUsageBytes: Absent, PeakSwapBytes: Absent}
+	v := struct {
+		*plain
+		OOMKills *int64 `json:"oom_kills"`
+	}{plain: (*plain)(c)}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	if v.OOMKills != nil && c.OOMKill == Absent {
+		c.OOMKill = *v.OOMKills
+	}
+	return nil
+}
+
+// THPMode is what transparent huge pages were for the run.
+type THPMode struct {
+	// Scenario is the scenario's thp: key: "host" (the host's setting as
+	// it is), "never" or "madvise".
+	Scenario string `json:"scenario"`
+	// Host is the host's mode, /sys/kernel/mm/transparent_hugepage/enabled:
+	// always, madvise or never ("" where the kernel has no THP).
+	Host string `json:"host"`
+	// Effective is what the worker's memory got: "always" (any anonymous
+	// mapping may get huge pages), "madvise" (only those madvised
+	// MADV_HUGEPAGE), "never" ("" where the kernel has no THP).
+	Effective string `json:"effective"`
 }
 
 // Expectation is one checked line of a scenario's expect: block.

@@ -39,6 +39,10 @@ type Proc struct {
 type Source struct {
 	Procs []Proc
 	Usage *os.File
+	// Swap is the cgroup's swap usage file (nil without one); SwapMemsw:
+	// it holds memory plus swap (v1 memsw), and Usage is subtracted.
+	Swap      *os.File
+	SwapMemsw bool
 	// MemStat is the cgroup's memory.stat (nil without one), read for its
 	// page cache and shmem: total_cache and total_shmem when MemStatV1,
 	// file and shmem on v2 (page cache there too includes shmem).
@@ -52,6 +56,7 @@ type Raw struct {
 	T                                            time.Duration // since the start given to New
 	RSS, Anon, File, Shmem, Swap, MinFlt, MajFlt int64         // bytes (faults: counts)
 	Usage                                        int64         // -1 without a cgroup
+	CgroupSwap                                   int64         // -1 without a swap-accounting cgroup
 	CgroupFile, CgroupShmem                      int64         // memory.stat page cache (shmem included) and shmem; -1 without
 	Header                                       [Words]int64  // the first live process's page header
 	HeaderSums, Sums                             [Words]int64  // every live process's header, and blocks, summed
@@ -104,6 +109,10 @@ func New(src Source, startNs int64, every time.Duration) (*Thread, error) {
 	c.usage_fd = -1
 	if src.Usage != nil {
 		c.usage_fd = C.int(src.Usage.Fd())
+	}
+	c.swap_fd = -1
+	if src.Swap != nil {
+		c.swap_fd, c.swap_memsw = C.int(src.Swap.Fd()), C.int(btoi(src.SwapMemsw))
 	}
 	c.memstat_fd = -1
 	if src.MemStat != nil {
@@ -170,7 +179,7 @@ func fromC(c *C.ms_raw) Raw {
 	r := Raw{
 		T:   time.Duration(c.t_ns),
 		RSS: int64(c.rss), Anon: int64(c.anon), File: int64(c.file), Shmem: int64(c.shmem), Swap: int64(c.swap),
-		MinFlt: int64(c.minflt), MajFlt: int64(c.majflt), Usage: int64(c.usage), Alive: uint32(c.alive),
+		MinFlt: int64(c.minflt), MajFlt: int64(c.majflt), Usage: int64(c.usage), CgroupSwap: int64(c.cg_swap), Alive: uint32(c.alive),
 		CgroupFile: int64(c.cg_file), CgroupShmem: int64(c.cg_shmem),
 	}
 	for i := 0; i < Words; i++ {
@@ -179,4 +188,11 @@ func fromC(c *C.ms_raw) Raw {
 		r.Sums[i] = int64(c.sums[i])
 	}
 	return r
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -221,3 +221,39 @@ func waitAsleep(t *testing.T, pid int) {
 	}
 	t.Fatalf("process %d never went to sleep", pid)
 }
+
+// TestCgroupSwap: the swap figure is v2 memory.swap.current as read, or v1
+// memsw less usage; -1 without a file (fixtures from package cgroup).
+func TestCgroupSwap(t *testing.T) {
+	open := func(name string) *os.File {
+		t.Helper()
+		f, err := os.Open("../cgroup/testdata/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		return f
+	}
+	status, stat := openProc(t, "self")
+	page := sharedPage(t, 1)
+	for _, tc := range []struct {
+		name        string
+		usage, swap *os.File
+		memsw       bool
+		want        int64
+	}{
+		{"none", open("v2/swapped/memory.current"), nil, false, -1},
+		{"v2", open("v2/swapped/memory.current"), open("v2/swapped/memory.swap.current"), false, 8 << 20},
+		{"v1", open("v1/swapped/memory.usage_in_bytes"), open("v1/swapped/memory.memsw.usage_in_bytes"), true, 8 << 20},
+	} {
+		th, err := New(Source{Procs: []Proc{{Status: status, Stat: stat, Page: page, Blocks: 1}}, Usage: tc.usage, Swap: tc.swap, SwapMemsw: tc.memsw}, Now(), 10*time.Millisecond)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, ok := th.Once()
+		th.Stop()
+		if !ok || r.CgroupSwap != tc.want {
+			t.Errorf("%s: cgroup swap %d (ok %v), want %d", tc.name, r.CgroupSwap, ok, tc.want)
+		}
+	}
+}

@@ -119,6 +119,8 @@ int ms_sample_once(ms_sampler *s, ms_raw *r) {
 		if (read_proc(&s->procs[i], r, r->alive == 0) == 0) r->alive |= 1u << i;
 	if (!r->alive) return -1;
 	r->usage = read_usage(s->usage_fd);
+	r->cg_swap = read_usage(s->swap_fd);
+	if (s->swap_memsw && r->cg_swap >= 0) r->cg_swap = r->usage < 0 ? -1 : r->cg_swap > r->usage ? r->cg_swap - r->usage : 0;
 	read_memstat(s, r);
 	return 0;
 }

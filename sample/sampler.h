@@ -20,6 +20,7 @@ typedef struct {
 	int64_t rss, anon, file, shmem, swap; /* bytes, from status */
 	int64_t minflt, majflt;               /* from stat */
 	int64_t usage;                        /* cgroup usage, -1 without */
+	int64_t cg_swap;                      /* cgroup swap usage, -1 without */
 	int64_t cg_file, cg_shmem;            /* cgroup memory.stat page cache (shmem included) and shmem, -1 without */
 	int64_t header[MS_WORDS];             /* the first live process's page header */
 	int64_t hsums[MS_WORDS];              /* the page headers of the live processes, summed */
@@ -39,6 +40,7 @@ typedef struct {
 	ms_proc procs[MS_MAXPROC];
 	int nproc;
 	int usage_fd;                     /* -1: none */
+	int swap_fd, swap_memsw;          /* cgroup swap file (-1: none); memsw: memory+swap, less usage */
 	int memstat_fd, memstat_v1;       /* cgroup memory.stat (-1: none); v1: total_cache and total_shmem, else file and shmem */
 	int64_t start_ns, interval_ns;
 	volatile int stop;

@@ -64,7 +64,7 @@ func tableOf[T ~string](e Enum[T]) enumTable {
 func allTables() []enumTable {
 	return []enumTable{tableOf(ViaValues), tableOf(DistValues), tableOf(PatternValues),
 		tableOf(AdviceValues), tableOf(AmongValues), tableOf(ByValues),
-		tableOf(untilKeys), tableOf(phaseActions)}
+		tableOf(untilKeys), tableOf(phaseActions), tableOf(THPValues)}
 }
 
 // TestEnumTablesWellFormed checks that every value is named once and
@@ -97,6 +97,7 @@ func TestEnumTablesListEveryConstant(t *testing.T) {
 	tables := map[string][]string{
 		"Via": ViaValues.Names(), "Dist": DistValues.Names(), "Pattern": PatternValues.Names(),
 		"Advice": AdviceValues.Names(), "Among": AmongValues.Names(), "By": ByValues.Names(),
+		"THP": THPValues.Names(),
 	}
 	files, err := filepath.Glob("*.go")
 	if err != nil {

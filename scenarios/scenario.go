@@ -13,6 +13,7 @@ type Scenario struct {
 	Allocators  []string          `yaml:"allocators,omitempty"`   // run once per allocator (allocator issue); empty: glibc
 	Env         map[string]string `yaml:"env,omitempty"`          // extra environment for the worker
 	Mallopt     map[string]int64  `yaml:"mallopt,omitempty"`      // M_MMAP_THRESHOLD, M_TRIM_THRESHOLD, M_ARENA_MAX, M_TOP_PAD
+	THP         THP               `yaml:"thp,omitempty"`          // transparent huge pages for the worker; default host
 	Limit       *Limit            `yaml:"limit,omitempty"`        // the run's memory cgroup settings
 	Rlimits     *Rlimits          `yaml:"rlimits,omitempty"`      // set in the worker before it allocates
 	Expect      *Expect           `yaml:"expect,omitempty"`
@@ -250,6 +251,25 @@ var ByValues = Enum[By]{Key: "by", Values: []Value[By]{
 	{ByNext, "thread i frees the objects of thread (i+1) mod workers"},
 }}
 
+// THP is what transparent huge pages are for the worker's memory.
+type THP string
+
+// THP modes, documented in THPValues.
+const (
+	THPHost    THP = "host"
+	THPNever   THP = "never"
+	THPMadvise THP = "madvise"
+)
+
+// THPValues lists the THP modes a scenario can ask for. A process can take
+// huge pages away from itself (prctl PR_SET_THP_DISABLE), never give
+// itself more than the host's mode allows.
+var THPValues = Enum[THP]{Key: "thp", Values: []Value[THP]{
+	{THPHost, "the host's mode (transparent_hugepage/enabled) as it is"},
+	{THPNever, "no huge pages in the worker, whatever the host's mode: prctl(PR_SET_THP_DISABLE)"},
+	{THPMadvise, "huge pages only where memory is madvised MADV_HUGEPAGE; on a host in always mode this needs Linux 6.18 (PR_THP_DISABLE_EXCEPT_ADVISED)"},
+}}
+
 // Advice is a madvise(2) advice.
 type Advice string
 
@@ -278,7 +298,8 @@ type Madvise struct {
 
 // Limit is the memory cgroup configuration of a run.
 type Limit struct {
-	Max      Size `yaml:"max,omitempty"`       // hard limit
+	Max      Size `yaml:"max,omitempty"`       // hard limit; 0 when Inherit
+	Inherit  bool `yaml:"-"`                   // max: inherit: the limit of the cgroup memstorm runs in
 	High     Size `yaml:"high,omitempty"`      // v2 memory.high, v1 soft limit
 	Swap     Size `yaml:"swap,omitempty"`      // v2 memory.swap.max, v1 memsw - max
 	OOMGroup bool `yaml:"oom_group,omitempty"` // v2 memory.oom.group

@@ -180,6 +180,11 @@ func (c *checker) validate(s *Scenario, name string) error {
 			return c.errf(p, "want %s from %d to %d (mallopt takes a C int), got %d", k, lo, math.MaxInt32, v)
 		}
 	}
+	if !c.has("thp") {
+		s.THP = THPHost
+	} else if !THPValues.Has(s.THP) {
+		return c.enum("thp", string(s.THP), "thp "+THPValues.Want())
+	}
 	if err := c.limits(s); err != nil {
 		return err
 	}

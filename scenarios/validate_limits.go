@@ -37,11 +37,11 @@ func (c *checker) limits(s *Scenario) error {
 		}
 		for _, k := range []string{"max", "high"} {
 			p := "limit." + k
-			if v := map[string]Size{"max": l.Max, "high": l.High}[k]; c.has(p) && v < MinLimit {
+			if v := map[string]Size{"max": l.Max, "high": l.High}[k]; c.has(p) && v < MinLimit && !(k == "max" && l.Inherit) {
 				return c.errf(p, "want a limit of at least %v (what the worker needs to start), got %v", MinLimit, v)
 			}
 		}
-		if c.has("limit.max") && c.has("limit.high") && l.High > l.Max {
+		if c.has("limit.max") && c.has("limit.high") && !l.Inherit && l.High > l.Max {
 			return c.errf("limit.high", "want high <= max (%v), got %v", l.Max, l.High)
 		}
 	}

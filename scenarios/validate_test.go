@@ -27,6 +27,7 @@ func TestParseDefaults(t *testing.T) {
 		Workers:     1,
 		Processes:   1,
 		Seed:        1,
+		THP:         THPHost,
 		Phases:      []Phase{{Name: "hold-1", Hold: Duration(time.Second)}},
 	}
 	if diff := cmp.Diff(want, s, ignoreSource); diff != "" {
@@ -72,6 +73,7 @@ func TestParseFull(t *testing.T) {
 		Allocators:  []string{"glibc", "jemalloc"},
 		Env:         map[string]string{"GOGC": "100", "MALLOC_ARENA_MAX": "2"},
 		Mallopt:     map[string]int64{"M_MMAP_THRESHOLD": 131072, "M_TRIM_THRESHOLD": -1},
+		THP:         THPNever,
 		Limit:       &Limit{Max: 512 << 20, High: 400 << 20, Swap: 0, OOMGroup: true},
 		Rlimits:     &Rlimits{AddressSpace: 8 << 30, Data: 4 << 30},
 		Expect: &Expect{Outcome: "oom-killed", PeakUsage: "90%..100% of limit",

@@ -91,6 +91,6 @@ func cgroupSummary(g memoryGroup, st cgroup.Stats) *rundir.CgroupSummary {
 	return &rundir.CgroupSummary{
 		Version: g.Version(), Path: g.Path(), Mode: g.Mode(),
 		Limit: st.Limit, High: st.High, Swap: st.Swap,
-		PeakUsageBytes: 0, PeakSource: "sampled",
+		PeakUsageBytes: 0, PeakSource: cgroup.PeakSampled,
 	}
 }

@@ -90,8 +90,8 @@ func describeWait(ws syscall.WaitStatus) string {
 func (s *supervisor) decide(interrupted string) {
 	oomKills := int64(-1)
 	if s.cg != nil {
-		if st, err := s.cg.Stats(); err == nil && st.OOMKills >= 0 && s.oomBase >= 0 {
-			oomKills = st.OOMKills - s.oomBase
+		if st, err := s.cg.Stats(); err == nil {
+			oomKills = s.oomKillsSince(st)
 		}
 	}
 	type verdict struct {
@@ -110,10 +110,13 @@ func (s *supervisor) decide(interrupted string) {
 		if ps := p.cmd.ProcessState; ps != nil {
 			f.Status, _ = ps.Sys().(syscall.WaitStatus)
 			statuses = append(statuses, describeWait(f.Status))
-			if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
+			if ru, ok := ps.SysUsage().(*syscall.Rusage); ok && ru.Maxrss*1024 > p.spawnHWM {
 				// ru_maxrss is the kernel's own high-water RSS of the worker
 				// in KiB: the exact peak of one worker, even between two
 				// samples (of several workers, a lower bound of their sum).
+				// At or below the supervisor's own high-water mark at the
+				// spawn it may be the supervisor's (see spawnHWM), so the
+				// sampled peak stands instead.
 				s.sum.PeakRSSBytes = max(s.sum.PeakRSSBytes, ru.Maxrss*1024)
 			}
 		} else if p.waitErr != nil {
@@ -171,7 +174,7 @@ func (s *supervisor) closeOpenPhase() {
 	p := &s.sum.Phases[n-1]
 	p.EndS = s.now()
 	p.RSSBytes, p.AnonBytes = s.lastSmp.RSS, s.lastSmp.Anon
-	p.CgroupUsageBytes = max(s.lastSmp.CgroupUsage, 0)
+	p.CgroupUsageBytes = s.lastSmp.CgroupUsage
 	p.LiveBytes = s.lastSmp.Live
 	p.HeapInuseBytes, p.HeapHeldBytes = s.lastSmp.HeapInuse, s.lastSmp.HeapHeld
 	if len(s.procs) == 1 {
@@ -182,8 +185,8 @@ func (s *supervisor) closeOpenPhase() {
 	}
 }
 
-// finishCgroup records the cgroup's final counters and removes a child
-// cgroup created for the run.
+// finishCgroup records the cgroup's final counters, the run's own, and
+// removes a child cgroup created for the run.
 func (s *supervisor) finishCgroup() error {
 	cs := s.sum.Cgroup
 	st, err := s.cg.Stats()
@@ -192,19 +195,14 @@ func (s *supervisor) finishCgroup() error {
 		// so rather than report 0 kills.
 		s.harnessFailed("the run's cgroup counters", err)
 		if cs != nil {
-			cs.OOMKills = rundir.Absent
+			cs.OOMKilledProcesses, cs.OOMKill, cs.OOMGroupKill, cs.Failcnt = rundir.Absent, rundir.Absent, rundir.Absent, rundir.Absent
+		}
+		if s.runPeak != nil {
+			_ = s.runPeak.Close()
 		}
 	}
 	if err == nil && cs != nil {
-		if st.OOMKills >= 0 && s.oomBase >= 0 {
-			cs.OOMKills = st.OOMKills - s.oomBase
-		}
-		if st.Peak >= 0 && s.cg.Mode() == CgroupChild {
-			cs.PeakUsageBytes = st.Peak
-			cs.PeakSource = st.PeakSource
-		}
-		cs.Failcnt = st.Failcnt
-		cs.Events = st.Events
+		s.finishCounters(st)
 	}
 	if s.cg.Mode() != CgroupChild {
 		return nil

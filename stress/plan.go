@@ -60,19 +60,46 @@ type Limits struct {
 	OOMGroup        bool
 }
 
-// resolveLimits lays the command line's settings over the scenario's.
-func resolveLimits(file, flags *scenarios.Limit) Limits {
+// resolveLimits lays the command line's settings over the scenario's. A
+// hard limit of inherit (scenarios.Inherit) takes the limit of the memory
+// cgroup memstorm runs in, or of the nearest above it
+// (cgroup.Host.InheritedLimit); where there is none, or no memory cgroup,
+// the run is refused as bad usage for this host.
+func resolveLimits(file, flags *scenarios.Limit, roots cgroup.Roots) (Limits, error) {
 	var l Limits
 	for _, src := range []*scenarios.Limit{file, flags} {
 		if src == nil {
 			continue
 		}
 		l.Max = units.LimitOf(int64(src.Max)).Or(l.Max)
+		if src.Inherit {
+			inherited, err := inheritLimit(roots)
+			if err != nil {
+				return Limits{}, err
+			}
+			l.Max = inherited
+		}
 		l.High = units.LimitOf(int64(src.High)).Or(l.High)
 		l.Swap = units.LimitOf(int64(src.Swap)).Or(l.Swap)
 		l.OOMGroup = l.OOMGroup || src.OOMGroup
 	}
-	return l
+	return l, nil
+}
+
+// inheritLimit reads the limit that --limit inherit takes.
+func inheritLimit(roots cgroup.Roots) (units.Limit, error) {
+	host, err := cgroup.Detect(roots)
+	if err != nil {
+		return units.Limit{}, usageErr("limit inherit: no memory cgroup to inherit a limit from (%v): give a size instead", err)
+	}
+	l, _, err := host.InheritedLimit()
+	if err != nil {
+		return units.Limit{}, fmt.Errorf("limit inherit: %w", err)
+	}
+	if !l.Bounded() {
+		return units.Limit{}, usageErr("limit inherit: memstorm's memory cgroup %s and those above it have no limit: give a size (--limit SIZE), or run in a container with a memory limit (docker run --memory 512m)", host.Dir())
+	}
+	return l, nil
 }
 
 // Plan is a run that was checked and resolved: the scenario, where it is
@@ -115,8 +142,13 @@ func Prepare(sc *scenarios.Scenario, opt Options) (*Plan, error) {
 	if p.Allocator, err = allocators.Resolve(opt.Allocator); err != nil {
 		return nil, usageErr("%v", err)
 	}
-	p.Limits = resolveLimits(sc.Limit, opt.Limit)
+	if p.Limits, err = resolveLimits(sc.Limit, opt.Limit, p.Roots); err != nil {
+		return nil, err
+	}
 	if err := p.check(); err != nil {
+		return nil, err
+	}
+	if err := checkTHP(sc, p.Roots); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -235,7 +267,7 @@ func CheckNeedsLimit(sc *scenarios.Scenario, l Limits, cgroupMode string) error 
 }
 
 // LimitsOf lays the command line's settings over a scenario's limit block,
-// as a run does.
-func LimitsOf(sc *scenarios.Scenario, flags *scenarios.Limit) Limits {
-	return resolveLimits(sc.Limit, flags)
+// as a run does on the live host (inherit reads memstorm's cgroup).
+func LimitsOf(sc *scenarios.Scenario, flags *scenarios.Limit) (Limits, error) {
+	return resolveLimits(sc.Limit, flags, cgroup.DefaultRoots())
 }

@@ -183,3 +183,49 @@ func TestAllocatorMismatch(t *testing.T) {
 		}
 	}
 }
+
+// TestPrepareInheritsTheLimit: limit inherit takes the smallest limit at or
+// above memstorm's own cgroup (here a systemd slice's 512 MiB above an
+// unlimited session scope; the v2 host tree with memory.max files added),
+// whether the scenario file or the command line says inherit; a size on
+// the command line overrides a file's inherit; with no limit anywhere the
+// run is refused as bad usage, naming the cgroup.
+func TestPrepareInheritsTheLimit(t *testing.T) {
+	const text = `
+name: eat
+limit: {max: inherit}
+phases:
+  - allocate: {size: 4KiB, until: oom}
+`
+	sc, err := scenarios.Parse("eat.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, host string
+		flags      *scenarios.Limit
+		want       int64  // bytes; 0 when refused
+		refused    string // part of the usage error
+	}{
+		{"file inherits", "v2-limited", nil, 512 << 20, ""},
+		{"flag inherits", "v2-limited", &scenarios.Limit{Inherit: true}, 512 << 20, ""},
+		{"flag size wins", "v2-limited", &scenarios.Limit{Max: 64 << 20}, 64 << 20, ""},
+		{"no limit above", "v2-unlimited", nil, 0, "user.slice/session-1.scope and those above it have no limit"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := Prepare(sc, Options{Limit: tc.flags, Cgroup: CgroupChild, Roots: hostRoots(tc.host)})
+			if tc.refused != "" {
+				if err == nil || !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), tc.refused) {
+					t.Fatalf("Prepare: %v, want a usage error containing %q", err, tc.refused)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b, ok := p.Limits.Max.Bytes(); !ok || b != tc.want {
+				t.Errorf("max %v, want %v", p.Limits.Max, units.FormatBytes(tc.want))
+			}
+		})
+	}
+}

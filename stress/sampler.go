@@ -48,10 +48,11 @@ const (
 
 // newSampler opens the /proc files of the worker processes and prepares
 // the sampling thread, which sums their figures.
-func newSampler(proc procfs.FS, procs []*workerProc, usage, memstat *os.File, memstatV1 bool, steps []scenarios.Step, startNs int64, every time.Duration, psi func() (float64, bool)) (*sampler, error) {
+func newSampler(proc procfs.FS, procs []*workerProc, usage, swap *os.File, swapMemsw bool, memstat *os.File, memstatV1 bool, steps []scenarios.Step, startNs int64, every time.Duration, psi func() (float64, bool)) (*sampler, error) {
 	s := &sampler{steps: steps, psi: psi, psiVal: -1}
 	var src sample.Source
-	src.Usage, src.MemStat, src.MemStatV1 = usage, memstat, memstatV1
+	src.Usage, src.Swap, src.SwapMemsw = usage, swap, swapMemsw
+	src.MemStat, src.MemStatV1 = memstat, memstatV1
 	for _, p := range procs {
 		pid := p.cmd.Process.Pid
 		dir := proc.Proc(pid)
@@ -161,6 +162,7 @@ func (s *sampler) convert(r *sample.Raw) rundir.Sample {
 		HeapHeld:     rundir.Absent,
 		HeapRetained: rundir.Absent,
 		CgroupUsage:  r.Usage,
+		CgroupSwap:   max(r.CgroupSwap, rundir.Absent),
 		PSISomeAvg10: s.psiVal,
 	}
 	if v.CgroupUsage < 0 {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/memstorm/memstorm/cgroup"
 	"github.com/memstorm/memstorm/rundir"
 	"github.com/memstorm/memstorm/sample"
 	"github.com/memstorm/memstorm/scenarios"
@@ -48,12 +49,15 @@ type supervisor struct {
 	lastSmp       rundir.Sample
 	enomem        bool
 	atLimit       bool
-	stalled       string         // the workers the kernel holds stopped, for the progress line
-	target        phaseTarget    // how far the running phase has to go
-	harnessErr    string         // the first failure of memstorm's own during the run
-	errSeen       map[string]int // harness failures by what failed, for the summary
-	oomBase       int64
-	oomSeen       int64 // OOM kills already written as events
+	stalled       string          // the workers the kernel holds stopped, for the progress line
+	target        phaseTarget     // how far the running phase has to go
+	harnessErr    string          // the first failure of memstorm's own during the run
+	errSeen       map[string]int  // harness failures by what failed, for the summary
+	base          cgroup.Stats    // the cgroup's counters at the run's start
+	runPeak       *cgroup.RunPeak // the kernel's peak restarted for the run, in current mode
+	peakNote      string          // why the peak could not be restarted
+	swapSeen      bool            // a swap event was written
+	oomSeen       int64           // OOM kills already written as events
 	lastSmpAtProg rundir.Sample
 	phaseIdx      map[int]int // step index -> index in sum.Phases
 	high          *highMeter  // allocation below and above a high limit (high.go); nil without one
@@ -139,6 +143,7 @@ func (s *supervisor) openCgroup() error {
 		Allocator:    rundir.AllocatorInfo{Requested: s.plan.Allocator.Label, Env: s.sc.Env, Mallopt: s.sc.Mallopt},
 	}
 	s.sum.Machine = describeMachine(s.plan.Roots)
+	s.sum.THP = thpMode(s.sc.THP, s.sum.Machine.THP)
 	cg, note, err := openGroup(s.plan.Cgroup, s.limits, s.plan.Roots)
 	if err != nil {
 		return err
@@ -148,17 +153,23 @@ func (s *supervisor) openCgroup() error {
 		s.plan.warn(note)
 	}
 	if cg == nil {
+		if s.limits.OOMGroup {
+			return usageErr("--oom-group: the run has no memory cgroup (%s) whose memory.oom.group could be set", note)
+		}
 		return nil
 	}
 	st, err := cg.Stats()
 	if err != nil {
 		return fmt.Errorf("reading memory cgroup %s: %w", cg.Path(), err)
 	}
-	s.oomBase = st.OOMKills
 	s.sum.Cgroup = cgroupSummary(cg, st)
+	s.startCounters(st)
 	s.sum.Cgroup.Note = note
 	if cg.Mode() != CgroupCurrent {
 		return nil
+	}
+	if s.limits.OOMGroup && st.OOMGroup != 1 {
+		return usageErr("--oom-group: the run would go in memstorm's own cgroup %s (%s), whose memory.oom.group memstorm does not change (a group kill there would take memstorm too): run where a child cgroup can be made", cg.Path(), note)
 	}
 	switch {
 	case s.limits.Max.Bounded() && (!st.Limit.Bounded() || limitOver(st.Limit, s.limitBytes())):
@@ -192,6 +203,7 @@ func (s *supervisor) supervise(ctx context.Context) error {
 	if s.cg != nil {
 		usage = s.cg.UsageFile()
 	}
+	swap, memsw := s.openSwapFile()
 	memstat, v1, err := openMemStat(s.cg)
 	if err != nil {
 		s.abort()
@@ -202,7 +214,7 @@ func (s *supervisor) supervise(ctx context.Context) error {
 	}
 	s.startHighMeter()
 	s.startNs = sample.Now()
-	smp, err := newSampler(s.plan.Roots.ProcFS(), s.procs, usage, memstat, v1, s.steps, s.startNs, s.sc.SampleEvery.D(), s.psiReader())
+	smp, err := newSampler(s.plan.Roots.ProcFS(), s.procs, usage, swap, memsw, memstat, v1, s.steps, s.startNs, s.sc.SampleEvery.D(), s.psiReader())
 	if err != nil {
 		s.abort()
 		return err
@@ -271,8 +283,9 @@ func (s *supervisor) record(v rundir.Sample) {
 	s.sum.PeakLiveBytes = max(s.sum.PeakLiveBytes, v.Live)
 	if s.sum.Cgroup != nil && v.CgroupUsage > s.sum.Cgroup.PeakUsageBytes {
 		s.sum.Cgroup.PeakUsageBytes = v.CgroupUsage
-		s.sum.Cgroup.PeakSource = "sampled"
+		s.sum.Cgroup.PeakSource = cgroup.PeakSampled
 	}
+	s.noteSwap(v)
 	if s.high != nil {
 		s.high.add(v)
 	}

@@ -15,7 +15,8 @@ import (
 // limit). Without swap the worker is OOM-killed at the limit. With
 // --swap 32MiB: on a host without swap the run is refused before anything
 // is made (a usage error, no run directory); on a host with swap it
-// completes holding all 48 MiB, usage at most the limit, the rest swapped.
+// completes holding all 48 MiB, usage at most the limit, the rest swapped
+// (the cgroup's swap peak at least the 16 MiB beyond the limit).
 func TestSwapSpill(t *testing.T) {
 	requireMemcg(t)
 	sc := loadScaled(t, "swap-spill", 0.25)
@@ -50,5 +51,9 @@ func TestSwapSpill(t *testing.T) {
 	hold := sum.Phases[len(sum.Phases)-1]
 	if hold.LiveBytes < 48<<20 || hold.CgroupUsageBytes > 32<<20 {
 		t.Errorf("with swap, the hold has %d live bytes (want 48 MiB) and usage %d (want at most the 32 MiB limit)", hold.LiveBytes, hold.CgroupUsageBytes)
+	}
+	// The 16 MiB live beyond the limit can only be in swap.
+	if sum.Cgroup.PeakSwapBytes < 16<<20 {
+		t.Errorf("with swap, the cgroup's swap peaked at %d, want at least the 16 MiB held beyond the limit", sum.Cgroup.PeakSwapBytes)
 	}
 }

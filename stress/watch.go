@@ -91,9 +91,9 @@ func (s *supervisor) recordExit(p *workerProc) {
 	}
 	ws, _ := ps.Sys().(syscall.WaitStatus)
 	e := rundir.Event{T: p.exitT, Kind: rundir.EventExit, Phase: s.lastSmp.Phase,
-		Detail: s.who(p) + describeWait(ws), Bytes: p.page.Totals().Live}
+		Detail: s.who(p) + describeWait(ws), Bytes: rundir.Figure(p.page.Totals().Live)}
 	if ws.Signaled() && ws.Signal() == syscall.SIGKILL && s.cg != nil {
-		if st, err := s.cg.Stats(); err == nil && st.OOMKills-s.oomBase > s.oomSeen {
+		if st, err := s.cg.Stats(); err == nil && s.oomKillsSince(st) > s.oomSeen {
 			s.oomSeen++
 			e.Kind = rundir.EventOOMKill
 			e.Detail = s.who(p) + "killed by the memory cgroup's OOM killer"
@@ -135,12 +135,12 @@ func (s *supervisor) handle(m wire.Message, smp *sampler) {
 		s.release(smp)
 	case wire.MsgENOMEM:
 		s.enomem = true
-		s.event(rundir.Event{T: t, Kind: rundir.EventENOMEM, Phase: m.Name, Detail: s.who(p) + m.Detail, Bytes: m.Live})
+		s.event(rundir.Event{T: t, Kind: rundir.EventENOMEM, Phase: m.Name, Detail: s.who(p) + m.Detail, Bytes: rundir.Figure(m.Live)})
 	case wire.MsgLimit:
 		s.atLimit = true
-		s.event(rundir.Event{T: t, Kind: rundir.EventLimit, Phase: m.Name, Detail: s.who(p) + m.Detail, Bytes: m.Bytes})
+		s.event(rundir.Event{T: t, Kind: rundir.EventLimit, Phase: m.Name, Detail: s.who(p) + m.Detail, Bytes: rundir.Figure(m.Bytes)})
 	case wire.MsgTrim:
-		s.event(rundir.Event{T: t, Kind: rundir.EventTrim, Phase: m.Name, Detail: s.who(p) + m.Detail, Bytes: m.Bytes})
+		s.event(rundir.Event{T: t, Kind: rundir.EventTrim, Phase: m.Name, Detail: s.who(p) + m.Detail, Bytes: rundir.Figure(m.Bytes)})
 	case wire.MsgDone:
 		p.done = true
 		if m.HarnessCalls != nil {
@@ -205,10 +205,10 @@ func (s *supervisor) release(smp *sampler) {
 		ph.EndS = t
 		ph.RSSBytes, ph.AnonBytes = s.lastSmp.RSS, s.lastSmp.Anon
 		ph.LiveBytes, ph.HeapInuseBytes, ph.HeapHeldBytes = live, inuse, held
-		ph.CgroupUsageBytes = max(s.lastSmp.CgroupUsage, 0)
+		ph.CgroupUsageBytes = s.lastSmp.CgroupUsage // Absent without a cgroup
 		s.sum.PeakLiveBytes = max(s.sum.PeakLiveBytes, live)
 		s.sum.BookkeepingBytes = max(s.sum.BookkeepingBytes, book)
-		s.event(rundir.Event{T: t, Kind: rundir.EventPhaseEnd, Phase: name, Bytes: live})
+		s.event(rundir.Event{T: t, Kind: rundir.EventPhaseEnd, Phase: name, Bytes: rundir.Figure(live)})
 	}
 	s.barrier = -1
 }

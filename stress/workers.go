@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 	"github.com/memstorm/memstorm/procfs"
 	"github.com/memstorm/memstorm/rundir"
 	"github.com/memstorm/memstorm/wire"
+	"github.com/memstorm/memstorm/worker"
 )
 
 // workerProc is one worker process as the supervisor sees it. A run has
@@ -32,6 +34,12 @@ type workerProc struct {
 	waiting bool         // it ended the barrier's step and waits for the ack
 	stopped bool         // the kernel holds it stopped (state T)
 	end     wire.Message // its phase-end wire.Message for that step
+	// spawnHWM is the supervisor's own VmHWM when it started the worker:
+	// exec records the old address space's high-water mark in the new
+	// process's ru_maxrss, and os/exec starts children with vfork, whose
+	// old address space is the supervisor's. A worker's ru_maxrss at or
+	// below spawnHWM may be the supervisor's, not the worker's.
+	spawnHWM int64
 }
 
 // startWorkers starts the run's worker processes, each blocked before its
@@ -48,6 +56,12 @@ func (s *supervisor) startWorkers(evW *os.File) error {
 		}
 	}
 	env := workerEnviron(os.Environ(), s.sc.Env, s.plan.Allocator.Preload)
+	// The worker inherits the scenario's THP mode across fork and exec.
+	restoreTHP, err := worker.SetTHP(s.sc.THP)
+	if err != nil {
+		return err
+	}
+	defer restoreTHP()
 	n := max(s.sc.Processes, 1)
 	for i := 0; i < n; i++ {
 		p, err := s.startWorker(exe, env, evW, i, n)
@@ -103,6 +117,11 @@ func (s *supervisor) startWorker(exe string, env []string, evW *os.File, i, n in
 			cmd.SysProcAttr.UseCgroupFD = true
 			cmd.SysProcAttr.CgroupFD = fd
 		}
+	}
+	if st, err := s.plan.Roots.ProcFS().Self().Status(); err == nil {
+		p.spawnHWM = st.VmHWM
+	} else {
+		p.spawnHWM = math.MaxInt64 // unknown: ru_maxrss cannot be told apart
 	}
 	if err := cmd.Start(); err != nil {
 		page.Close()

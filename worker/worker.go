@@ -47,6 +47,12 @@ func runWorker() error {
 	if sc == nil || sc.Workers < 1 {
 		return fmt.Errorf("worker spec holds no valid scenario")
 	}
+	// Before anything is allocated for the scenario (the supervisor set
+	// it before starting the worker already, so that the Go runtime's
+	// first pages have it too).
+	if _, err := SetTHP(sc.THP); err != nil {
+		return err
+	}
 	page, err := wire.MapStatusPage(os.NewFile(wire.FDStatus, "status"), sc.Workers)
 	if err != nil {
 		return err

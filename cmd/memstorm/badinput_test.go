@@ -49,8 +49,12 @@ func runChild(t *testing.T, args ...string) childResult {
 	cmd.Env = cli.Env
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
+	peak, err := testenv.MeasurePeakRSS(cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
 	start := time.Now()
-	err := cmd.Run()
+	err = cmd.Run()
 	r := childResult{stdout: o.String(), stderr: e.String(), wall: time.Since(start)}
 	if ctx.Err() != nil {
 		t.Fatalf("memstorm %q still ran after %v", args, maxBadWall)
@@ -61,7 +65,9 @@ func runChild(t *testing.T, args ...string) childResult {
 	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	r.code = cmd.ProcessState.ExitCode()
 	r.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	r.maxRSS = ru.Maxrss << 10 // kilobytes on Linux
+	if r.maxRSS, err = peak(); err != nil {
+		t.Fatal(err)
+	}
 	return r
 }
 

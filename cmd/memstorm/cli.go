@@ -181,7 +181,7 @@ func newFlags(name, args string, stderr io.Writer) *flag.FlagSet {
 // word, by flag name; flags without either get a name from their type.
 var valueNames = map[string]string{
 	"out": "DIR", "junit": "FILE", "limit": "SIZE", "high": "SIZE", "swap": "SIZE",
-	"allocator": "NAME", "cgroup": "MODE", "align": "PHASE", "scale": "FACTOR", "reps": "N",
+	"allocator": "NAME", "cgroup": "MODE", "align": "PHASE", "scale": "FACTOR", "reps": "N", "pick": "N",
 }
 
 // typeNames replace flag.UnquoteUsage's type names.

@@ -87,10 +87,13 @@ func runBundle(f *runFlags, args, rawArgs []string, stdout, stderr io.Writer) (i
 		fmt.Fprintf(stdout, "would write the bundle %s, %s and %s\n", root, tarball, filepath.Join(results, bundle.DoneFile))
 		return exitOK, nil
 	}
+	// From here a signal interrupts the runs rather than ending memstorm.
+	ctx, sig, stop := signalContext()
+	defer stop()
 	if err := os.MkdirAll(base, 0o755); err != nil {
 		return exitUsage, usagef("cannot create the bundle directory %s: %v", base, unwrapPath(err))
 	}
-	code, err := executeRuns(plans, base, f, stdout, stderr)
+	code, err := executeRuns(ctx, sig, plans, base, f, stdout, stderr)
 	if err != nil || code == exitUsage {
 		_ = os.Remove(root) // refused before anything ran: leave nothing
 		return code, err

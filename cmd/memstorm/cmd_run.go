@@ -7,10 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -28,6 +26,7 @@ type runFlags struct {
 	bundle, node                                            string
 	oomGroup, quiet, dryRun, riskHostOOM                    bool
 	scale                                                   float64
+	pick                                                    int
 	timeout                                                 time.Duration
 	given                                                   map[string]bool // the flags the command line set
 }
@@ -44,6 +43,7 @@ func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runFlags) {
 	fs.StringVar(&f.align, "align", "", "with several runs: align the comparison at the start of this phase (default: at the start)")
 	fs.DurationVar(&f.timeout, "timeout", 0, "end each run as interrupted after this `duration` (e.g. 10m), for CI: a stopped or stuck worker cannot hang the job")
 	fs.BoolVar(&f.riskHostOOM, "risk-host-oom", false, "accept a limit above what the host has free (MemAvailable + SwapFree): the host's own OOM killer, not the run's, may then act")
+	fs.IntVar(&f.pick, "pick", 0, "run only the run of this index, from 0, among those the scenarios and allocators name (scenario by scenario, allocators in order): a Kubernetes Indexed Job's $(JOB_COMPLETION_INDEX)")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "check the scenarios, flags and output directory, print what would run, run nothing")
 	bundleFlags(fs, f)
 	return fs, f
@@ -53,7 +53,7 @@ func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runFlags) {
 // asks for, which validate takes too: the limits, the cgroup mode and the
 // scale.
 func scenarioFlags(fs *flag.FlagSet, f *runFlags) {
-	fs.StringVar(&f.limit, "limit", "", fmt.Sprintf("hard memory limit of the run's cgroup, %v to %v, e.g. 256MiB (overrides the scenario's limit.max)", scenarios.MinLimit, scenarios.MaxSize))
+	fs.StringVar(&f.limit, "limit", "", fmt.Sprintf("hard memory limit of the run's cgroup, %v to %v, e.g. 256MiB, or inherit: the limit of the cgroup memstorm runs in, a container's (overrides the scenario's limit.max)", scenarios.MinLimit, scenarios.MaxSize))
 	fs.StringVar(&f.high, "high", "", fmt.Sprintf("high (v2) / soft (v1) limit, %v to %v, e.g. 200MiB (overrides limit.high)", scenarios.MinLimit, scenarios.MaxSize))
 	fs.StringVar(&f.swap, "swap", "", "swap the run may use beyond the hard limit (overrides limit.swap; default 0 with a limit)")
 	fs.StringVar(&f.cgroup, "cgroup", "auto", "memory cgroup: auto (a child cgroup, else memstorm's own), child, current (in-container: memstorm's own cgroup and its limit) or none")
@@ -92,10 +92,13 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 		}
 		return exitOK, nil
 	}
+	// From here a signal interrupts the runs rather than ending memstorm.
+	ctx, sig, stop := signalContext()
+	defer stop()
 	if err := os.MkdirAll(base, 0o755); err != nil {
 		return exitUsage, usagef("cannot create output directory %s: %v", base, unwrapPath(err))
 	}
-	return executeRuns(plans, base, f, stdout, stderr)
+	return executeRuns(ctx, sig, plans, base, f, stdout, stderr)
 }
 
 // limitOverrides reads --limit, --high, --swap and --oom-group. A limit is
@@ -115,6 +118,10 @@ func limitOverrides(f *runFlags) (*scenarios.Limit, error) {
 		{"swap", f.swap, &lim.Swap, 1},
 	} {
 		if fl.val == "" && !f.given[fl.name] {
+			continue
+		}
+		if fl.name == "limit" && fl.val == scenarios.Inherit {
+			lim.Inherit = true
 			continue
 		}
 		v, err := scenarios.ParseSize(fl.val)
@@ -146,7 +153,11 @@ func checkScenario(sc *scenarios.Scenario, f *runFlags, lim *scenarios.Limit) er
 			return usagef("--scale %v: %v", f.scale, err)
 		}
 	}
-	return stress.CheckNeedsLimit(sc, stress.LimitsOf(sc, lim), f.cgroup)
+	l, err := stress.LimitsOf(sc, lim)
+	if err != nil {
+		return err
+	}
+	return stress.CheckNeedsLimit(sc, l, f.cgroup)
 }
 
 // planRuns loads every scenario, expands the allocators and prepares one
@@ -183,6 +194,12 @@ func planRuns(f *runFlags, args []string, inv rundir.Invocation) (plans []*stres
 		for _, a := range allocs {
 			runs = append(runs, one{sc, a})
 		}
+	}
+	if f.given["pick"] {
+		if f.pick < 0 || f.pick >= len(runs) {
+			return nil, "", usagef("--pick %d: want an index from 0 to %d (the arguments name %d runs: scenarios × allocators)", f.pick, len(runs)-1, len(runs))
+		}
+		runs = runs[f.pick : f.pick+1]
 	}
 	base = f.out
 	if base == "" {
@@ -223,9 +240,7 @@ func planRuns(f *runFlags, args []string, inv rundir.Invocation) (plans []*stres
 
 // executeRuns runs the plans in turn until one is interrupted, then writes
 // the JUnit file and the comparison.
-func executeRuns(plans []*stress.Plan, base string, f *runFlags, stdout, stderr io.Writer) (code int, err error) {
-	ctx, sig, stop := signalContext()
-	defer stop()
+func executeRuns(ctx context.Context, sig func() syscall.Signal, plans []*stress.Plan, base string, f *runFlags, stdout, stderr io.Writer) (code int, err error) {
 	code = exitOK
 	defer func() {
 		// Interrupted by a signal: exit as shells and CI expect of a
@@ -264,6 +279,11 @@ func executeRuns(plans []*stress.Plan, base string, f *runFlags, stdout, stderr 
 				return exitUsage, nil
 			}
 		}
+	}
+	if len(dirs) == 0 && ctx.Err() != nil {
+		// A signal before the first run: leave no empty directory.
+		_ = os.Remove(base)
+		fmt.Fprintf(stderr, "memstorm run: %v before a run started: nothing was run\n", context.Cause(ctx))
 	}
 	if f.junit != "" {
 		if err := writeJUnit(f.junit, dirs); err != nil {
@@ -323,27 +343,4 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
-}
-
-// signalContext is cancelled by SIGINT or SIGTERM, with the signal's name
-// as the cause (the run's interrupted reason); sig tells which came.
-func signalContext() (ctx context.Context, sig func() syscall.Signal, stop func()) {
-	ctx, cancel := context.WithCancelCause(context.Background())
-	ch := make(chan os.Signal, 2)
-	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
-	var got atomic.Int32
-	done := make(chan struct{})
-	go func() {
-		select {
-		case s := <-ch:
-			got.Store(int32(s.(syscall.Signal)))
-			cancel(fmt.Errorf("received %v", s))
-		case <-done:
-		}
-	}()
-	return ctx, func() syscall.Signal { return syscall.Signal(got.Load()) }, func() {
-		signal.Stop(ch)
-		close(done)
-		cancel(nil)
-	}
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime"
 
+	_ "github.com/memstorm/memstorm/internal/pid1" // an init when memstorm is PID 1
 	"github.com/memstorm/memstorm/wire"
 	"github.com/memstorm/memstorm/worker"
 )
@@ -24,5 +25,6 @@ func main() {
 	if wire.IsWorker() {
 		os.Exit(worker.Main())
 	}
+	term = startTermination(os.Stderr, os.Exit)
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }

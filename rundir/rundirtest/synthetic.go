@@ -48,7 +48,7 @@ func WriteSynthetic(tb testing.TB, dir string, n int, dur float64) *rundir.Summa
 		Started:      "2025-01-01T00:00:00Z",
 		DurationS:    dur,
 		SampleEveryS: dur / float64(n),
-		Cgroup:       &rundir.CgroupSummary{Version: 1, Path: "/memstorm/run1", Mode: "child", Limit: units.LimitOf(320 * mib), High: units.LimitOf(288 * mib), OOMKills: 0, PeakSource: "memory.max_usage_in_bytes"},
+		Cgroup:       &rundir.CgroupSummary{Version: 1, Path: "/memstorm/run1", Mode: "child", Limit: units.LimitOf(320 * mib), High: units.LimitOf(288 * mib), OOMKilledProcesses: 0, OOMKill: 0, OOMGroupKill: rundir.Absent, LifetimePeakUsageBytes: rundir.Absent, PeakSwapBytes: 0, PeakSource: "memory.max_usage_in_bytes"},
 		Expectations: []rundir.Expectation{{Expr: "peak_rss < 300MiB", Passed: true, Observed: "270 MiB"}, {Expr: "rss_after_free_all < 16MiB", Passed: false, Observed: "40 MiB"}},
 		Machine:      rundir.Machine{CPUBrand: "Synthetic CPU", PhysicalCores: 2, LogicalCores: 2, Kernel: "6.1.0", PageSize: 4096, MemTotalBytes: 24 << 30, THP: "madvise", CgroupVersion: 1},
 	}
@@ -105,7 +105,7 @@ func WriteSynthetic(tb testing.TB, dir string, n int, dur float64) *rundir.Summa
 		s.AllocBytes, s.FreeBytes = alloc, free
 		s.HeapInuse = live + live/50
 		s.HeapHeld = max(rss-5*mib, s.HeapInuse)
-		s.CgroupUsage = rss + 10*mib
+		s.CgroupUsage, s.CgroupSwap = rss+10*mib, 0
 		s.PSISomeAvg10 = 0
 		if u > 0.35 && u < 0.40 {
 			s.PSISomeAvg10 = 12 * (u - 0.35) / 0.05
@@ -144,7 +144,7 @@ func WriteSynthetic(tb testing.TB, dir string, n int, dur float64) *rundir.Summa
 		}
 	}
 	for _, e := range []rundir.Event{
-		{T: 0.395 * dur, Kind: rundir.EventENOMEM, Phase: "fill", Detail: "malloc(65536) = NULL", Bytes: 256 * mib},
+		{T: 0.395 * dur, Kind: rundir.EventENOMEM, Phase: "fill", Detail: "malloc(65536) = NULL", Bytes: rundir.Figure(256 * mib)},
 		{T: 0.62 * dur, Kind: rundir.EventTrim, Phase: "trim", Detail: "malloc_trim(0) = 1"},
 	} {
 		if err := ew.Write(&e); err != nil {
