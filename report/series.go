@@ -24,6 +24,10 @@ const (
 	MetricFragHeap // heap held / heap in-use
 	// MetricCgroupSwap is the swap charged to the run's cgroup.
 	MetricCgroupSwap
+	// MetricCgroupFile and MetricCgroupShmem are the cgroup's page cache
+	// (shared memory included) and shared memory, from memory.stat.
+	MetricCgroupFile
+	MetricCgroupShmem
 )
 
 // Label is the metric's name as legends show it.
@@ -51,6 +55,10 @@ func (m Metric) Label() string {
 		return "heap held / in-use"
 	case MetricCgroupSwap:
 		return "cgroup swap"
+	case MetricCgroupFile:
+		return "cgroup page cache"
+	case MetricCgroupShmem:
+		return "cgroup shmem"
 	}
 	return "?"
 }
@@ -95,6 +103,10 @@ func (m Metric) value(s *rundir.Sample) float64 {
 		return ratio(s.HeapHeld, s.HeapInuse)
 	case MetricCgroupSwap:
 		return b(s.CgroupSwap)
+	case MetricCgroupFile:
+		return b(s.CgroupFile)
+	case MetricCgroupShmem:
+		return b(s.CgroupShmem)
 	}
 	return math.NaN()
 }

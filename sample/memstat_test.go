@@ -51,3 +51,42 @@ func TestCgroupFilePages(t *testing.T) {
 		}
 	}
 }
+
+// TestCgroupSwapFromMemStat: on v1 with swap accounting the cgroup's swap
+// is memory.stat's total_swap when the sampler reads memory.stat, not
+// memsw less usage, two files read at two instants (which, with usage
+// growing between the reads, showed swap on a host that has none). The
+// memsw and usage files here say 8 MiB; the memory.stat beside them, 0.
+func TestCgroupSwapFromMemStat(t *testing.T) {
+	open := func(p string) *os.File {
+		t.Helper()
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		return f
+	}
+	status, stat := open("/proc/self/status"), open("/proc/self/stat")
+	src := Source{Procs: []Proc{{Status: status, Stat: stat, Page: sharedPage(t, 1)}},
+		Usage: open("../cgroup/testdata/v1/swapped/memory.usage_in_bytes"),
+		Swap:  open("../cgroup/testdata/v1/swapped/memory.memsw.usage_in_bytes"), SwapMemsw: true}
+	for _, tc := range []struct {
+		memstat string
+		want    int64
+	}{{"", 8 << 20}, {"testdata/v1/memory.stat", 0}} {
+		src.MemStat, src.MemStatV1 = nil, true
+		if tc.memstat != "" {
+			src.MemStat = open(tc.memstat)
+		}
+		th, err := New(src, Now(), time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, ok := th.Once()
+		th.Stop()
+		if !ok || r.CgroupSwap != tc.want {
+			t.Errorf("memory.stat %q: cgroup swap %d (ok %v), want %d", tc.memstat, r.CgroupSwap, ok, tc.want)
+		}
+	}
+}

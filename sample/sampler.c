@@ -72,13 +72,21 @@ static int64_t stat_key(const char *buf, const char *key) {
 	return -1;
 }
 
-/* read_memstat reads the cgroup's page cache and shmem from memory.stat. */
+/* read_memstat reads the cgroup's page cache and shmem from memory.stat,
+ * and on v1 with swap accounting its swap (total_swap): one reading, where
+ * memsw less usage subtracts two files read at two instants, which while
+ * usage grows reads as swap on a host without any (32 KiB here, writing
+ * page cache at the limit). */
 static void read_memstat(const ms_sampler *s, ms_raw *r) {
 	char buf[8192];
 	r->cg_file = r->cg_shmem = -1;
 	if (s->memstat_fd < 0 || read_all(s->memstat_fd, buf, sizeof buf) < 0) return;
 	r->cg_file = stat_key(buf, s->memstat_v1 ? "total_cache" : "file");
 	r->cg_shmem = stat_key(buf, s->memstat_v1 ? "total_shmem" : "shmem");
+	if (s->memstat_v1 && s->swap_fd >= 0) {
+		int64_t sw = stat_key(buf, "total_swap");
+		if (sw >= 0) r->cg_swap = sw;
+	}
 }
 
 /* read_proc adds one process's figures to r; -1 when it is gone. */
