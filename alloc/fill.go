@@ -54,6 +54,14 @@ func (v Via) String() string {
 		return "mmap"
 	case Go:
 		return "go"
+	case File:
+		return "file"
+	case Tmpfs:
+		return "tmpfs"
+	case Memfd:
+		return "memfd"
+	case Shm:
+		return "shm"
 	}
 	return fmt.Sprintf("Via(%d)", int(v))
 }
@@ -152,7 +160,7 @@ func (e *Engine) Fill(spec FillSpec, budget time.Duration) (FillResult, error) {
 		cump = (*C.double)(unsafe.Pointer(&cum[0]))
 	}
 	switch spec.Via {
-	case Malloc, Calloc, Realloc, PosixMemalign, Mmap:
+	case Malloc, Calloc, Realloc, PosixMemalign, Mmap, File, Tmpfs, Memfd, Shm:
 	case Go:
 		return e.fillGo(spec, cd, sizes, cump, budget)
 	default:

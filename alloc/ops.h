@@ -9,6 +9,8 @@
  *   mmap (tag 1): bits 0..2 = 1, bits 12..47 = page-aligned pointer, the
  *       requested size split over bits 3..11 (low 9 bits) and 48..63 (high 16
  *       bits) when below 32 MiB, else 0 and the size is in the first 8 bytes.
+ *   file and tmpfs extents (tags 2 and 3, ops_file.c): as mmap, the
+ *       extent's offset in the engine's file in place of the pointer.
  */
 #ifndef MEMSTORM_OPS_H
 #define MEMSTORM_OPS_H
@@ -22,7 +24,9 @@ typedef struct ms_counters {
 	int64_t alloc_ops, transient_peak_bytes, bookkeeping_bytes, failures;
 } ms_counters;
 
-enum { MS_VIA_MALLOC, MS_VIA_CALLOC, MS_VIA_REALLOC, MS_VIA_MEMALIGN, MS_VIA_MMAP, MS_VIA_GO };
+enum { MS_VIA_MALLOC, MS_VIA_CALLOC, MS_VIA_REALLOC, MS_VIA_MEMALIGN, MS_VIA_MMAP, MS_VIA_GO,
+       MS_VIA_FILE, MS_VIA_TMPFS, MS_VIA_MEMFD, MS_VIA_SHM /* ops_file.c */ };
+enum { MS_TAG_MALLOC, MS_TAG_MMAP, MS_TAG_FILE, MS_TAG_TMPFS };
 enum { MS_DIST_FIXED, MS_DIST_UNIFORM, MS_DIST_LOGNORMAL, MS_DIST_PARETO, MS_DIST_HISTOGRAM };
 enum { MS_FILL_BUDGET, MS_FILL_DONE, MS_FILL_ENOMEM };
 /* How an mmap'd object becomes resident (via mmap only). MS_POP_WRITE is
@@ -108,6 +112,7 @@ typedef struct ms_engine {
 	ms_counters c; /* authoritative totals, published to the caller's copy */
 	ms_populate_stats pop;
 	int no_populate_write; /* the kernel refused MADV_POPULATE_WRITE with EINVAL */
+	struct ms_files *files; /* ops_file.c's state, mapped at the first extent */
 } ms_engine;
 
 void ms_rng_seed(uint64_t s[4], uint64_t seed);
@@ -141,5 +146,16 @@ int64_t ms_slot(const ms_engine *e, int64_t i, uint64_t *addr, int *tag);
  * one and malloc a new size from d. Returns the number of NULL mallocs, -1 if
  * the ring could not be mapped. */
 int64_t ms_churn(uint64_t rng[4], const ms_dist *d, int64_t live, int64_t ops);
+
+/* ops_file.c: the file, tmpfs, memfd and shm backends. ms_file_alloc makes
+ * one object (a mapping with tag MS_TAG_MMAP, or an extent whose offset it
+ * returns as the pointer), written and read back or, for a mapping, left to
+ * the caller to touch. */
+int ms_files_set_dirs(const char *file_dir, const char *tmpfs_dir);
+void *ms_file_alloc(ms_engine *e, const ms_fill_spec *f, int64_t size, int *tag, int *err);
+int64_t ms_file_size(const ms_engine *e, int tag, uint64_t off);
+void ms_file_release(ms_engine *e, int tag, uint64_t off, int64_t size, int *err);
+int64_t ms_files_bytes(const ms_engine *e);
+void ms_files_close(ms_engine *e);
 
 #endif

@@ -34,7 +34,7 @@ static int64_t now_ns(void)
 #define STORE(f) __atomic_store_n(&pub->f, e->c.f, __ATOMIC_RELAXED)
 void ms_publish(ms_engine *e, ms_counters *pub)
 {
-	e->c.bookkeeping_bytes = PAGE + page_round(e->len * 8) + e->extra_book;
+	e->c.bookkeeping_bytes = PAGE + page_round(e->len * 8) + e->extra_book + ms_files_bytes(e);
 	if (!pub)
 		return;
 	STORE(live_bytes);
@@ -103,14 +103,16 @@ int64_t ms_slot(const ms_engine *e, int64_t i, uint64_t *addr, int *tag)
 	uint64_t s = e->slots[i];
 	int64_t size;
 	uint64_t a;
-	if ((s & 7) == TAG_MMAP) {
+	if ((s & 7) != TAG_MALLOC) { /* mmap, or a file extent (ops_file.c) */
 		a = s & PAGE_MASK;
 		size = (int64_t)(((s >> 48) << 9) | ((s >> 3) & 0x1ff));
 	} else {
 		a = s & ADDR_MASK;
 		size = (int64_t)(s >> 48);
 	}
-	if (size == 0)
+	if (size == 0 && (s & 7) >= MS_TAG_FILE)
+		size = ms_file_size(e, (int)(s & 7), a);
+	else if (size == 0)
 		memcpy(&size, (void *)a, 8);
 	*addr = a;
 	*tag = (int)(s & 7);
@@ -120,13 +122,14 @@ int64_t ms_slot(const ms_engine *e, int64_t i, uint64_t *addr, int *tag)
 static uint64_t encode(void *p, int64_t size, int tag)
 {
 	uint64_t a = (uint64_t)(uintptr_t)p;
-	if (tag == TAG_MMAP) {
+	if (tag != TAG_MALLOC) {
 		if (size <= MMAP_SMALL_MAX)
-			return a | TAG_MMAP | ((uint64_t)(size & 0x1ff) << 3) | ((uint64_t)(size >> 9) << 48);
+			return a | (uint64_t)tag | ((uint64_t)(size & 0x1ff) << 3) | ((uint64_t)(size >> 9) << 48);
 	} else if (size <= SMALL_MAX) {
 		return a | ((uint64_t)size << 48);
 	}
-	memcpy(p, &size, 8);
+	if (tag < MS_TAG_FILE) /* an extent holds its size already (ops_file.c) */
+		memcpy(p, &size, 8);
 	return a | (uint64_t)tag;
 }
 
@@ -274,7 +277,7 @@ int ms_fill(ms_engine *e, const ms_fill_spec *spec, const int64_t *sizes, const 
 			size = (size + hp - 1) / hp * hp; /* whole huge pages: munmap needs them */
 		}
 		int tag, err = 0;
-		void *p = alloc_one(f, size, &tag, &err);
+		void *p = f->via >= MS_VIA_FILE ? ms_file_alloc(e, f, size, &tag, &err) : alloc_one(f, size, &tag, &err);
 		if (!p) {
 			if (err == EINVAL && f->via > MS_VIA_MMAP) {
 				rc = EINVAL;
@@ -296,7 +299,7 @@ int ms_fill(ms_engine *e, const ms_fill_spec *spec, const int64_t *sizes, const 
 			; /* mlock made it resident */
 		else if (f->populate == MS_POP_WRITE)
 			populate_write(e, p, size);
-		else if (f->touch && f->populate != MS_POP_MAP)
+		else if (f->touch && f->populate != MS_POP_MAP && tag < MS_TAG_FILE) /* a file extent was written */
 			touch(p, size);
 		e->slots[e->len++] = encode(p, size, tag);
 		e->mmap_live += tag == TAG_MMAP;
@@ -337,7 +340,10 @@ int ms_free(ms_engine *e, const ms_selection *sel, ms_counters *pub, int64_t *by
 			e->slots[w++] = e->slots[i];
 			continue;
 		}
-		release(addr, size, tag, &err);
+		if (tag >= MS_TAG_FILE)
+			ms_file_release(e, tag, addr, size, &err);
+		else
+			release(addr, size, tag, &err);
 		e->mmap_live -= tag == TAG_MMAP;
 		e->c.live_bytes -= size;
 		e->c.live_objects--;
@@ -408,6 +414,7 @@ int ms_engine_close(ms_engine *e, ms_counters *pub)
 	e->slots = NULL;
 	e->len = e->cap = 0;
 	e->extra_book = 0;
+	ms_files_close(e);
 	ms_publish(e, pub);
 	e->c.bookkeeping_bytes = 0;
 	if (pub)

@@ -32,6 +32,8 @@ var seriesStyle = map[Metric]draw.LineStyle{
 	MetricAnonHuge:    {Color: paletteColor(6), Width: 1, Dashes: []vg.Length{3, 2}},
 	MetricHugeTLB:     {Color: paletteColor(1), Width: 1.2},
 	MetricLocked:      {Color: paletteColor(5), Width: 1, Dashes: []vg.Length{1, 2}},
+	MetricCgroupFile:  {Color: color.NRGBA{0, 140, 140, 255}, Width: 1.2, Dashes: []vg.Length{4, 2}},
+	MetricCgroupShmem: {Color: color.NRGBA{200, 40, 160, 255}, Width: 1.2, Dashes: []vg.Length{4, 2}},
 }
 
 // timeSpan is the x range a run covers: 0 (the worker's start) to the last
@@ -62,10 +64,10 @@ func (r *Run) Figures() []*Figure {
 // left to the tables: in-use tracks live within a few percent, and file
 // pages (the worker binary) are the constant gap between RSS and anon; drawn,
 // they only bury the four lines that tell the story.
-var memoryMetrics = []Metric{MetricCgroupUsage, MetricCgroupSwap, MetricHeapHeld, MetricAnon, MetricRSS, MetricLive,
+var memoryMetrics = []Metric{MetricCgroupUsage, MetricCgroupFile, MetricCgroupShmem, MetricCgroupSwap, MetricHeapHeld, MetricAnon, MetricRSS, MetricLive,
 	MetricAnonHuge, MetricHugeTLB, MetricLocked}
 
-var memoryLegend = []Metric{MetricRSS, MetricAnon, MetricHeapHeld, MetricLive, MetricCgroupUsage, MetricCgroupSwap,
+var memoryLegend = []Metric{MetricRSS, MetricAnon, MetricHeapHeld, MetricLive, MetricCgroupUsage, MetricCgroupFile, MetricCgroupShmem, MetricCgroupSwap,
 	MetricAnonHuge, MetricHugeTLB, MetricLocked}
 
 // pagesMetrics are the memory figure's lines of special pages (huge,
@@ -96,7 +98,9 @@ func (r *Run) MemoryFigure() *Figure {
 	}
 	for _, m := range memoryMetrics {
 		s := Series{Samples: r.Samples, Metric: m}
-		if (m == MetricCgroupUsage && !limited) || (m == MetricCgroupSwap && !swapped(cg)) || !s.HasData() || (pagesMetrics[m] && !anyPositive(s)) {
+		if (m == MetricCgroupUsage && !limited) || (m == MetricCgroupSwap && !swapped(cg)) || !s.HasData() ||
+			(pagesMetrics[m] && !anyPositive(s)) ||
+			((m == MetricCgroupFile || m == MetricCgroupShmem) && !filePages(r.Samples, m)) {
 			continue
 		}
 		var xys plotter.XYer = s
@@ -164,6 +168,23 @@ var memoryLabel = map[Metric]string{
 	MetricAnonHuge:    "THP (AnonHugePages, read at a budget, carried between)",
 	MetricHugeTLB:     "explicit huge pages (HugetlbPages)",
 	MetricLocked:      "locked (VmLck)",
+	MetricCgroupFile:  "cgroup page cache (memory.stat file, shmem included)",
+	MetricCgroupShmem: "cgroup shmem (tmpfs, memfd, shm)",
+}
+
+// filePages reports whether the cgroup's page cache or shmem (m) reached
+// a tenth of its peak usage: its curve is drawn only then, since every run
+// has some (memstorm's own binary, read by the worker) that would only
+// crowd the figure.
+func filePages(samples []rundir.Sample, m Metric) bool {
+	var top, usage float64
+	for i := range samples {
+		if v := m.value(&samples[i]); v > top {
+			top = v
+		}
+		usage = max(usage, float64(samples[i].CgroupUsage))
+	}
+	return usage > 0 && top >= usage/10
 }
 
 // swapped reports whether the run's cgroup used swap: its curve is drawn

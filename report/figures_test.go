@@ -262,3 +262,40 @@ func TestMemoryFigurePagesLines(t *testing.T) {
 		}
 	}
 }
+
+// The cgroup's page cache and shmem are drawn when they reach a tenth of
+// its peak usage (a file or shared memory run), not for the few MiB every
+// run has (memstorm's own binary).
+func TestMemoryFigureFilePages(t *testing.T) {
+	r := loadSynthetic(t, 400, 10)
+	labels := []string{"cgroup page cache (memory.stat file, shmem included)", "cgroup shmem (tmpfs, memfd, shm)"}
+	var peak int64
+	for i := range r.Samples {
+		r.Samples[i].CgroupFile, r.Samples[i].CgroupShmem = 1<<20, 0
+		peak = max(peak, r.Samples[i].CgroupUsage)
+	}
+	if peak <= 10<<20 {
+		t.Fatalf("the synthetic run's cgroup usage peaks at %d, want over 10 MiB for 1 MiB to be under a tenth", peak)
+	}
+	texts, _ := record(r.MemoryFigure())
+	for _, l := range labels {
+		if texts[l] != nil {
+			t.Errorf("a run with 1 MiB of page cache against a peak usage of %d has a %q line", peak, l)
+		}
+	}
+	for i := range r.Samples {
+		r.Samples[i].CgroupFile = r.Samples[i].CgroupUsage * 9 / 10
+		r.Samples[i].CgroupShmem = r.Samples[i].CgroupUsage * 8 / 10
+	}
+	texts, strokes := record(r.MemoryFigure())
+	for _, l := range labels {
+		if texts[l] == nil {
+			t.Errorf("no %q line in the figure of a run whose usage is page cache and shmem", l)
+		}
+	}
+	for _, m := range []Metric{MetricCgroupFile, MetricCgroupShmem} {
+		if len(strokes[seriesStyle[m].Color.(color.NRGBA)]) == 0 {
+			t.Errorf("no stroke in the %s line's colour", m.Label())
+		}
+	}
+}

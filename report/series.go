@@ -27,6 +27,10 @@ const (
 	MetricAnonHuge // AnonHugePages (transparent huge pages)
 	MetricHugeTLB  // HugetlbPages (explicit huge pages)
 	MetricLocked   // VmLck (mlock'd)
+	// MetricCgroupFile and MetricCgroupShmem are the cgroup's page cache
+	// (shared memory included) and shared memory, from memory.stat.
+	MetricCgroupFile
+	MetricCgroupShmem
 )
 
 // Label is the metric's name as legends show it.
@@ -60,6 +64,10 @@ func (m Metric) Label() string {
 		return "hugetlb"
 	case MetricLocked:
 		return "locked"
+	case MetricCgroupFile:
+		return "cgroup page cache"
+	case MetricCgroupShmem:
+		return "cgroup shmem"
 	}
 	return "?"
 }
@@ -110,6 +118,10 @@ func (m Metric) value(s *rundir.Sample) float64 {
 		return b(s.HugeTLB)
 	case MetricLocked:
 		return b(s.Locked)
+	case MetricCgroupFile:
+		return b(s.CgroupFile)
+	case MetricCgroupShmem:
+		return b(s.CgroupShmem)
 	}
 	return math.NaN()
 }

@@ -13,7 +13,7 @@ var sampleColumns = []string{
 	"t_s", "phase", "rss_bytes", "anon_bytes", "file_bytes", "shmem_bytes", "swap_bytes",
 	"anon_huge_bytes", "lazyfree_bytes", "minflt", "majflt", "live_bytes", "live_objects",
 	"alloc_bytes", "free_bytes", "heap_inuse_bytes", "heap_held_bytes", "heap_retained_bytes",
-	"cgroup_usage_bytes", "cgroup_swap_bytes", "locked_bytes", "hugetlb_bytes", "psi_some_avg10",
+	"cgroup_usage_bytes", "cgroup_swap_bytes", "locked_bytes", "hugetlb_bytes", "psi_some_avg10", "cgroup_file_bytes", "cgroup_shmem_bytes",
 }
 
 // intColumns maps an integer column of samples.csv to its field.
@@ -38,6 +38,8 @@ var intColumns = map[string]func(*Sample) *int64{
 	"heap_retained_bytes": func(s *Sample) *int64 { return &s.HeapRetained },
 	"cgroup_usage_bytes":  func(s *Sample) *int64 { return &s.CgroupUsage },
 	"cgroup_swap_bytes":   func(s *Sample) *int64 { return &s.CgroupSwap },
+	"cgroup_file_bytes":   func(s *Sample) *int64 { return &s.CgroupFile },
+	"cgroup_shmem_bytes":  func(s *Sample) *int64 { return &s.CgroupShmem },
 }
 
 // AbsentSample returns a Sample at t with every figure Absent, the starting
@@ -93,6 +95,12 @@ func (sw *SampleWriter) Write(s *Sample) error {
 	b = append(b, ',')
 	if s.PSISomeAvg10 >= 0 && !math.IsNaN(s.PSISomeAvg10) {
 		b = strconv.AppendFloat(b, s.PSISomeAvg10, 'f', -1, 64)
+	}
+	for _, v := range [...]int64{s.CgroupFile, s.CgroupShmem} {
+		b = append(b, ',')
+		if v >= 0 {
+			b = strconv.AppendInt(b, v, 10)
+		}
 	}
 	b = append(b, '\n')
 	sw.buf = b

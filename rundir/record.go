@@ -47,6 +47,9 @@ type Sample struct {
 	// accounting. Swap, beside it, is what the worker processes have
 	// swapped out (VmSwap).
 	CgroupSwap int64
+	// The cgroup's memory.stat page cache, shmem included (v2 file, v1
+	// total_cache), and shared memory (v2 shmem, v1 total_shmem).
+	CgroupFile, CgroupShmem int64
 	// Memory pressure, "some avg10" (percent), from the cgroup (v2) or
 	// /proc/pressure/memory; negative when not available.
 	PSISomeAvg10 float64

@@ -70,6 +70,11 @@ type Source struct {
 	// the usage is predicted to reach the limit within Horizon; after Calm
 	// away from it, at the interval given to New.
 	Limit int64
+	// MemStat is the cgroup's memory.stat (nil without one), read for its
+	// page cache and shmem: total_cache and total_shmem when MemStatV1,
+	// file and shmem on v2 (page cache there too includes shmem).
+	MemStat   *os.File
+	MemStatV1 bool
 }
 
 // Raw is one record: what the thread read at one instant, summed over the
@@ -82,14 +87,17 @@ type Raw struct {
 	// less that Shmem.
 	File, Shmem, Swap, Locked, HugeTLB int64
 	// MinFlt and MajFlt are -1 unless Slow.
-	MinFlt, MajFlt   int64
-	Usage            int64        // -1 without a cgroup
-	CgroupSwap       int64        // -1 without a swap-accounting cgroup
-	Slow             bool         // stat and status were read for this record
-	Fast             bool         // taken at FastEvery, near the limit
-	Header           [Words]int64 // the first live process's page header
-	HeaderSums, Sums [Words]int64 // every live process's header, and blocks, summed
-	Alive            uint32       // bit i: process i was read
+	MinFlt, MajFlt int64
+	Usage          int64 // -1 without a cgroup
+	CgroupSwap     int64 // -1 without a swap-accounting cgroup
+	// CgroupFile (memory.stat page cache, shmem included) and CgroupShmem;
+	// -1 without.
+	CgroupFile, CgroupShmem int64
+	Slow                    bool         // stat and status were read for this record
+	Fast                    bool         // taken at FastEvery, near the limit
+	Header                  [Words]int64 // the first live process's page header
+	HeaderSums, Sums        [Words]int64 // every live process's header, and blocks, summed
+	Alive                   uint32       // bit i: process i was read
 }
 
 // Thread is a running sampling thread.
@@ -151,6 +159,14 @@ func New(src Source, startNs int64, every time.Duration) (*Thread, error) {
 	}
 	c.limit = C.int64_t(src.Limit)
 	c.page_size = C.int64_t(os.Getpagesize())
+	c.memstat_fd = -1
+	c.cg_file_last, c.cg_shmem_last, c.cg_swap_stat_last = -1, -1, -1
+	if src.MemStat != nil {
+		c.memstat_fd = C.int(src.MemStat.Fd())
+		if src.MemStatV1 {
+			c.memstat_v1 = 1
+		}
+	}
 	c.start_ns = C.int64_t(startNs)
 	c.interval_ns = C.int64_t(every.Nanoseconds())
 	return &Thread{c: c, src: src, buf: make([]C.ms_raw, 256)}, nil
@@ -217,6 +233,7 @@ func fromC(c *C.ms_raw) Raw {
 		Locked: int64(c.locked), HugeTLB: int64(c.hugetlb),
 		MinFlt: int64(c.minflt), MajFlt: int64(c.majflt), Usage: int64(c.usage), CgroupSwap: int64(c.cg_swap), Alive: uint32(c.alive),
 		Slow: c.flags&C.MS_SLOW != 0, Fast: c.flags&C.MS_FAST != 0,
+		CgroupFile: int64(c.cg_file), CgroupShmem: int64(c.cg_shmem),
 	}
 	for i := 0; i < Words; i++ {
 		r.Header[i] = int64(c.header[i])

@@ -40,7 +40,7 @@ var badCases = []struct {
 	{"bad-fraction-over-one.yaml", 2, 39, "phases[0].free.fraction", "want a fraction above 0 and at most 1, got 1.5"},
 	{"bad-fraction-zero.yaml", 2, 39, "phases[0].free.fraction", "want a fraction above 0 and at most 1, got 0"},
 	{"bad-fraction-missing.yaml", 2, 11, "phases[0].free.fraction", "required by pattern newest"},
-	{"bad-unknown-via.yaml", 3, 12, "phases[0].allocate.via", `want via malloc, calloc, realloc, posix_memalign, mmap or go, got "brk"`},
+	{"bad-unknown-via.yaml", 3, 12, "phases[0].allocate.via", `want via malloc, calloc, realloc, posix_memalign, mmap, go, file, tmpfs, memfd or shm, got "brk"`},
 	{"bad-unknown-dist.yaml", 3, 20, "phases[0].allocate.size.dist", `want dist fixed, uniform, lognormal, pareto or histogram (or a plain size for a fixed one), got "normal"`},
 	{"bad-dist-missing.yaml", 3, 13, "phases[0].allocate.size.dist", "required: want dist fixed, uniform, lognormal, pareto or histogram (or a plain size for a fixed one)"},
 	{"bad-dist-stray-key.yaml", 3, 38, "phases[0].allocate.size.max", "max is not used by dist fixed (it reads value)"},

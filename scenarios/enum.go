@@ -36,7 +36,7 @@ func (e Enum[T]) Names() []string {
 }
 
 // Want lists the values as the validator's messages write them:
-// "malloc, calloc, realloc, posix_memalign, mmap or go".
+// "malloc, calloc, realloc, posix_memalign, mmap, go, file, tmpfs, memfd or shm".
 func (e Enum[T]) Want() string {
 	return orList(e.Names())
 }

@@ -32,7 +32,7 @@ func TestOrList(t *testing.T) {
 }
 
 func TestEnumMethods(t *testing.T) {
-	if got, want := ViaValues.Want(), "malloc, calloc, realloc, posix_memalign, mmap or go"; got != want {
+	if got, want := ViaValues.Want(), "malloc, calloc, realloc, posix_memalign, mmap, go, file, tmpfs, memfd or shm"; got != want {
 		t.Errorf("ViaValues.Want() = %q, want %q", got, want)
 	}
 	if !ViaValues.Has(ViaMmap) || ViaValues.Has("no-such-via") || ViaValues.Has("") {

@@ -79,6 +79,10 @@ const (
 	ViaPosixMemalign Via = "posix_memalign"
 	ViaMmap          Via = "mmap"
 	ViaGo            Via = "go"
+	ViaFile          Via = "file"
+	ViaTmpfs         Via = "tmpfs"
+	ViaMemfd         Via = "memfd"
+	ViaShm           Via = "shm"
 )
 
 // ViaValues lists the allocation backends.
@@ -89,6 +93,10 @@ var ViaValues = Enum[Via]{Key: "via", Values: []Value[Via]{
 	{ViaPosixMemalign, "posix_memalign(3) at Align"},
 	{ViaMmap, "an anonymous mmap(2) per object, in whole pages"},
 	{ViaGo, "the Go heap, for comparison"},
+	{ViaFile, "written to its own extent of a file on disk (in $TMPDIR, else /tmp) and read back: page cache, reclaimable"},
+	{ViaTmpfs, "written to its own extent of a file on tmpfs (/dev/shm) and read back: shared memory, not reclaimable without swap"},
+	{ViaMemfd, "a memfd_create(2) file mapped MAP_SHARED per object: shared memory"},
+	{ViaShm, "a POSIX shared memory object (shm_open(3)) mapped MAP_SHARED per object: shared memory"},
 }}
 
 // Allocate fills memory until its stop condition holds.

@@ -31,6 +31,9 @@ func (c *checker) allocate(a *Allocate, p string) error {
 	if err := c.pages(a, p); err != nil {
 		return err
 	}
+	if tp := childPath(p, "touch"); c.has(tp) && a.Touch != nil && !*a.Touch && (a.Via == ViaFile || a.Via == ViaTmpfs) {
+		return c.errf(tp, "via: %s writes every byte of its objects: touch: false does not apply", a.Via)
+	}
 	if a.Touch == nil {
 		t := true
 		a.Touch = &t

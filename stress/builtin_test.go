@@ -40,6 +40,12 @@ var builtinScale = map[string]struct {
 	"slow-leak":                 {0.25, true},
 	"burst-to-90":               {0.25, true},
 	"oom-group-kill":            {0.25, true},
+	"page-cache-reclaim":        {0.125, true},
+	"tmpfs-to-oom":              {0.125, true},
+	"memfd-to-oom":              {0.125, true},
+	"shm-to-oom":                {0.125, true},
+	"high-throttle":             {0.25, true},
+	"swap-spill":                {0.25, true},
 }
 
 // shapeAllocators are the allocators a built-in's shape is checked under:
@@ -76,6 +82,7 @@ func TestBuiltinShapes(t *testing.T) {
 					requireMemcg(t)
 				}
 				testenv.RequireAllocator(t, a)
+				requireFileDirs(t, sc)
 				sum := runScenario(t, sc, Options{Allocator: a})
 				checkShape(t, sum)
 			})

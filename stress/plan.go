@@ -191,6 +191,9 @@ func (p *Plan) check() error {
 	default:
 		return usageErr("--cgroup %q: want auto, child, current or none", p.Cgroup)
 	}
+	if err := checkFileDirs(sc); err != nil {
+		return err
+	}
 	if l.Swap.IsSet() && !l.Max.Bounded() {
 		return usageErr("a swap allowance (%v) needs a hard limit to be beyond: add --limit or limit.max", l.Swap)
 	}
@@ -210,6 +213,9 @@ func (p *Plan) check() error {
 	mi, err := p.Roots.ProcFS().Meminfo()
 	if err != nil {
 		return fmt.Errorf("reading MemAvailable to bound the run: %w", err)
+	}
+	if sw, ok := l.Swap.Bytes(); ok && sw > 0 && mi.SwapTotal == 0 {
+		return usageErr("a swap allowance of %v, and this host has no swap (SwapTotal 0 in /proc/meminfo): nothing can be swapped, so the run would be the same without it; run it where swap is on, or without --swap and limit.swap", l.Swap)
 	}
 	need, needBounded := sc.Bounded()
 	if r := sc.Rlimits; r != nil {

@@ -50,9 +50,9 @@ const (
 // newSampler opens the /proc files of the worker processes and prepares
 // the sampling thread, which sums their figures; limit (bytes, 0 without)
 // lets the thread sample faster near it.
-func newSampler(proc procfs.FS, procs []*workerProc, usage, swap *os.File, swapMemsw bool, limit int64, steps []scenarios.Step, startNs int64, every time.Duration, psi func() (float64, bool)) (*sampler, error) {
+func newSampler(proc procfs.FS, procs []*workerProc, usage, swap *os.File, swapMemsw bool, memstat *os.File, memstatV1 bool, limit int64, steps []scenarios.Step, startNs int64, every time.Duration, psi func() (float64, bool)) (*sampler, error) {
 	s := &sampler{steps: steps, psi: psi, psiVal: -1}
-	src := sample.Source{Usage: usage, Swap: swap, SwapMemsw: swapMemsw, Limit: limit}
+	src := sample.Source{Usage: usage, Swap: swap, SwapMemsw: swapMemsw, MemStat: memstat, MemStatV1: memstatV1, Limit: limit}
 	for _, p := range procs {
 		pid := p.cmd.Process.Pid
 		dir := proc.Proc(pid)
@@ -174,6 +174,7 @@ func (s *sampler) convert(r *sample.Raw) rundir.Sample {
 	if !r.Slow { // stat was not read for this record: no fault counts
 		v.MinFlt, v.MajFlt = rundir.Absent, rundir.Absent
 	}
+	v.CgroupFile, v.CgroupShmem = max(r.CgroupFile, rundir.Absent), max(r.CgroupShmem, rundir.Absent)
 	// The allocator's figures are those of the worker's last refresh: a
 	// sample carries them only when a refresh happened since the last one,
 	// so that a held value is never recorded as a new measurement.

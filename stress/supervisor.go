@@ -63,6 +63,7 @@ type supervisor struct {
 	oomSeen       int64           // OOM kills already written as events
 	lastSmpAtProg rundir.Sample
 	phaseIdx      map[int]int // step index -> index in sum.Phases
+	high          *highMeter  // allocation below and above a high limit (high.go); nil without one
 }
 
 // Run runs the plan, writes the run directory and returns its summary.
@@ -210,6 +211,15 @@ func (s *supervisor) supervise(ctx context.Context) error {
 		usage = s.cg.UsageFile()
 	}
 	swap, memsw := s.openSwapFile()
+	memstat, v1, err := openMemStat(s.cg)
+	if err != nil {
+		s.abort()
+		return err
+	}
+	if memstat != nil {
+		s.files = append(s.files, memstat) // closed with the run's files
+	}
+	s.startHighMeter()
 	var limit int64
 	if s.sum.Cgroup != nil {
 		if b, ok := s.sum.Cgroup.Limit.Bytes(); ok {
@@ -217,7 +227,7 @@ func (s *supervisor) supervise(ctx context.Context) error {
 		}
 	}
 	s.startNs = sample.Now()
-	smp, err := newSampler(s.plan.Roots.ProcFS(), s.procs, usage, swap, memsw, limit, s.steps, s.startNs, s.sc.SampleEvery.D(), s.psiReader())
+	smp, err := newSampler(s.plan.Roots.ProcFS(), s.procs, usage, swap, memsw, memstat, v1, limit, s.steps, s.startNs, s.sc.SampleEvery.D(), s.psiReader())
 	if err != nil {
 		s.abort()
 		return err
@@ -299,6 +309,9 @@ func (s *supervisor) record(v rundir.Sample) {
 		s.sum.Cgroup.PeakSource = cgroup.PeakSampled
 	}
 	s.noteSwap(v)
+	if s.high != nil {
+		s.high.add(v)
+	}
 	s.progress(v)
 	s.lastSmp = v
 }
@@ -362,9 +375,11 @@ func (s *supervisor) harnessSummary() {
 // renders the rundir. It runs on every path out of Run.
 func (s *supervisor) finish() error {
 	var errs []error
+	s.reportHigh() // before the cgroup goes
 	if s.cg != nil {
 		errs = append(errs, s.finishCgroup())
 	}
+	s.sweepFiles()
 	errs = append(errs, s.closeWorkers())
 	s.cleanup()
 	s.harnessSummary()

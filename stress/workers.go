@@ -82,7 +82,8 @@ func (s *supervisor) startWorker(exe string, env []string, evW *os.File, i, n in
 		return nil, err
 	}
 	p := &workerProc{idx: i, page: page}
-	spec := wire.Spec{Scenario: s.sc, LimitBytes: s.limitBytes(), HasUsage: s.cg != nil, Proc: i, Procs: n}
+	spec := wire.Spec{Scenario: s.sc, LimitBytes: s.limitBytes(), HasUsage: s.cg != nil, Proc: i, Procs: n,
+		FileDir: fileDir(), TmpfsDir: shmDir}
 	in, err := json.Marshal(spec)
 	if err != nil {
 		page.Close()

@@ -27,4 +27,8 @@ type Spec struct {
 	HasUsage   bool                `json:"has_usage"`   // FDUsage is open on the cgroup's usage file
 	Proc       int                 `json:"proc"`        // this worker's index among the run's processes
 	Procs      int                 `json:"procs"`       // the run's worker processes (scenario processes:)
+	// FileDir and TmpfsDir are where via: file and via: tmpfs make their
+	// files; empty: /tmp and /dev/shm.
+	FileDir  string `json:"file_dir,omitempty"`
+	TmpfsDir string `json:"tmpfs_dir,omitempty"`
 }

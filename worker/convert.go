@@ -21,6 +21,10 @@ var vias = map[scenarios.Via]alloc.Via{
 	scenarios.ViaPosixMemalign: alloc.PosixMemalign,
 	scenarios.ViaMmap:          alloc.Mmap,
 	scenarios.ViaGo:            alloc.Go,
+	scenarios.ViaFile:          alloc.File,
+	scenarios.ViaTmpfs:         alloc.Tmpfs,
+	scenarios.ViaMemfd:         alloc.Memfd,
+	scenarios.ViaShm:           alloc.Shm,
 }
 
 // dists maps scenarios.DistValues to the engine's distributions.

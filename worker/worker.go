@@ -58,6 +58,9 @@ func runWorker() error {
 		return err
 	}
 	out := wire.NewMessageWriter(events, spec.Proc)
+	if err := alloc.SetFileDirs(spec.FileDir, spec.TmpfsDir); err != nil {
+		return err
+	}
 	for name, v := range sc.Mallopt {
 		if err := alloc.Mallopt(name, v); err != nil {
 			return fmt.Errorf("mallopt %s=%d: %w", name, v, err)
