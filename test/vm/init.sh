@@ -21,7 +21,8 @@ say() { echo "@@VM $*"; }
 # Swap for --swap runs: zram (a module in Debian's kernel) when present.
 if [ -d /modules ]; then
   for m in zsmalloc lzo lzo-rle zram; do
-    [ -f /modules/$m.ko ] && insmod /modules/$m.ko 2>/dev/null
+    a=; [ $m = zram ] && a=num_devices=2
+    [ -f /modules/$m.ko ] && insmod /modules/$m.ko $a 2>/dev/null
   done
 fi
 if [ -e /sys/block/zram0/disksize ] && echo 512M > /sys/block/zram0/disksize \
@@ -29,6 +30,16 @@ if [ -e /sys/block/zram0/disksize ] && echo 512M > /sys/block/zram0/disksize \
   say "INFO swap zram0 512M"
 else
   say "INFO swap none"
+fi
+# tmpfs at /dev/shm (shm_open, via: tmpfs), and a block-device filesystem
+# (ext2 on zram1) for via: file's page cache, as TMPDIR.
+mkdir -p /dev/shm && mount -t tmpfs -o mode=1777 tmpfs /dev/shm
+if [ -e /sys/block/zram1/disksize ] && echo 1G > /sys/block/zram1/disksize \
+    && mke2fs -q /dev/zram1 && mkdir -p /scratch && mount /dev/zram1 /scratch && chmod 1777 /scratch; then
+  export TMPDIR=/scratch
+  say "INFO scratch $(grep /scratch /proc/mounts)"
+else
+  say "INFO scratch none"
 fi
 say "INFO kernel $(uname -r) thp $(cat /sys/kernel/mm/transparent_hugepage/enabled)"
 say "INFO controllers $(cat /sys/fs/cgroup/cgroup.controllers)"

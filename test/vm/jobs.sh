@@ -42,6 +42,13 @@ vm_cli() {
   run_job $p cli-swap /tmp clicheck 0 $o/swap '"peak_swap_bytes": [1-9]' --limit 32MiB --swap 64MiB --scale 0.25 eat-and-return
   run_job $p cli-child /tmp clicheck 0 $o/child '' --cgroup child --scale 0.25 eat-and-return
   run_job $p cli-burst /tmp clicheck 0 $o/burst '' --scale 0.25 burst-to-90
+  # Page cache is reclaimed at the limit; tmpfs and memfd pages are not.
+  run_job $p cli-page-cache /tmp clicheck 0 $o/pc '"outcome": "completed"' --scale 0.25 page-cache-reclaim
+  run_job $p cli-tmpfs-oom /tmp clicheck 0 $o/tmpfs '"outcome": "oom-killed"' --scale 0.25 tmpfs-to-oom
+  run_job $p cli-memfd-oom /tmp clicheck 0 $o/memfd '"outcome": "oom-killed"' --scale 0.25 memfd-to-oom
+  # memory.high throttles allocation on v2, with high events counted.
+  run_job $p cli-high /tmp sh -c "clicheck 0 $o/high '' --scale 0.25 high-throttle; r=\$?; grep high-throttle $o/high/events.jsonl; exit \$r"
+  run_job $p cli-swap-spill /tmp clicheck 0 $o/swapspill '"peak_swap_bytes": [1-9]' --scale 0.25 --swap 32MiB swap-spill
 }
 
 jobs_for() {
