@@ -180,6 +180,9 @@ func (r *Result) skip(key, reason string) {
 // spread records the repetitions of figure key.
 func (r *Result) spread(key string, xs []float64) {
 	if len(xs) > 0 {
+		if r.Spread == nil {
+			r.Spread = map[string]Spread{}
+		}
 		r.Spread[key] = spreadOf(xs)
 	}
 }

@@ -23,7 +23,7 @@ func TestCgroupFilePages(t *testing.T) {
 		t.Cleanup(func() { f.Close() })
 		return f
 	}
-	status, stat := open("/proc/self/status"), open("/proc/self/stat")
+	statm, status, stat := open("/proc/self/statm"), open("/proc/self/status"), open("/proc/self/stat")
 	page := sharedPage(t, 1)
 	for _, tc := range []struct {
 		name       string
@@ -36,7 +36,7 @@ func TestCgroupFilePages(t *testing.T) {
 		{"v2 read as v1", "testdata/v2/memory.stat", true, -1, -1},
 		{"none", "", false, -1, -1},
 	} {
-		src := Source{Procs: []Proc{{Status: status, Stat: stat, Page: page, Blocks: 0}}, MemStatV1: tc.v1}
+		src := Source{Procs: []Proc{{Statm: statm, Status: status, Stat: stat, Page: page, Blocks: 0}}, MemStatV1: tc.v1}
 		if tc.file != "" {
 			src.MemStat = open(tc.file)
 		}
@@ -67,8 +67,8 @@ func TestCgroupSwapFromMemStat(t *testing.T) {
 		t.Cleanup(func() { f.Close() })
 		return f
 	}
-	status, stat := open("/proc/self/status"), open("/proc/self/stat")
-	src := Source{Procs: []Proc{{Status: status, Stat: stat, Page: sharedPage(t, 1)}},
+	statm, status, stat := open("/proc/self/statm"), open("/proc/self/status"), open("/proc/self/stat")
+	src := Source{Procs: []Proc{{Statm: statm, Status: status, Stat: stat, Page: sharedPage(t, 1)}},
 		Usage: open("../cgroup/testdata/v1/swapped/memory.usage_in_bytes"),
 		Swap:  open("../cgroup/testdata/v1/swapped/memory.memsw.usage_in_bytes"), SwapMemsw: true}
 	for _, tc := range []struct {

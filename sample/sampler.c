@@ -158,8 +158,12 @@ int ms_sample_once(ms_sampler *s, ms_raw *r, int slow) {
 	r->cg_swap = read_usage(s->swap_fd);
 	if (s->swap_memsw && r->cg_swap >= 0) r->cg_swap = r->usage < 0 ? -1 : r->cg_swap > r->usage ? r->cg_swap - r->usage : 0;
 	/* memory.stat is long (8 µs a read against 1 µs for the usage file):
-	 * read with stat and status, its figures carried between. */
-	if (slow) read_memstat(s);
+	 * read at most every MS_MEMSTAT_NS (every tick at 100 Hz, every tenth
+	 * at 1 kHz) and with stat and status, its figures carried between. */
+	if (slow || now - s->last_memstat_ns >= MS_MEMSTAT_NS) {
+		read_memstat(s);
+		s->last_memstat_ns = now;
+	}
 	r->cg_file = s->cg_file_last;
 	r->cg_shmem = s->cg_shmem_last;
 	if (s->cg_swap_stat_last >= 0) r->cg_swap = s->cg_swap_stat_last;
@@ -257,7 +261,7 @@ int ms_sample_forced(ms_sampler *s, ms_raw *r) {
 int ms_sampler_start(ms_sampler *s) {
 	s->head = s->tail = s->dropped = s->fast_switches = 0;
 	s->stop = 0;
-	s->anchor_ns = s->calm_since = s->last_slow_ns = 0;
+	s->anchor_ns = s->calm_since = s->last_slow_ns = s->last_memstat_ns = 0;
 	/* a limited run starts fast: its growth is not known yet */
 	s->fast = s->limit > 0 && s->usage_fd >= 0 && s->interval_ns > MS_FAST_NS;
 	s->fast_ns = MS_FAST_NS;

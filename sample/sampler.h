@@ -26,6 +26,7 @@
 #define MS_RING 8192    /* records; at 1 kHz drained every 250 ms, 8 s of slack */
 
 #define MS_SLOW_NS 100000000LL     /* stat and status at most this often (forced samples aside) */
+#define MS_MEMSTAT_NS 10000000LL   /* the cgroup's memory.stat at most this often, outside slow reads */
 #define MS_FAST_NS 1000000LL       /* the interval near a limit */
 #define MS_BURST_NS 250000LL       /* the shortest interval, when the limit is closer than MS_TARGET fast samples */
 #define MS_TARGET 100              /* samples wanted before the limit */
@@ -69,7 +70,8 @@ typedef struct {
 	int swap_fd, swap_memsw;          /* cgroup swap file (-1: none); memsw: memory+swap, less usage */
 	int64_t limit;                    /* bytes; 0: no fast mode */
 	int memstat_fd, memstat_v1;       /* cgroup memory.stat (-1: none); v1: total_cache and total_shmem, else file and shmem */
-	int64_t cg_file_last, cg_shmem_last, cg_swap_stat_last; /* memory.stat at the last slow read; -1: none */
+	int64_t cg_file_last, cg_shmem_last, cg_swap_stat_last; /* memory.stat at its last read; -1: none */
+	int64_t last_memstat_ns;          /* monotonic time of that read */
 	int64_t start_ns, interval_ns;
 	int64_t page_size;
 	volatile int stop;
