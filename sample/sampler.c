@@ -158,9 +158,10 @@ int ms_sample_once(ms_sampler *s, ms_raw *r, int slow) {
 	r->cg_swap = read_usage(s->swap_fd);
 	if (s->swap_memsw && r->cg_swap >= 0) r->cg_swap = r->usage < 0 ? -1 : r->cg_swap > r->usage ? r->cg_swap - r->usage : 0;
 	/* memory.stat is long (8 µs a read against 1 µs for the usage file):
-	 * read at most every MS_MEMSTAT_NS (every tick at 100 Hz, every tenth
-	 * at 1 kHz) and with stat and status, its figures carried between. */
-	if (slow || now - s->last_memstat_ns >= MS_MEMSTAT_NS) {
+	 * read at most every MS_MEMSTAT_NS (every tick at 100 Hz), every
+	 * MS_MEMSTAT_FAST_NS near the limit (a 32 MiB tmpfs fill to its OOM
+	 * kill takes 40 ms), and with stat and status; carried between. */
+	if (slow || now - s->last_memstat_ns >= (s->fast ? MS_MEMSTAT_FAST_NS : MS_MEMSTAT_NS)) {
 		read_memstat(s);
 		s->last_memstat_ns = now;
 	}

@@ -27,6 +27,7 @@
 
 #define MS_SLOW_NS 100000000LL     /* stat and status at most this often (forced samples aside) */
 #define MS_MEMSTAT_NS 10000000LL   /* the cgroup's memory.stat at most this often, outside slow reads */
+#define MS_MEMSTAT_FAST_NS 2000000LL /* ... and near a limit (fast mode) */
 #define MS_FAST_NS 1000000LL       /* the interval near a limit */
 #define MS_BURST_NS 250000LL       /* the shortest interval, when the limit is closer than MS_TARGET fast samples */
 #define MS_TARGET 100              /* samples wanted before the limit */
