@@ -213,6 +213,9 @@ func (p *Plan) check() error {
 			return usageErr("oom_group (memory.oom.group) needs the memory controller on cgroup v2; this host's is on v%d", host.Version())
 		}
 	}
+	if err := checkHugeTLBLimit(l, p.Cgroup, p.Roots); err != nil {
+		return err
+	}
 	if p.Cgroup == CgroupNone {
 		// No cgroup: nothing enforces a limit, whatever the scenario says.
 		bounded = false
