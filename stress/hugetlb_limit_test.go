@@ -70,6 +70,7 @@ func TestHugeTLBLimitOutcome(t *testing.T) {
 		if _, serr := os.Stat(dir); serr == nil {
 			t.Errorf("%s was created for a refused run", dir)
 		}
+		t.Logf("refused where the controller cannot be had: %v", err)
 		return
 	}
 	reserveHugePages(t, 4)
@@ -80,6 +81,7 @@ func TestHugeTLBLimitOutcome(t *testing.T) {
 	if sum.ExitStatus != "killed by SIGBUS" {
 		t.Errorf("exit status %q, want killed by SIGBUS", sum.ExitStatus)
 	}
+	t.Logf("outcome %s: %s", sum.Outcome, sum.Reason)
 	if sum.Cgroup != nil && sum.Cgroup.OOMKill > 0 {
 		t.Errorf("oom_kill %d: a hugetlb limit is no OOM kill", sum.Cgroup.OOMKill)
 	}
