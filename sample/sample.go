@@ -96,12 +96,12 @@ type Raw struct {
 	// CgroupAnonTHP is the cgroup's anon in transparent huge pages (v1
 	// memory.stat total_rss_huge, v2 anon_thp), read with CgroupFile; -1
 	// without.
-	CgroupAnonTHP int64
-	Slow                    bool         // stat and status were read for this record
-	Fast                    bool         // taken at FastEvery, near the limit
-	Header                  [Words]int64 // the first live process's page header
-	HeaderSums, Sums        [Words]int64 // every live process's header, and blocks, summed
-	Alive                   uint32       // bit i: process i was read
+	CgroupAnonTHP    int64
+	Slow             bool         // stat and status were read for this record
+	Fast             bool         // taken at FastEvery, near the limit
+	Header           [Words]int64 // the first live process's page header
+	HeaderSums, Sums [Words]int64 // every live process's header, and blocks, summed
+	Alive            uint32       // bit i: process i was read
 }
 
 // Thread is a running sampling thread.

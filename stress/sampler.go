@@ -42,8 +42,8 @@ type sampler struct {
 	heapSeq            int64 // the heap reporter's refresh count at the last sample that carried its figures
 	psiVal             float64
 	raws               []sample.Raw
-	cgTHP              bool // AnonHuge from the cgroup's memory.stat (useCgroupTHP)
-	smapsOff           bool // no smaps_rollup: cgTHP, and no LazyFree to read
+	cgTHP              bool   // AnonHuge from the cgroup's memory.stat (useCgroupTHP)
+	smapsOff           bool   // no smaps_rollup: cgTHP, and no LazyFree to read
 	flush              func() // after each collect's emits, if set
 }
 
