@@ -37,6 +37,11 @@ type Settings struct {
 	// OOMGroup makes a memcg OOM kill take the whole group (v2
 	// memory.oom.group). v1 has no equivalent: true is ErrUnsupported there.
 	OOMGroup bool
+	// HugeTLB limits the explicit huge pages the group may fault in, by
+	// page size in bytes (v2 hugetlb.<size>.max; a fault past it is a
+	// SIGBUS, see HugeTLBFailures). v2 only: on v1 the hugetlb controller
+	// is a hierarchy of its own, and a non-empty map is ErrUnsupported.
+	HugeTLB map[int64]int64
 }
 
 func (s Settings) validate() error {

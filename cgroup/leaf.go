@@ -128,6 +128,13 @@ func (h *Host) restoreV2() error {
 		return nil // another process restored it meanwhile
 	}
 	control := filepath.Join(own, "cgroup.subtree_control")
+	// A hugetlb limit (Settings.HugeTLB) enabled hugetlb there too: a
+	// domain controller, so it must go before the processes can return.
+	if on, err := controllerEnabled(control, "hugetlb"); err == nil && on {
+		if err := writeFile(control, "-hugetlb"); err != nil {
+			return fmt.Errorf("restoring %s: writing -hugetlb to %s: %w", own, control, err)
+		}
+	}
 	if err := writeFile(control, "-memory"); err != nil {
 		return fmt.Errorf("restoring %s: writing -memory to %s: %w", own, control, err)
 	}

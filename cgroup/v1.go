@@ -23,6 +23,9 @@ func (h *Host) newV1(name string, s Settings) (cgroup1.Cgroup, error) {
 	if s.OOMGroup {
 		return nil, fmt.Errorf("OOMGroup (memory.oom.group): %w", ErrUnsupported)
 	}
+	if len(s.HugeTLB) > 0 {
+		return nil, fmt.Errorf("a hugetlb limit (the hugetlb controller is not on the v1 memory hierarchy; use cgroup v2): %w", ErrUnsupported)
+	}
 	root := filepath.Dir(h.mount)
 	if filepath.Base(h.mount) != "memory" {
 		a, errA := os.Stat(h.mount)

@@ -1,7 +1,9 @@
 package cgroup
 
 import (
+	"maps"
 	"path"
+	"slices"
 
 	"github.com/containerd/cgroups/v3/cgroup2"
 )
@@ -25,5 +27,19 @@ func (h *Host) newV2(name string, s Settings) (*cgroup2.Manager, error) {
 	if s.OOMGroup {
 		mem.OOMGroup = &s.OOMGroup
 	}
-	return cgroup2.NewManager(h.mount, path.Join(h.rel, name), &cgroup2.Resources{Memory: mem})
+	res := &cgroup2.Resources{Memory: mem}
+	if len(s.HugeTLB) > 0 {
+		var ht cgroup2.HugeTlb
+		for _, page := range slices.Sorted(maps.Keys(s.HugeTLB)) {
+			kname, err := hugeTLBKernelName(page)
+			if err != nil {
+				return nil, err
+			}
+			ht = append(ht, cgroup2.HugeTlbEntry{HugePageSize: kname, Limit: uint64(s.HugeTLB[page])})
+		}
+		// NewManager also writes +hugetlb to the ancestors' subtree_control;
+		// restoreV2 takes it back from the own cgroup with memory.
+		res.HugeTlb = &ht
+	}
+	return cgroup2.NewManager(h.mount, path.Join(h.rel, name), res)
 }

@@ -75,6 +75,7 @@ func TestStoryOutcomes(t *testing.T) {
 		{rundir.OutcomeCompleted, "Every phase ran"},
 		{rundir.OutcomeOOMKilled, "OOM killer killed the worker"},
 		{rundir.OutcomeStoppedAtLimit, "stopped short of the cgroup limit"},
+		{rundir.OutcomeHugeTLBLimit, "past the cgroup's hugetlb limit and the kernel sent the worker SIGBUS"},
 		{rundir.OutcomeENOMEM, "ENOMEM at 11.9 s (cgroup limit 320 MiB"},
 	} {
 		r.Summary.Outcome = tc.o

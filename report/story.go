@@ -186,6 +186,8 @@ func (r *Run) outcomeSentence() string {
 		return fmt.Sprintf("An allocation failed with ENOMEM%s%s; the remaining phases ran.", at(rundir.EventENOMEM), limit)
 	case rundir.OutcomeStoppedAtLimit:
 		return fmt.Sprintf("Allocation stopped short of the cgroup limit%s%s.", at(rundir.EventLimit), limit)
+	case rundir.OutcomeHugeTLBLimit:
+		return fmt.Sprintf("A huge page fault went past the cgroup's hugetlb limit and the kernel sent the worker SIGBUS, after %s (an OOM kill it is not: hugetlb pages are never reclaimed)%s.", ta.Format(s.DurationS), reason)
 	case rundir.OutcomeInterrupted:
 		return "The run was interrupted" + reason + "."
 	case rundir.OutcomeFailed:

@@ -16,13 +16,14 @@ const (
 	OutcomeOOMKilled      Outcome = "oom-killed"       // the kernel's memcg OOM killer killed the worker
 	OutcomeENOMEM         Outcome = "enomem"           // an allocation failed; the remaining phases ran
 	OutcomeStoppedAtLimit Outcome = "stopped-at-limit" // allocation stopped at a share of the cgroup limit
+	OutcomeHugeTLBLimit   Outcome = "hugetlb-limit"    // SIGBUS at a fault past the cgroup's hugetlb limit
 	OutcomeInterrupted    Outcome = "interrupted"      // SIGINT/SIGTERM to memstorm
 	OutcomeFailed         Outcome = "failed"           // the worker crashed or the harness failed; see Reason
 )
 
 // Outcomes lists every outcome, in the order docs and messages name them.
 var Outcomes = []Outcome{OutcomeCompleted, OutcomeOOMKilled, OutcomeENOMEM,
-	OutcomeStoppedAtLimit, OutcomeInterrupted, OutcomeFailed}
+	OutcomeStoppedAtLimit, OutcomeHugeTLBLimit, OutcomeInterrupted, OutcomeFailed}
 
 // KnownOutcome reports whether o names an outcome.
 func KnownOutcome(o string) bool {

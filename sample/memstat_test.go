@@ -90,3 +90,47 @@ func TestCgroupSwapFromMemStat(t *testing.T) {
 		}
 	}
 }
+
+// TestCgroupAnonTHP: the cgroup's anon in transparent huge pages comes
+// from memory.stat with the page cache: total_rss_huge on v1 (captured
+// from a v1 cgroup holding a C program that had written 32 MiB advised
+// MADV_HUGEPAGE, 2 MiB aligned: 32 MiB, as its smaps_rollup's
+// AnonHugePages said), anon_thp on v2 (captured with none: 0, not -1); -1
+// when the file lacks the key or there is none.
+func TestCgroupAnonTHP(t *testing.T) {
+	open := func(p string) *os.File {
+		t.Helper()
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		return f
+	}
+	statm, status, stat := open("/proc/self/statm"), open("/proc/self/status"), open("/proc/self/stat")
+	for _, tc := range []struct {
+		name, file string
+		v1         bool
+		want       int64
+	}{
+		{"v1", "testdata/v1-thp/memory.stat", true, 32 << 20},
+		{"v1 without", "testdata/v1/memory.stat", true, 0},
+		{"v2", "testdata/v2/memory.stat", false, 0},
+		{"v1 read as v2", "testdata/v1-thp/memory.stat", false, -1},
+		{"none", "", false, -1},
+	} {
+		src := Source{Procs: []Proc{{Statm: statm, Status: status, Stat: stat, Page: sharedPage(t, 1)}}, MemStatV1: tc.v1}
+		if tc.file != "" {
+			src.MemStat = open(tc.file)
+		}
+		th, err := New(src, Now(), time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, ok := th.Once()
+		th.Stop()
+		if !ok || r.CgroupAnonTHP != tc.want {
+			t.Errorf("%s: anon THP %d (ok %v), want %d", tc.name, r.CgroupAnonTHP, ok, tc.want)
+		}
+	}
+}

@@ -93,11 +93,15 @@ type Raw struct {
 	// CgroupFile (memory.stat page cache, shmem included) and CgroupShmem;
 	// -1 without.
 	CgroupFile, CgroupShmem int64
-	Slow                    bool         // stat and status were read for this record
-	Fast                    bool         // taken at FastEvery, near the limit
-	Header                  [Words]int64 // the first live process's page header
-	HeaderSums, Sums        [Words]int64 // every live process's header, and blocks, summed
-	Alive                   uint32       // bit i: process i was read
+	// CgroupAnonTHP is the cgroup's anon in transparent huge pages (v1
+	// memory.stat total_rss_huge, v2 anon_thp), read with CgroupFile; -1
+	// without.
+	CgroupAnonTHP    int64
+	Slow             bool         // stat and status were read for this record
+	Fast             bool         // taken at FastEvery, near the limit
+	Header           [Words]int64 // the first live process's page header
+	HeaderSums, Sums [Words]int64 // every live process's header, and blocks, summed
+	Alive            uint32       // bit i: process i was read
 }
 
 // Thread is a running sampling thread.
@@ -160,7 +164,7 @@ func New(src Source, startNs int64, every time.Duration) (*Thread, error) {
 	c.limit = C.int64_t(src.Limit)
 	c.page_size = C.int64_t(os.Getpagesize())
 	c.memstat_fd = -1
-	c.cg_file_last, c.cg_shmem_last, c.cg_swap_stat_last = -1, -1, -1
+	c.cg_file_last, c.cg_shmem_last, c.cg_swap_stat_last, c.cg_anon_thp_last = -1, -1, -1, -1
 	if src.MemStat != nil {
 		c.memstat_fd = C.int(src.MemStat.Fd())
 		if src.MemStatV1 {
@@ -233,7 +237,7 @@ func fromC(c *C.ms_raw) Raw {
 		Locked: int64(c.locked), HugeTLB: int64(c.hugetlb),
 		MinFlt: int64(c.minflt), MajFlt: int64(c.majflt), Usage: int64(c.usage), CgroupSwap: int64(c.cg_swap), Alive: uint32(c.alive),
 		Slow: c.flags&C.MS_SLOW != 0, Fast: c.flags&C.MS_FAST != 0,
-		CgroupFile: int64(c.cg_file), CgroupShmem: int64(c.cg_shmem),
+		CgroupFile: int64(c.cg_file), CgroupShmem: int64(c.cg_shmem), CgroupAnonTHP: int64(c.cg_anon_thp),
 	}
 	for i := 0; i < Words; i++ {
 		r.Header[i] = int64(c.header[i])

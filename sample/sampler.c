@@ -96,17 +96,20 @@ static int64_t stat_key(const char *buf, const char *key) {
 	return -1;
 }
 
-/* read_memstat reads the cgroup's page cache and shmem from memory.stat,
+/* read_memstat reads the cgroup's page cache, shmem and anon in
+ * transparent huge pages (the AnonHugePages of its processes, without
+ * walking their page tables as smaps_rollup does) from memory.stat,
  * and on v1 with swap accounting its swap (total_swap): one reading, where
  * memsw less usage subtracts two files read at two instants, which while
  * usage grows reads as swap on a host without any (32 KiB here, writing
  * page cache at the limit). */
 static void read_memstat(ms_sampler *s) {
 	char buf[8192];
-	s->cg_file_last = s->cg_shmem_last = s->cg_swap_stat_last = -1;
+	s->cg_file_last = s->cg_shmem_last = s->cg_swap_stat_last = s->cg_anon_thp_last = -1;
 	if (s->memstat_fd < 0 || read_all(s->memstat_fd, buf, sizeof buf) < 0) return;
 	s->cg_file_last = stat_key(buf, s->memstat_v1 ? "total_cache" : "file");
 	s->cg_shmem_last = stat_key(buf, s->memstat_v1 ? "total_shmem" : "shmem");
+	s->cg_anon_thp_last = stat_key(buf, s->memstat_v1 ? "total_rss_huge" : "anon_thp");
 	if (s->memstat_v1 && s->swap_fd >= 0) s->cg_swap_stat_last = stat_key(buf, "total_swap");
 }
 
@@ -167,6 +170,7 @@ int ms_sample_once(ms_sampler *s, ms_raw *r, int slow) {
 	}
 	r->cg_file = s->cg_file_last;
 	r->cg_shmem = s->cg_shmem_last;
+	r->cg_anon_thp = s->cg_anon_thp_last;
 	if (s->cg_swap_stat_last >= 0) r->cg_swap = s->cg_swap_stat_last;
 	return 0;
 }

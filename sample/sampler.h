@@ -48,6 +48,7 @@ typedef struct {
 	int64_t usage;                        /* cgroup usage, -1 without */
 	int64_t cg_swap;                      /* cgroup swap usage, -1 without */
 	int64_t cg_file, cg_shmem;            /* cgroup memory.stat page cache (shmem included) and shmem, -1 without */
+	int64_t cg_anon_thp;                  /* cgroup memory.stat anon in transparent huge pages (v1 total_rss_huge, v2 anon_thp), -1 without */
 	int64_t header[MS_WORDS];             /* the first live process's page header */
 	int64_t hsums[MS_WORDS];              /* the page headers of the live processes, summed */
 	int64_t sums[MS_WORDS];               /* every live process's per-thread blocks, summed word by word */
@@ -71,7 +72,7 @@ typedef struct {
 	int swap_fd, swap_memsw;          /* cgroup swap file (-1: none); memsw: memory+swap, less usage */
 	int64_t limit;                    /* bytes; 0: no fast mode */
 	int memstat_fd, memstat_v1;       /* cgroup memory.stat (-1: none); v1: total_cache and total_shmem, else file and shmem */
-	int64_t cg_file_last, cg_shmem_last, cg_swap_stat_last; /* memory.stat at its last read; -1: none */
+	int64_t cg_file_last, cg_shmem_last, cg_swap_stat_last, cg_anon_thp_last; /* memory.stat at its last read; -1: none */
 	int64_t last_memstat_ns;          /* monotonic time of that read */
 	int64_t start_ns, interval_ns;
 	int64_t page_size;

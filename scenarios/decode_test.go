@@ -89,6 +89,8 @@ var badCases = []struct {
 	{"bad-huge-value.yaml", 4, 13, "phases[0].allocate.huge", `want huge thp, no-thp, 2MiB or 1GiB, got "2MB"`},
 	{"bad-huge-without-pool.yaml", 4, 13, "phases[0].allocate.huge", "huge: 2MiB takes pages from the host's hugetlb pool: state how many the scenario needs in hugetlb: {2MiB: N}"},
 	{"bad-hugetlb-size.yaml", 1, 20, "hugetlb.4MiB", `want a huge page size of 2MiB or 1GiB, got "4MiB"`},
+	{"bad-limit-hugetlb-partial.yaml", 2, 19, "limit.hugetlb.2MiB", "want a whole number of 2MiB pages, got 3MiB"},
+	{"bad-limit-hugetlb-size.yaml", 2, 13, "limit.hugetlb.4MiB", `want a huge page size of 2MiB or 1GiB, got "4MiB"`},
 	{"bad-lock-with-malloc.yaml", 3, 7, "phases[0].allocate.lock", "lock applies only to via: mmap, not malloc"},
 	{"bad-mallopt-unknown.yaml", 2, 3, "mallopt.M_PERTURB", `unknown mallopt parameter "M_PERTURB"`},
 	{"bad-mallopt-range.yaml", 2, 21, "mallopt.M_MMAP_THRESHOLD", "want M_MMAP_THRESHOLD from 0 to 33554432 (32MiB, glibc's maximum), got 67108864"},

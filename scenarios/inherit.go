@@ -18,10 +18,11 @@ const Inherit = "inherit"
 
 // limitText is the limit block as written: max may be a size or inherit.
 type limitText struct {
-	Max      hardLimit `yaml:"max,omitempty"`
-	High     Size      `yaml:"high,omitempty"`
-	Swap     Size      `yaml:"swap,omitempty"`
-	OOMGroup bool      `yaml:"oom_group,omitempty"`
+	Max      hardLimit       `yaml:"max,omitempty"`
+	High     Size            `yaml:"high,omitempty"`
+	Swap     Size            `yaml:"swap,omitempty"`
+	OOMGroup bool            `yaml:"oom_group,omitempty"`
+	HugeTLB  map[string]Size `yaml:"hugetlb,omitempty"`
 }
 
 // hardLimit is limit.max as written.
@@ -48,21 +49,22 @@ func (l *Limit) decodeNode(d *decoder, n ast.Node, path string) error {
 	if err := d.decodeStruct(n, reflect.ValueOf(&t).Elem(), path); err != nil {
 		return err
 	}
-	*l = Limit{Max: t.Max.size, Inherit: t.Max.inherit, High: t.High, Swap: t.Swap, OOMGroup: t.OOMGroup}
+	*l = Limit{Max: t.Max.size, Inherit: t.Max.inherit, High: t.High, Swap: t.Swap, OOMGroup: t.OOMGroup, HugeTLB: t.HugeTLB}
 	return nil
 }
 
 // limitYAML is the limit block as Scenario.YAML writes it.
 type limitYAML struct {
-	Max      any  `yaml:"max,omitempty"`
-	High     Size `yaml:"high,omitempty"`
-	Swap     Size `yaml:"swap,omitempty"`
-	OOMGroup bool `yaml:"oom_group,omitempty"`
+	Max      any             `yaml:"max,omitempty"`
+	High     Size            `yaml:"high,omitempty"`
+	Swap     Size            `yaml:"swap,omitempty"`
+	OOMGroup bool            `yaml:"oom_group,omitempty"`
+	HugeTLB  map[string]Size `yaml:"hugetlb,omitempty"`
 }
 
 // MarshalYAML writes the limit block, max as a size or as inherit.
 func (l Limit) MarshalYAML() (any, error) {
-	y := limitYAML{High: l.High, Swap: l.Swap, OOMGroup: l.OOMGroup}
+	y := limitYAML{High: l.High, Swap: l.Swap, OOMGroup: l.OOMGroup, HugeTLB: l.HugeTLB}
 	switch {
 	case l.Inherit:
 		y.Max = Inherit

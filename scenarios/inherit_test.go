@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -34,7 +35,7 @@ phases:
 	if err != nil {
 		t.Fatalf("parsing YAML() again: %v\n%s", err, out)
 	}
-	if *back.Limit != *sc.Limit {
+	if !reflect.DeepEqual(*back.Limit, *sc.Limit) {
 		t.Errorf("round trip: %+v, want %+v", *back.Limit, *sc.Limit)
 	}
 	sized, err := Parse("s.yaml", []byte(strings.Replace(text, "max: inherit", "max: 128MiB", 1)))

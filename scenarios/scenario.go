@@ -312,6 +312,10 @@ type Limit struct {
 	High     Size `yaml:"high,omitempty"`      // v2 memory.high, v1 soft limit
 	Swap     Size `yaml:"swap,omitempty"`      // v2 memory.swap.max, v1 memsw - max
 	OOMGroup bool `yaml:"oom_group,omitempty"` // v2 memory.oom.group
+	// HugeTLB is the hugetlb controller's limit by page size ("2MiB",
+	// "1GiB"): v2 hugetlb.<size>.max. A fault past it is a SIGBUS, the
+	// outcome hugetlb-limit.
+	HugeTLB map[string]Size `yaml:"hugetlb,omitempty"`
 }
 
 // Rlimits are resource limits set in the worker before it allocates.

@@ -32,8 +32,11 @@ const MinRlimit = Size(1 << 20)
 // limits checks the shape of the limit and rlimits blocks.
 func (c *checker) limits(s *Scenario) error {
 	if l := s.Limit; l != nil {
-		if !c.has("limit.max") && !c.has("limit.high") {
-			return c.errf("limit", "want max and/or high")
+		if !c.has("limit.max") && !c.has("limit.high") && !c.has("limit.hugetlb") {
+			return c.errf("limit", "want max, high and/or hugetlb")
+		}
+		if err := c.hugetlbLimit(l); err != nil {
+			return err
 		}
 		for _, k := range []string{"max", "high"} {
 			p := "limit." + k

@@ -92,3 +92,19 @@ func (c *checker) hugetlb(s *Scenario) error {
 	}
 	return nil
 }
+
+// hugetlbLimit checks limit.hugetlb: page sizes the pool block knows, each
+// limit a whole number of pages (the kernel would round it down).
+func (c *checker) hugetlbLimit(l *Limit) error {
+	for _, h := range slices.Sorted(maps.Keys(l.HugeTLB)) {
+		page, v := Huge(h).PageBytes(), l.HugeTLB[h]
+		p := childPath(childPath("limit", "hugetlb"), h)
+		if page == 0 {
+			return c.errKey(p, "want a huge page size of %s or %s, got %q", Huge2MiB, Huge1GiB, h)
+		}
+		if int64(v)%page != 0 {
+			return c.errf(p, "want a whole number of %s pages, got %v", h, v)
+		}
+	}
+	return nil
+}

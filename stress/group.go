@@ -34,7 +34,7 @@ const (
 
 // settingsFor turns a run's limits into the cgroup's settings.
 func settingsFor(l Limits) cgroup.Settings {
-	s := cgroup.Settings{Max: l.Max, High: l.High, Swap: l.Swap, OOMGroup: l.OOMGroup}
+	s := cgroup.Settings{Max: l.Max, High: l.High, Swap: l.Swap, OOMGroup: l.OOMGroup, HugeTLB: l.HugeTLB}
 	if l.Max.Bounded() && !l.Swap.IsSet() {
 		s.Swap = units.BytesLimit(0) // a limit with swap left open would let a run swap past it
 	}

@@ -125,3 +125,32 @@ func (s *supervisor) hugePoolEvents(when string) {
 
 // EventHugePool is the event kind of a hugetlb pool reading (events.jsonl).
 const EventHugePool = "hugetlb-pool"
+
+// checkHugeTLBLimit refuses a hugetlb limit (limit.hugetlb) where it cannot
+// be set: a run without a cgroup of its own, cgroup v1 (where hugetlb is a
+// hierarchy apart from memory), or a v2 cgroup whose parent is not given
+// the hugetlb controller (cgroup.controllers).
+func checkHugeTLBLimit(l Limits, mode string, roots cgroup.Roots) error {
+	if len(l.HugeTLB) == 0 {
+		return nil
+	}
+	if mode == CgroupNone || mode == CgroupCurrent {
+		return usageErr("limit.hugetlb needs a cgroup made for the run, not --cgroup %s", mode)
+	}
+	host, err := cgroup.Detect(roots)
+	if err != nil {
+		return usageErr("limit.hugetlb needs a cgroup v2 with the hugetlb controller: %v", err)
+	}
+	if host.Version() != 2 {
+		return usageErr("limit.hugetlb (hugetlb.<size>.max) needs the memory and hugetlb controllers on one cgroup v2 hierarchy; this host's memory controller is on v%d", host.Version())
+	}
+	file := filepath.Join(host.Dir(), "cgroup.controllers")
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return fmt.Errorf("reading the controllers for limit.hugetlb: %w", err)
+	}
+	if !slices.Contains(strings.Fields(string(b)), "hugetlb") {
+		return usageErr("limit.hugetlb: the hugetlb controller is not available to %s (%s lists %q)", host.Dir(), file, strings.TrimSpace(string(b)))
+	}
+	return nil
+}

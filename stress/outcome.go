@@ -16,6 +16,7 @@ type exitFacts struct {
 	Status      syscall.WaitStatus // the worker's wait status
 	Done        bool               // the worker said every step ran
 	OOMKills    int64              // memcg OOM kills counted in the run's cgroup during the run (-1 unknown)
+	HugeTLBMax  int64              // huge page faults the cgroup's hugetlb limit refused (-1 unknown)
 	ENOMEM      bool
 	AtLimit     bool
 	WorkerErr   string // the worker's own error message, if it sent one
@@ -33,6 +34,8 @@ func classify(f exitFacts) (rundir.Outcome, string) {
 		return rundir.OutcomeInterrupted, f.Interrupted + ": the worker was stopped"
 	case ws.Signaled() && ws.Signal() == syscall.SIGKILL && f.OOMKills > 0:
 		return rundir.OutcomeOOMKilled, fmt.Sprintf("killed by the kernel's memory cgroup OOM killer (%d oom_kill counted in the run's cgroup)", f.OOMKills)
+	case ws.Signaled() && ws.Signal() == syscall.SIGBUS && f.HugeTLBMax > 0:
+		return rundir.OutcomeHugeTLBLimit, fmt.Sprintf("SIGBUS at a huge page fault past the cgroup's hugetlb limit (%d refused, hugetlb.<size>.events max / failcnt)", f.HugeTLBMax)
 	case ws.Signaled():
 		why := fmt.Sprintf("the worker was killed by signal %v", ws.Signal())
 		if ws.Signal() == syscall.SIGKILL {
@@ -41,6 +44,9 @@ func classify(f exitFacts) (rundir.Outcome, string) {
 			} else {
 				why += "; whether the OOM killer sent it is unknown (no cgroup counter)"
 			}
+		}
+		if ws.Signal() == syscall.SIGBUS && f.HugeTLBMax == 0 {
+			why += ", and the cgroup's hugetlb controller refused no page"
 		}
 		if ws.CoreDump() {
 			why += " (core dumped)"
@@ -84,7 +90,7 @@ func describeWait(ws syscall.WaitStatus) string {
 
 // decide fills the outcome fields of the summary once the workers are
 // gone. Each worker's exit is classified on its own; the run's outcome is
-// the most telling of them (interrupted, then oom-killed, failed, enomem,
+// the most telling of them (interrupted, then oom-killed, hugetlb-limit, failed, enomem,
 // stopped-at-limit, completed): one worker of three killed by the OOM
 // killer makes an oom-killed run, with "1 of 3" in the reason.
 func (s *supervisor) decide(interrupted string) {
@@ -92,6 +98,13 @@ func (s *supervisor) decide(interrupted string) {
 	if s.cg != nil {
 		if st, err := s.cg.Stats(); err == nil {
 			oomKills = s.oomKillsSince(st)
+		}
+	}
+	hugeMax := int64(-1)
+	if h, ok := s.cg.(interface{ HugeTLBFailures() (int64, error) }); ok && s.cg.Mode() == CgroupChild {
+		// A child made for the run: every refusal counted is the run's.
+		if n, err := h.HugeTLBFailures(); err == nil && n >= 0 {
+			hugeMax = n
 		}
 	}
 	type verdict struct {
@@ -103,7 +116,7 @@ func (s *supervisor) decide(interrupted string) {
 	for _, p := range s.procs {
 		f := exitFacts{Interrupted: interrupted, Done: p.done,
 			ENOMEM: s.enomem, AtLimit: s.atLimit, WorkerErr: p.err, OOMKills: oomKills,
-			StderrTail: p.stderr.Tail()}
+			HugeTLBMax: hugeMax, StderrTail: p.stderr.Tail()}
 		if s.harnessErr != "" && f.WorkerErr == "" {
 			f.WorkerErr = s.harnessErr
 		}
@@ -125,7 +138,7 @@ func (s *supervisor) decide(interrupted string) {
 		o, r := classify(f)
 		verdicts = append(verdicts, verdict{o, r})
 	}
-	rank := map[rundir.Outcome]int{rundir.OutcomeInterrupted: 6, rundir.OutcomeOOMKilled: 5, rundir.OutcomeFailed: 4,
+	rank := map[rundir.Outcome]int{rundir.OutcomeInterrupted: 7, rundir.OutcomeOOMKilled: 6, rundir.OutcomeHugeTLBLimit: 5, rundir.OutcomeFailed: 4,
 		rundir.OutcomeENOMEM: 3, rundir.OutcomeStoppedAtLimit: 2, rundir.OutcomeCompleted: 1}
 	best, count := 0, 0
 	for i, v := range verdicts {

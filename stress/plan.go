@@ -62,6 +62,7 @@ func orLive(roots cgroup.Roots) cgroup.Roots {
 type Limits struct {
 	Max, High, Swap units.Limit
 	OOMGroup        bool
+	HugeTLB         map[int64]int64 // hugetlb limit in bytes by page size in bytes (scenario limit.hugetlb)
 	// ScenarioMax: Max is the scenario file's own size (no --limit, no
 	// inherit). In memstorm's own cgroup (a container's) such a limit of a
 	// scenario that allocates until the limit gives way to the cgroup's
@@ -95,6 +96,12 @@ func resolveLimits(file, flags *scenarios.Limit, roots cgroup.Roots) (Limits, er
 		l.High = units.LimitOf(int64(src.High)).Or(l.High)
 		l.Swap = units.LimitOf(int64(src.Swap)).Or(l.Swap)
 		l.OOMGroup = l.OOMGroup || src.OOMGroup
+		for k, v := range src.HugeTLB {
+			if l.HugeTLB == nil {
+				l.HugeTLB = map[int64]int64{}
+			}
+			l.HugeTLB[scenarios.Huge(k).PageBytes()] = int64(v)
+		}
 	}
 	return l, nil
 }
@@ -205,6 +212,9 @@ func (p *Plan) check() error {
 		if host, err := cgroup.Detect(p.Roots); err == nil && host.Version() != 2 {
 			return usageErr("oom_group (memory.oom.group) needs the memory controller on cgroup v2; this host's is on v%d", host.Version())
 		}
+	}
+	if err := checkHugeTLBLimit(l, p.Cgroup, p.Roots); err != nil {
+		return err
 	}
 	if p.Cgroup == CgroupNone {
 		// No cgroup: nothing enforces a limit, whatever the scenario says.

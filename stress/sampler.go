@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/memstorm/memstorm/alloc/allocators"
 	"github.com/memstorm/memstorm/procfs"
 	"github.com/memstorm/memstorm/rundir"
 	"github.com/memstorm/memstorm/sample"
@@ -22,7 +23,12 @@ import (
 //   - smaps_rollup (AnonHugePages, LazyFree) walks the page tables, about
 //     16 µs per MiB resident here, 16 ms at 1 GiB; it is read as often as
 //     smapsBudget of a core allows, and at every phase end; between reads
-//     the last values are carried;
+//     the last values are carried. In a cgroup made for the run (which
+//     holds only the workers) AnonHugePages is the cgroup's memory.stat
+//     instead (v1 total_rss_huge, v2 anon_thp), read by the thread with
+//     its page cache every 10 ms (2 ms near the limit), and smaps_rollup
+//     is read only for LazyFree where something can make lazily freed
+//     pages (see useCgroupTHP);
 //   - memory PSI "some avg10" is a 10-second average: read every psiEvery.
 type sampler struct {
 	th    *sample.Thread
@@ -36,6 +42,8 @@ type sampler struct {
 	heapSeq            int64 // the heap reporter's refresh count at the last sample that carried its figures
 	psiVal             float64
 	raws               []sample.Raw
+	cgTHP              bool   // AnonHuge from the cgroup's memory.stat (useCgroupTHP)
+	smapsOff           bool   // no smaps_rollup: cgTHP, and no LazyFree to read
 	flush              func() // after each collect's emits, if set
 }
 
@@ -118,10 +126,31 @@ func (s *sampler) collect(force bool, emit func(rundir.Sample)) {
 	}
 }
 
+// useCgroupTHP makes the samples' AnonHuge the cgroup's memory.stat
+// anon THP, where the cgroup was made for the run and its memory.stat is
+// read (child): the workers' AnonHugePages, summed by the kernel, with no
+// page table walk. smaps_rollup is then still read for LazyFree unless
+// nothing in the run can make lazily freed pages: only madvise free,
+// a replayed trace, and allocators other than glibc (jemalloc's and
+// mimalloc's purging) use MADV_FREE.
+func (s *sampler) useCgroupTHP(child bool, steps []scenarios.Step, allocator string) {
+	if !child {
+		return
+	}
+	s.cgTHP = true
+	lazy := allocator != "" && allocator != allocators.Glibc
+	for _, st := range steps {
+		if m := st.Phase.Madvise; (m != nil && m.Advice == scenarios.AdviceFree) || st.Phase.Replay != nil {
+			lazy = true
+		}
+	}
+	s.smapsOff = !lazy
+}
+
 // refresh reads smaps_rollup and PSI when they are due.
 func (s *sampler) refresh(force bool) {
 	now := time.Now()
-	if force || !now.Before(s.nextSmaps) {
+	if !s.smapsOff && (force || !now.Before(s.nextSmaps)) {
 		// The sum over the worker processes still alive.
 		var sum, one procfs.SmapsRollup
 		for _, r := range s.procs {
@@ -170,6 +199,9 @@ func (s *sampler) convert(r *sample.Raw) rundir.Sample {
 	}
 	if v.CgroupUsage < 0 {
 		v.CgroupUsage = rundir.Absent
+	}
+	if s.cgTHP && r.CgroupAnonTHP >= 0 {
+		v.AnonHuge = r.CgroupAnonTHP
 	}
 	if !r.Slow { // stat was not read for this record: no fault counts
 		v.MinFlt, v.MajFlt = rundir.Absent, rundir.Absent

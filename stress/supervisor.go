@@ -233,6 +233,7 @@ func (s *supervisor) supervise(ctx context.Context) error {
 		return err
 	}
 	smp.flush = s.flushSamples
+	smp.useCgroupTHP(memstat != nil && s.cg.Mode() == CgroupChild, s.steps, s.plan.Allocator.Expect)
 	if err := smp.start(); err != nil {
 		smp.closeFiles()
 		s.abort()

@@ -66,3 +66,33 @@ func TestTHPRecorded(t *testing.T) {
 	// pages in its heap) would fit, were smaps_rollup opened on the mm the
 	// worker shared with it before its exec. Left to the sampler's owners.
 }
+
+// TestAnonHugeSource: in a cgroup made for the run AnonHuge comes from its
+// memory.stat, and smaps_rollup is left unread unless something in the run
+// can make lazily freed pages (madvise free, a replay, an allocator that
+// purges with MADV_FREE); in memstorm's own cgroup, which holds others
+// too, smaps_rollup stays the source.
+func TestAnonHugeSource(t *testing.T) {
+	steps := func(text string) []scenarios.Step {
+		return parseText(t, text).Steps()
+	}
+	fill := "phases:\n  - allocate: {via: mmap, size: 64KiB, until: {bytes: 1MiB}}\n"
+	free := fill + "  - madvise: {advice: free, pattern: all}\n"
+	for _, tc := range []struct {
+		name         string
+		child        bool
+		text, alloc  string
+		cgTHP, smaps bool
+	}{
+		{"child glibc", true, fill, "glibc", true, false},
+		{"child madvise free", true, free, "glibc", true, true},
+		{"child jemalloc", true, fill, "jemalloc", true, true},
+		{"own cgroup", false, fill, "glibc", false, true},
+	} {
+		var s sampler
+		s.useCgroupTHP(tc.child, steps(tc.text), tc.alloc)
+		if s.cgTHP != tc.cgTHP || s.smapsOff == tc.smaps {
+			t.Errorf("%s: cgroup THP %v, smaps_rollup read %v; want %v, %v", tc.name, s.cgTHP, !s.smapsOff, tc.cgTHP, tc.smaps)
+		}
+	}
+}

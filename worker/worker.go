@@ -66,6 +66,11 @@ func runWorker() error {
 			return fmt.Errorf("mallopt %s=%d: %w", name, v, err)
 		}
 	}
+	if len(sc.HugeTLB) > 0 {
+		if err := alloc.DieOfSIGBUS(); err != nil {
+			return err
+		}
+	}
 	a := alloc.Detect()
 	if err := out.Send(wire.Message{Kind: wire.MsgHello, AllocName: a.Name, AllocVersion: a.Version, AllocPath: a.Path}); err != nil {
 		return err

@@ -50,7 +50,7 @@ func TestBadRunDirectoryExits2(t *testing.T) {
 	}{
 		{"summary-truncated", "/summary.json:30:27: invalid JSON: unexpected end of JSON input"},
 		{"summary-not-json", "/summary.json:1:2: invalid JSON: invalid character 'h' in literal true (expecting 'r')"},
-		{"summary-unknown-outcome", `/summary.json:4: outcome "exploded" is not one of completed, oom-killed, enomem, stopped-at-limit, interrupted, failed`},
+		{"summary-unknown-outcome", `/summary.json:4: outcome "exploded" is not one of completed, oom-killed, enomem, stopped-at-limit, hugetlb-limit, interrupted, failed`},
 		{"summary-wrong-type", "/summary.json:14: cannot unmarshal string into Go struct field Summary.peak_rss_bytes of type int64"},
 		{"samples-truncated", "/samples.csv:25: 5 fields, header has 20"},
 		{"samples-bad-number", `/samples.csv:10: column rss_bytes: invalid integer "24080384x"`},
