@@ -61,6 +61,13 @@ func TestInheritedLimitFromAbove(t *testing.T) {
 	const limit = 64 << 20
 	g := newTestChild(t, h, Settings{Max: units.BytesLimit(limit)})
 	inner := filepath.Join(g.Path(), "inner")
+	// v2: the child gives its own child the memory controller (it holds
+	// no process, so the no-internal-process rule allows it).
+	if sc := filepath.Join(g.Path(), "cgroup.subtree_control"); fileExists(sc) {
+		if err := os.WriteFile(sc, []byte("+memory"), 0o644); err != nil {
+			t.Fatalf("enabling memory below %s: %v", g.Path(), err)
+		}
+	}
 	if err := os.Mkdir(inner, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -98,4 +105,9 @@ func TestInheritedLimitFromAbove(t *testing.T) {
 			t.Errorf("InheritedLimit() = %v, kernel's hierarchical_memory_limit = %v", l, want)
 		}
 	}
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }

@@ -397,6 +397,9 @@ phases:
 	// The scenario's own 64 MiB: refused where the cgroup has no limit at
 	// all; where it has a larger one (a container's), the run takes it.
 	cur, err := host.Current()
+	if errors.Is(err, cgroup.ErrRootCgroup) {
+		return // the v2 root: no limit there to give way to (refused above)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
