@@ -177,18 +177,21 @@ func (e *Engine) Replay(r *Replay, o ReplayOptions) (ReplayResult, error) {
 
 // rssFigures pairs the recorded samples with the replay's readings.
 func (r *Replay) rssFigures() *ReplayRSS {
-	n := len(r.recRSS)
-	if n == 0 {
+	if len(r.recRSS) == 0 {
 		return nil
 	}
-	got := unsafe.Slice((*int64)(unsafe.Pointer(unsafe.SliceData(r.sync))), n)
-	b := max(r.baseIdx, 0)
-	f := &ReplayRSS{Samples: n, RecBaseline: r.recRSS[b], Baseline: got[b]}
+	return pairRSS(r.recRSS, r.syncReadings()[:len(r.recRSS)], r.baseIdx)
+}
+
+func pairRSS(rec, got []int64, baseIdx int) *ReplayRSS {
+	n := len(rec)
+	b := max(baseIdx, 0)
+	f := &ReplayRSS{Samples: n, RecBaseline: rec[b], Baseline: got[b]}
 	for k := range n {
-		f.RecPeak = max(f.RecPeak, r.recRSS[k]-f.RecBaseline)
+		f.RecPeak = max(f.RecPeak, rec[k]-f.RecBaseline)
 		f.Peak = max(f.Peak, got[k]-f.Baseline)
 	}
-	f.RecLast, f.Last = r.recRSS[n-1]-f.RecBaseline, got[n-1]-f.Baseline
+	f.RecLast, f.Last = rec[n-1]-f.RecBaseline, got[n-1]-f.Baseline
 	return f
 }
 
