@@ -92,8 +92,8 @@ type ReplayOptions struct {
 
 // ReplayResult is what one replay did.
 type ReplayResult struct {
-	Ops      int64         // ops replayed (the RSS samples not counted)
-	Failures int64         // allocations that returned NULL
+	Ops      int64 // ops replayed (the RSS samples not counted)
+	Failures int64 // allocations that returned NULL
 	// PeakLive is the most requested bytes live at once as the replay ran
 	// (the engine's live bytes before included). On one thread it is the
 	// recorded peak; threads running on their own between sync points can
@@ -103,7 +103,7 @@ type ReplayResult struct {
 	// at the recorded peak's point of the stream (the engine's before
 	// included); -1 when the trace allocates nothing.
 	AtRecordedPeak int64
-	Elapsed  time.Duration // wall time of the ops
+	Elapsed        time.Duration // wall time of the ops
 	// RSS compares the replay's anonymous RSS with the recorded program's
 	// at the same points of the stream; nil when the trace has no samples.
 	RSS *ReplayRSS

@@ -79,9 +79,9 @@ func findRuns(raw io.ReaderAt, count uint64) ([]run, error) {
 // cursor reads one run through a small buffer.
 type cursor struct {
 	run
-	buf  []byte
+	buf         []byte
 	bufAt, bufN uint64 // the slots buf holds: [bufAt, bufAt+bufN)
-	head rawRec
+	head        rawRec
 }
 
 const cursorRecs = 256
