@@ -7,12 +7,14 @@
 # RssAnon at the same points), so that what the replay engine adds can be
 # told from what the allocator does. MEMSTORM: the binary (default
 # bin/memstorm); OUT: where traces and runs go; TIMING: the replay's timing
-# (asap, recorded, xN; default asap); ALLOCATORS (default all four).
+# (asap, recorded, xN; default asap); ALLOCATORS (default all four);
+# REPLAYS: replays of each trace in each of the two (default 1).
 set -eu
 MEMSTORM=${MEMSTORM:-bin/memstorm}
 OUT=${OUT:-$(mktemp -d /tmp/memstorm-fidelity-XXXXXX)}
 PY=${PY:-python3}
 RECORDINGS=${RECORDINGS:-1}
+REPLAYS=${REPLAYS:-1}
 TIMING=${TIMING:-asap}
 root=$(cd "$(dirname "$0")/.." && pwd)
 script=$root/record/testdata/fragment.py
@@ -45,7 +47,9 @@ phases:
     hold: 200ms
 YAML
 		echo "== $a, recording $i"
-		"$MEMSTORM" run --quiet --allocator "$a" --out "$OUT/run-$t" "$OUT/$t.yaml" | sed -n '/^replay of/,/^replay figure/p' | sed '/^replay figure/d'
-		"$OUT/crefreplay" -speed "$speed" -lib "$(lib "$a")" "$OUT/$t.trace"
+		for j in $(seq "$REPLAYS"); do
+			"$MEMSTORM" run --quiet --allocator "$a" --out "$OUT/run-$t-$j" "$OUT/$t.yaml" | sed -n '/^replay of/,/^replay figure/p' | sed '/^replay figure/d'
+			"$OUT/crefreplay" -speed "$speed" -lib "$(lib "$a")" "$OUT/$t.trace"
+		done
 	done
 done
