@@ -14,16 +14,18 @@
  *   slots at first, doubling to 4096), claimed with one atomic add on the
  *   file's shared counter, so threads neither wait for each other nor
  *   share cache lines. Records are stamped with the CPU's time-stamp
- *   counter (x86-64; constant and synchronised across CPUs on the hosts
- *   that use it as their clocksource) and the converter merges the
+ *   counter (x86-64, where the kernel's own clocksource is the TSC, which
+ *   it is only when the TSC is constant and synchronised across CPUs)
+ *   and the converter merges the
  *   threads' blocks by it. A free reads the counter before calling the
  *   real free, an allocation after the real call returns with RDTSCP
  *   (which waits for the loads before it), so an address handed from one
  *   thread's free to another's malloc is stamped in that order. The header
  *   carries (counter, CLOCK_MONOTONIC) pairs, taken when the file is
  *   claimed, at every block claim (at most every millisecond) and at exit,
- *   by which the converter turns counts into nanoseconds. Elsewhere the
- *   stamp is CLOCK_MONOTONIC itself.
+ *   by which the converter turns counts into nanoseconds. Where the
+ *   kernel's clocksource is not the TSC, and off x86-64, the stamp is
+ *   CLOCK_MONOTONIC itself.
  * - Buffers: records go straight into MAP_SHARED chunks of the file (the
  *   kernel writes them back; nothing is copied or flushed by the program).
  *   A new chunk is mapped by whichever thread first needs it, under a lock
@@ -154,21 +156,35 @@ static uint64_t mono_ns(void)
 
 #if defined(__x86_64__)
 #include <x86intrin.h>
-#define MSR_CLOCK 1
+/* msr_tsc: stamps are TSC counts, set when the kernel itself keeps time by
+ * the TSC (its clocksource is "tsc": constant and synchronised across
+ * CPUs); otherwise stamps are CLOCK_MONOTONIC ns. */
+static int msr_tsc;
 /* stamp_before: the counter, read before what follows it is visible (a
  * free's stamp: the real free's stores retire after it). */
-static inline uint64_t stamp_before(void) { return __rdtsc(); }
+static inline uint64_t stamp_before(void) { return msr_tsc ? __rdtsc() : mono_ns(); }
 /* stamp_after: the counter, read after the loads before it (an
  * allocation's stamp: after the real call saw the block it returns). */
 static inline uint64_t stamp_after(void)
 {
 	unsigned aux;
-	return __rdtscp(&aux);
+	return msr_tsc ? __rdtscp(&aux) : mono_ns();
+}
+static void choose_clock(void)
+{
+	char buf[16] = {0};
+	int fd = open("/sys/devices/system/clocksource/clocksource0/current_clocksource", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	msr_tsc = n >= 3 && memcmp(buf, "tsc", 3) == 0 && (n == 3 || buf[3] == '\n');
 }
 #else
-#define MSR_CLOCK 0
+static const int msr_tsc = 0;
 static inline uint64_t stamp_before(void) { return mono_ns(); }
 static inline uint64_t stamp_after(void) { return mono_ns(); }
+static void choose_clock(void) {}
 #endif
 
 /* pair reads the stamp and CLOCK_MONOTONIC at (about) the same instant. */
@@ -209,7 +225,8 @@ static void claim_file(void)
 		h->lost = 0;
 	}
 	memcpy(h->magic, MSR_MAGIC, 8);
-	h->clock = MSR_CLOCK;
+	choose_clock();
+	h->clock = msr_tsc;
 	h->init_anon = rss_anon();
 	pair(&h->init_tick, &h->init_ns);
 	h->cal_tick = h->init_tick;
