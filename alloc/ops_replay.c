@@ -144,11 +144,37 @@ static int64_t rss_anon(void)
 	return kb * 1024;
 }
 
+/* sync stops every thread at sync point op->id: thread 0 waits for all to
+ * arrive, reads RssAnon and the live bytes, and lets them go on. */
+static void sync_point(rthread *t, const ms_rop *op)
+{
+	const ms_replay_spec *s = t->s;
+	uint32_t k = op->id, n = (uint32_t)s->nthreads;
+	if (k >= s->nsync)
+		return;
+	if (n > 1) {
+		uint32_t *a = &s->arrive[k];
+		uint32_t want = t->idx == 0 ? n : n + 1;
+		__atomic_add_fetch(a, 1, __ATOMIC_ACQ_REL);
+		for (int spins = 0; __atomic_load_n(a, __ATOMIC_ACQUIRE) < want; spins++) {
+			if (spins < 200)
+				__builtin_ia32_pause();
+			else
+				sched_yield();
+		}
+		if (t->idx != 0)
+			return;
+	}
+	s->live_at[k] = n > 1 ? __atomic_load_n(&t->e->c.live_bytes, __ATOMIC_ACQUIRE) : t->e->c.live_bytes + t->live;
+	s->rss[k] = op->size == MS_SYNC_RSS ? rss_anon() : -1;
+	if (n > 1)
+		__atomic_store_n(&s->arrive[k], n + 1, __ATOMIC_RELEASE);
+}
+
 static void *one(rthread *t, const ms_rop *op)
 {
-	if (op->op == MS_ROP_RSS) {
-		if (t->s->rss != NULL)
-			t->s->rss[op->id] = rss_anon();
+	if (op->op == MS_ROP_SYNC) {
+		sync_point(t, op);
 		return NULL;
 	}
 	ms_robj *objs = t->s->objs;

@@ -71,14 +71,17 @@ type Replay struct {
 	objs    []byte
 	done    []byte
 	first   []byte
+	sync    []byte // per sync point: RssAnon (int64), live bytes (int64), arrivals (uint32)
+	nsync   int64
 	nops    int64
 	nobjs   int64
 	closed  bool
-	// RSS samples of the recorded program, replayed as ops (one thread
-	// only: on several, no op stands at the sample's point of the stream).
-	rss     []byte  // the replay's RssAnon at each, int64s (C writes them)
+	// RSS samples of the recorded program, replayed as sync points (all
+	// threads stop there; see replay.h), then one sync point just after the
+	// recorded peak of live bytes.
 	recRSS  []int64 // the recorded values
 	baseIdx int     // the last sample before the first allocation; -1: none
+	peakIdx int64   // the trace event at which the peak live is reached; -1: none
 }
 
 // ReplayOptions are how a Replay runs.
@@ -89,13 +92,20 @@ type ReplayOptions struct {
 
 // ReplayResult is what one replay did.
 type ReplayResult struct {
-	Ops      int64         // ops replayed (the RSS samples not counted)
-	Failures int64         // allocations that returned NULL
-	PeakLive int64         // the most requested bytes live at once (the engine's live bytes before included)
-	Elapsed  time.Duration // wall time of the ops
+	Ops      int64 // ops replayed (the RSS samples not counted)
+	Failures int64 // allocations that returned NULL
+	// PeakLive is the most requested bytes live at once as the replay ran
+	// (the engine's live bytes before included). On one thread it is the
+	// recorded peak; threads running on their own between sync points can
+	// exceed it (one frees later, another allocates earlier than recorded).
+	PeakLive int64
+	// AtRecordedPeak is the live requested bytes when every thread stood
+	// at the recorded peak's point of the stream (the engine's before
+	// included); -1 when the trace allocates nothing.
+	AtRecordedPeak int64
+	Elapsed        time.Duration // wall time of the ops
 	// RSS compares the replay's anonymous RSS with the recorded program's
-	// at the same points of the stream; nil when the trace has no samples
-	// or the replay ran on several threads.
+	// at the same points of the stream; nil when the trace has no samples.
 	RSS *ReplayRSS
 }
 
@@ -113,7 +123,7 @@ type ReplayRSS struct {
 // Bookkeeping is the anonymous memory the replay holds (the object table,
 // done bytes and thread starts), which the engine's bookkeeping counts.
 func (r *Replay) Bookkeeping() int64 {
-	return int64(len(r.objs) + len(r.done) + len(r.first) + len(r.rss))
+	return int64(len(r.objs) + len(r.done) + len(r.first) + len(r.sync))
 }
 
 // Replay runs r's ops from the calling thread (thread 0) and r.Threads-1
@@ -140,8 +150,12 @@ func (e *Engine) Replay(r *Replay, o ReplayOptions) (ReplayResult, error) {
 	if r.done != nil {
 		spec.done = (*C.uint8_t)(unsafe.Pointer(unsafe.SliceData(r.done)))
 	}
-	if r.rss != nil {
-		spec.rss = (*C.int64_t)(unsafe.Pointer(unsafe.SliceData(r.rss)))
+	if r.nsync > 0 {
+		base := unsafe.Pointer(unsafe.SliceData(r.sync))
+		spec.nsync = C.int64_t(r.nsync)
+		spec.rss = (*C.int64_t)(base)
+		spec.live_at = (*C.int64_t)(unsafe.Add(base, 8*r.nsync))
+		spec.arrive = (*C.uint32_t)(unsafe.Add(base, 16*r.nsync))
 	}
 	e.ce.extra_book += C.int64_t(r.Bookkeeping())
 	var res C.ms_replay_result
@@ -149,7 +163,11 @@ func (e *Engine) Replay(r *Replay, o ReplayOptions) (ReplayResult, error) {
 	// The ops are read once: their pages go back to the page cache.
 	_ = unix.Munmap(r.ops)
 	r.ops = nil
-	out := ReplayResult{Ops: int64(res.ops) - int64(len(r.recRSS)), Failures: int64(res.failures), PeakLive: int64(res.peak_live), Elapsed: time.Duration(res.ns)}
+	out := ReplayResult{Ops: int64(res.ops) - r.nsync*int64(r.Threads), Failures: int64(res.failures), PeakLive: int64(res.peak_live),
+		AtRecordedPeak: -1, Elapsed: time.Duration(res.ns)}
+	if r.peakIdx >= 0 {
+		out.AtRecordedPeak = r.syncLive()[r.nsync-1]
+	}
 	out.RSS = r.rssFigures()
 	if res.err != 0 {
 		return out, fmt.Errorf("alloc: starting a replay thread: %w", syscall.Errno(res.err))
@@ -159,19 +177,27 @@ func (e *Engine) Replay(r *Replay, o ReplayOptions) (ReplayResult, error) {
 
 // rssFigures pairs the recorded samples with the replay's readings.
 func (r *Replay) rssFigures() *ReplayRSS {
-	n := len(r.recRSS)
-	if n == 0 {
+	if len(r.recRSS) == 0 {
 		return nil
 	}
-	got := unsafe.Slice((*int64)(unsafe.Pointer(unsafe.SliceData(r.rss))), n)
-	b := max(r.baseIdx, 0)
-	f := &ReplayRSS{Samples: n, RecBaseline: r.recRSS[b], Baseline: got[b]}
+	return pairRSS(r.recRSS, r.syncReadings()[:len(r.recRSS)], r.baseIdx)
+}
+
+func pairRSS(rec, got []int64, baseIdx int) *ReplayRSS {
+	n := len(rec)
+	b := max(baseIdx, 0)
+	f := &ReplayRSS{Samples: n, RecBaseline: rec[b], Baseline: got[b]}
 	for k := range n {
-		f.RecPeak = max(f.RecPeak, r.recRSS[k]-f.RecBaseline)
+		f.RecPeak = max(f.RecPeak, rec[k]-f.RecBaseline)
 		f.Peak = max(f.Peak, got[k]-f.Baseline)
 	}
-	f.RecLast, f.Last = r.recRSS[n-1]-f.RecBaseline, got[n-1]-f.Baseline
+	f.RecLast, f.Last = rec[n-1]-f.RecBaseline, got[n-1]-f.Baseline
 	return f
+}
+
+// syncLive is the live bytes each sync point read.
+func (r *Replay) syncLive() []int64 {
+	return unsafe.Slice((*int64)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(r.sync)), 8*r.nsync)), r.nsync)
 }
 
 // ReleaseReplay frees the replay's objects still live (the recorded program
@@ -193,10 +219,10 @@ func (e *Engine) ReleaseReplay(r *Replay) (int64, error) {
 }
 
 func (r *Replay) unmap() {
-	for _, b := range [][]byte{r.ops, r.objs, r.done, r.first, r.rss} {
+	for _, b := range [][]byte{r.ops, r.objs, r.done, r.first, r.sync} {
 		if b != nil {
 			_ = unix.Munmap(b)
 		}
 	}
-	r.ops, r.objs, r.done, r.first, r.rss = nil, nil, nil, nil, nil
+	r.ops, r.objs, r.done, r.first, r.sync = nil, nil, nil, nil, nil
 }

@@ -7,7 +7,13 @@
  * done byte per op. Each thread walks its own ops (the `next` chain) and,
  * before an op that touches an object another thread touched last, waits
  * for that op's done byte: cross-thread frees and reuses of an id happen
- * in recorded order. None of it is allocated from the heap under test.
+ * in recorded order. Sync ops stand at the recorded program's RSS samples
+ * and just after its peak of live bytes, one copy in every thread's chain:
+ * all threads stop there (every op before it in recorded order done, none
+ * after it begun) while thread 0 reads RssAnon and the live bytes, so
+ * those readings are at the same point of the stream as the recorded ones
+ * on any number of threads. None of it is allocated from the heap under
+ * test.
  */
 #ifndef MEMSTORM_REPLAY_H
 #define MEMSTORM_REPLAY_H
@@ -17,7 +23,9 @@
 
 /* Ops: the numbers of trace.Op. */
 enum { MS_ROP_MALLOC = 1, MS_ROP_CALLOC, MS_ROP_REALLOC, MS_ROP_FREE, MS_ROP_POSIX_MEMALIGN, MS_ROP_MMAP,
-       MS_ROP_MUNMAP, MS_ROP_RSS, MS_ROP_ALIGNED_ALLOC = 10, MS_ROP_MEMALIGN, MS_ROP_VALLOC };
+       MS_ROP_MUNMAP, MS_ROP_RSS, MS_ROP_ALIGNED_ALLOC = 10, MS_ROP_MEMALIGN, MS_ROP_VALLOC,
+       MS_ROP_SYNC = 13 /* id: the sync's index; size: MS_SYNC_RSS or MS_SYNC_PEAK */ };
+enum { MS_SYNC_RSS = 0, MS_SYNC_PEAK = 1 };
 
 /* One op, 40 bytes; the Go side (alloc/replay.go) writes the same layout. */
 typedef struct ms_rop {
@@ -45,7 +53,10 @@ typedef struct ms_replay_spec {
 	int nthreads;
 	int touch;          /* write a byte in every page of each new object */
 	double speed;       /* 0: as fast as possible; else recorded time / speed */
-	int64_t *rss;       /* MS_ROP_RSS op k (its id) stores RssAnon here at rss[k]; NULL: none */
+	int64_t nsync;      /* sync points; each has nthreads ops (MS_ROP_SYNC, id k) */
+	int64_t *rss;       /* sync k stores RssAnon at rss[k] (MS_SYNC_RSS; -1 for MS_SYNC_PEAK) */
+	int64_t *live_at;   /* and the live requested bytes at live_at[k] */
+	uint32_t *arrive;   /* nsync counters, zero: the threads arrived at sync k */
 } ms_replay_spec;
 
 typedef struct ms_replay_result {

@@ -16,22 +16,23 @@ import (
 // runs on one thread in recorded order. A trace that does not decode gives
 // the reader's *trace.FormatError, wrapped with the path.
 func LoadReplay(path string, oneThread bool) (*Replay, error) {
-	sum, nops, err := scanTrace(path)
+	sum, nops, peakIdx, err := scanTrace(path)
 	if err != nil {
 		return nil, err
 	}
 	nrss := int64(sum.Events) - nops
-	if oneThread || sum.Threads <= 1 {
-		nops += nrss
-	} else {
-		nrss = 0
-	}
-	if nops >= int64(noNext) {
-		return nil, fmt.Errorf("%s: %d ops, above the replay's %d", path, nops, noNext-1)
-	}
-	r := &Replay{Summary: sum, Threads: int(max(sum.Threads, 1)), nops: nops, nobjs: int64(sum.MaxObjects), baseIdx: -1}
+	r := &Replay{Summary: sum, Threads: int(max(sum.Threads, 1)), nobjs: int64(sum.MaxObjects), baseIdx: -1, peakIdx: peakIdx}
 	if oneThread {
 		r.Threads = 1
+	}
+	r.nsync = nrss
+	if peakIdx >= 0 {
+		r.nsync++
+	}
+	nops += r.nsync * int64(r.Threads)
+	r.nops = nops
+	if nops >= int64(noNext) {
+		return nil, fmt.Errorf("%s: %d ops, above the replay's %d", path, nops, noNext-1)
 	}
 	ok := false
 	defer func() {
@@ -50,8 +51,8 @@ func LoadReplay(path string, oneThread bool) (*Replay, error) {
 			return nil, err
 		}
 	}
-	if nrss > 0 {
-		if r.rss, err = anon(nrss * 8); err != nil {
+	if r.nsync > 0 {
+		if r.sync, err = anon(r.nsync * 20); err != nil {
 			return nil, err
 		}
 		r.recRSS = make([]int64, 0, nrss)
@@ -80,7 +81,7 @@ func LoadReplay(path string, oneThread bool) (*Replay, error) {
 	}
 	// The tables become resident now, so that a replay's anonymous RSS
 	// grows by the heap under test only.
-	for _, b := range [][]byte{r.objs, r.done, r.first, r.rss} {
+	for _, b := range [][]byte{r.objs, r.done, r.first, r.sync} {
 		for i := 0; i < len(b); i += os.Getpagesize() {
 			b[i] = 0
 		}
@@ -88,6 +89,13 @@ func LoadReplay(path string, oneThread bool) (*Replay, error) {
 	ok = true
 	return r, nil
 }
+
+// The sync op (replay.h's MS_ROP_SYNC) and its kinds.
+const (
+	opSync   = 13
+	syncRSS  = 0
+	syncPeak = 1
+)
 
 func anon(n int64) ([]byte, error) {
 	b, err := unix.Mmap(-1, 0, int(n), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
@@ -110,25 +118,30 @@ func openTrace(path string) (*os.File, *trace.Reader, error) {
 	return f, r, nil
 }
 
-// scanTrace reads the trace through: its summary and the ops to replay
-// (every event but the RSS samples).
-func scanTrace(path string) (trace.Summary, int64, error) {
+// scanTrace reads the trace through: its summary, the ops to replay
+// (every event but the RSS samples) and the index of the event at which
+// the peak of live bytes is first reached (-1: none).
+func scanTrace(path string) (trace.Summary, int64, int64, error) {
 	f, r, err := openTrace(path)
 	if err != nil {
-		return trace.Summary{}, 0, err
+		return trace.Summary{}, 0, -1, err
 	}
 	defer f.Close()
-	var n int64
-	for {
+	var n, k int64
+	peakIdx, peak := int64(-1), uint64(0)
+	for ; ; k++ {
 		e, err := r.Next()
 		if errors.Is(err, io.EOF) {
-			return r.Summary(), n, nil
+			return r.Summary(), n, peakIdx, nil
 		}
 		if err != nil {
-			return trace.Summary{}, 0, fmt.Errorf("%s: %w", path, err)
+			return trace.Summary{}, 0, -1, fmt.Errorf("%s: %w", path, err)
 		}
 		if e.Op != trace.OpRSS {
 			n++
+		}
+		if p := r.Summary().PeakLive; p > peak {
+			peak, peakIdx = p, k
 		}
 	}
 }
@@ -153,7 +166,23 @@ func (r *Replay) build(path string, w []byte) error {
 	lastThread := make([]uint16, r.nobjs)
 	var i uint32
 	sawAlloc := false
-	for {
+	link := func(th uint16) {
+		if last[th] == noNext {
+			first[th] = i
+		} else {
+			ops[last[th]].Next = i
+		}
+		last[th] = i
+		i++
+	}
+	// syncAll puts sync point k in every thread's chain.
+	syncAll := func(k uint32, kind uint64, t int64) {
+		for th := range r.Threads {
+			ops[i] = rop{T: t, Size: kind, ID: k, Thread: uint16(th), Op: opSync, Next: noNext}
+			link(uint16(th))
+		}
+	}
+	for k := int64(0); ; k++ {
 		e, err := rd.Next()
 		if errors.Is(err, io.EOF) {
 			break
@@ -162,16 +191,15 @@ func (r *Replay) build(path string, w []byte) error {
 			return fmt.Errorf("%s: %w", path, err)
 		}
 		if e.Op == trace.OpRSS {
-			if r.rss == nil {
-				continue
-			}
-			k := uint32(len(r.recRSS))
+			s := uint32(len(r.recRSS))
 			r.recRSS = append(r.recRSS, int64(e.Size))
 			if !sawAlloc {
-				r.baseIdx = int(k)
+				r.baseIdx = int(s)
 			}
-			e.Thread, e.ID = 0, k
-		} else if e.Op.Allocates() {
+			syncAll(s, syncRSS, e.Time)
+			continue
+		}
+		if e.Op.Allocates() {
 			sawAlloc = true
 		}
 		th := uint16(e.Thread)
@@ -183,18 +211,6 @@ func (r *Replay) build(path string, w []byte) error {
 			for a := e.Align; a > 1; a >>= 1 {
 				o.Align++
 			}
-		}
-		if e.Op == trace.OpRSS {
-			o.ID = e.ID
-			ops[i] = o
-			if last[0] == noNext {
-				first[0] = i
-			} else {
-				ops[last[0]].Next = i
-			}
-			last[0] = i
-			i++
-			continue
 		}
 		dep := func(id uint32) uint32 {
 			d := uint32(0)
@@ -209,13 +225,10 @@ func (r *Replay) build(path string, w []byte) error {
 		}
 		o.Dep = dep(e.ID)
 		ops[i] = o
-		if last[th] == noNext {
-			first[th] = i
-		} else {
-			ops[last[th]].Next = i
+		link(th)
+		if k == r.peakIdx {
+			syncAll(uint32(r.nsync-1), syncPeak, e.Time)
 		}
-		last[th] = i
-		i++
 	}
 	return nil
 }

@@ -94,8 +94,8 @@ func TestReplay(t *testing.T) {
 		}
 		// The peak is the recorded one on one thread; with two the order
 		// between dependent ops is the recorded one, so it is here too.
-		if res.PeakLive != int64(r.Summary.PeakLive) {
-			t.Errorf("oneThread %v: peak live %d, want the trace's %d", one, res.PeakLive, r.Summary.PeakLive)
+		if res.PeakLive != int64(r.Summary.PeakLive) || res.AtRecordedPeak != int64(r.Summary.PeakLive) {
+			t.Errorf("oneThread %v: peak live %d, at the recorded peak %d; want the trace's %d", one, res.PeakLive, res.AtRecordedPeak, r.Summary.PeakLive)
 		}
 		if c.LiveBytes != 777 || c.LiveObjects != 1 || c.AllocOps != int64(r.Summary.Allocs) {
 			t.Errorf("oneThread %v: counters %+v, want 777 B in 1 object live, %d allocations", one, c, r.Summary.Allocs)
@@ -166,5 +166,53 @@ func TestReplayRSSAtSamples(t *testing.T) {
 	// and go by a MiB or so between readings.
 	if x.Peak < big-(1<<20) || x.Peak > big+(2<<20) || x.Last > 1<<20 || x.Last < -(1<<20) {
 		t.Errorf("replayed peak %d, end %d; want about %d and about 0", x.Peak, x.Last, big)
+	}
+}
+
+// On two threads every sync point stops both: the reading after thread 1's
+// 32 MiB malloc shows it whatever thread 0 is doing, the one after thread
+// 0's cross-thread free does not, and the live bytes at the recorded
+// peak's point are the recorded peak exactly. Between sync points the
+// threads run on their own: thread 1 may allocate its block before thread
+// 0 frees its own, so the replay's own peak may exceed the recorded one.
+func TestReplaySyncThreads(t *testing.T) {
+	const big = 32 << 20
+	path := writeTrace(t, []trace.Event{
+		{Op: trace.OpRSS, Time: 0, Size: 1 << 20},
+		{Op: trace.OpMalloc, Thread: 0, Time: 10, ID: 0, Size: big},
+		{Op: trace.OpFree, Thread: 0, Time: 11, ID: 0},
+		{Op: trace.OpMalloc, Thread: 1, Time: 12, ID: 0, Size: big + 100},
+		{Op: trace.OpRSS, Time: 20, Size: 1<<20 + big},
+		{Op: trace.OpFree, Thread: 0, Time: 30, ID: 0},
+		{Op: trace.OpRSS, Time: 40, Size: 1 << 20},
+	})
+	for range 20 {
+		r, err := LoadReplay(path, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Threads != 2 {
+			t.Fatalf("%d threads, want 2", r.Threads)
+		}
+		var c Counters
+		e, err := NewEngine(1, &c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := e.Replay(r, ReplayOptions{Touch: true})
+		e.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := res.RSS
+		if res.Ops != 4 || x == nil || x.Samples != 3 {
+			t.Fatalf("ops %d, figures %+v; want 4 ops and 3 samples", res.Ops, x)
+		}
+		if res.AtRecordedPeak != big+100 || res.PeakLive < big+100 || res.PeakLive > 2*big+100 {
+			t.Errorf("live at the recorded peak %d, own peak %d; want %d and between it and %d", res.AtRecordedPeak, res.PeakLive, big+100, 2*big+100)
+		}
+		if x.Peak < big-(1<<20) || x.Peak > big+(2<<20) || x.Last > 1<<20 || x.Last < -(1<<20) {
+			t.Errorf("replayed peak %d, end %d; want about %d and about 0", x.Peak, x.Last, big)
+		}
 	}
 }

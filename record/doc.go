@@ -10,8 +10,10 @@
 // compiler (cgo), so the machine that built it can record; a host without
 // cc gets one clear error naming the compiler.
 //
-// The shim appends fixed 40-byte records to a file through shared mappings
-// (raw.go reads them); the conversion to the compact trace, with addresses
+// The shim appends fixed 40-byte records to a file through shared mappings,
+// each thread into blocks of slots of its own, stamped with the CPU's
+// time-stamp counter (raw.go reads them, merge.go merges the threads'
+// blocks by stamp); the conversion to the compact trace, with addresses
 // mapped to recycled ids and the RSS samples merged in by time, happens
 // after the program exits, so the program pays only for the records.
 package record

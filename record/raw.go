@@ -2,7 +2,6 @@ package record
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -11,10 +10,11 @@ import (
 )
 
 // The shim's file: a 4096-byte header (magic, slots claimed, calls lost,
-// pid, the time the program's image started recording and its RssAnon
-// then), then 40-byte records (struct msr_rec in shimsrc/preload.c).
+// pid, the kind of time stamp, the time the program's image started
+// recording and its RssAnon then, and two (stamp, CLOCK_MONOTONIC) pairs),
+// then 40-byte records (struct msr_rec in shimsrc/preload.c).
 const (
-	rawMagic  = "MSRAW001"
+	rawMagic  = "MSRAW002"
 	rawHeader = 4096
 	rawRecord = 40
 )
@@ -28,7 +28,7 @@ type RSSSample struct {
 
 // Losses counts what a conversion could not carry into the trace.
 type Losses struct {
-	Unwritten     uint64 // slots claimed but never written (a thread killed mid-call)
+	Unwritten     uint64 // slots claimed beyond the file's end (the program killed while the file grew)
 	Unrecorded    uint64 // calls the shim could not record (no chunk could be mapped)
 	UnknownFrees  uint64 // frees of addresses never seen allocated (allocated before the shim, or unrecorded)
 	ReusedLive    uint64 // allocations at a live address (a free was missed): the old object was ended there
@@ -42,17 +42,28 @@ type rawRec struct {
 	tid, op    uint32
 }
 
-// Convert reads the shim's file and writes the trace: records in slot order
-// (the order threads claimed them), times relative to start, with the RSS
-// samples merged in by time. It returns what was lost.
+// Convert reads the shim's file and writes the trace: the threads' records
+// merged in time-stamp order, times relative to start, with the RSS samples
+// merged in by time. It returns what was lost.
 func Convert(raw io.ReaderAt, size int64, start int64, rss []RSSSample, w *trace.Writer) (Losses, error) {
 	var l Losses
-	var hdr [48]byte
+	var hdr [72]byte
 	if _, err := raw.ReadAt(hdr[:], 0); err != nil || string(hdr[:8]) != rawMagic {
 		return l, fmt.Errorf("the shim's file has no header (did the program start?)")
 	}
 	count := binary.LittleEndian.Uint64(hdr[8:])
 	l.Unrecorded = binary.LittleEndian.Uint64(hdr[16:])
+	clk := clock{tick0: binary.LittleEndian.Uint64(hdr[48:]), ns0: int64(binary.LittleEndian.Uint64(hdr[32:])), rate: 1}
+	if binary.LittleEndian.Uint32(hdr[28:]) == 1 {
+		// TSC counts: the rate from the first and the latest pair; a
+		// recording too short for two pairs a millisecond apart keeps the
+		// order of its calls and puts them all at the first pair's time.
+		calTick, calNs := binary.LittleEndian.Uint64(hdr[56:]), int64(binary.LittleEndian.Uint64(hdr[64:]))
+		clk.rate = 0
+		if calTick > clk.tick0 && calNs-clk.ns0 >= 1_000_000 {
+			clk.rate = float64(calNs-clk.ns0) / float64(calTick-clk.tick0)
+		}
+	}
 	// Samples the launcher took before the program's image began (of the
 	// forked launcher, or of a wrapper it executed) are not the program's;
 	// the shim's own reading at that moment is its baseline.
@@ -71,23 +82,19 @@ func Convert(raw io.ReaderAt, size int64, start int64, rss []RSSSample, w *trace
 	}
 	sort.Slice(rss, func(i, j int) bool { return rss[i].Mono < rss[j].Mono })
 	c := &converter{w: w, ids: trace.NewIDs(), threads: map[uint32]uint32{}, start: start, l: &l, rss: rss, lastTid: ^uint32(0)}
-	buf := make([]byte, rawRecord*4096)
-	for i := uint64(0); i < count; {
-		n := min(count-i, uint64(len(buf)/rawRecord))
-		b := buf[:n*rawRecord]
-		if _, err := raw.ReadAt(b, int64(rawHeader+i*rawRecord)); err != nil && !errors.Is(err, io.EOF) {
-			return l, fmt.Errorf("reading the shim's record %d: %w", i, err)
+	runs, err := findRuns(raw, count)
+	if err != nil {
+		return l, err
+	}
+	err = merge(raw, runs, func(rec rawRec, slot uint64) error {
+		rec.t = uint64(clk.ns(rec.t))
+		if err := c.add(rec); err != nil {
+			return fmt.Errorf("record %d: %w", slot, err)
 		}
-		for k := uint64(0); k < n; k++ {
-			r := b[k*rawRecord:]
-			rec := rawRec{t: binary.LittleEndian.Uint64(r), a: binary.LittleEndian.Uint64(r[8:]),
-				b: binary.LittleEndian.Uint64(r[16:]), c: binary.LittleEndian.Uint64(r[24:]),
-				tid: binary.LittleEndian.Uint32(r[32:]), op: binary.LittleEndian.Uint32(r[36:])}
-			if err := c.add(rec); err != nil {
-				return l, fmt.Errorf("record %d: %w", i+k, err)
-			}
-		}
-		i += n
+		return nil
+	})
+	if err != nil {
+		return l, err
 	}
 	if err := c.flushRSS(1<<62 + start); err != nil {
 		return l, err
@@ -147,10 +154,6 @@ func (c *converter) thread(tid uint32) uint32 {
 
 func (c *converter) add(r rawRec) error {
 	op := trace.Op(r.op)
-	if op == 0 {
-		c.l.Unwritten++
-		return nil
-	}
 	if err := c.flushRSS(int64(r.t)); err != nil {
 		return err
 	}

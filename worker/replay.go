@@ -49,11 +49,18 @@ func (p *workerPool) replay(st scenarios.Step) (stepResult, error) {
 		return stepResult{}, err
 	}
 	rate := float64(res.Ops) / max(res.Elapsed.Seconds(), 1e-9)
-	m := wire.Message{Kind: wire.MsgReplay, Bytes: res.PeakLive, Detail: fmt.Sprintf(
-		"%d ops on %d threads in %v (%.1f M ops/s); peak live %s (the trace's %s); %d allocations failed",
+	// Peak live is the live bytes at the recorded peak's point of the
+	// stream, where every thread stood (alloc.ReplayResult); the replay's
+	// own maximum is beside it.
+	atPeak := res.AtRecordedPeak
+	if atPeak < 0 {
+		atPeak = res.PeakLive
+	}
+	m := wire.Message{Kind: wire.MsgReplay, Bytes: atPeak, Detail: fmt.Sprintf(
+		"%d ops on %d threads in %v (%.1f M ops/s); live at the recorded peak %s (the trace's %s), the most live as it ran %s; %d allocations failed",
 		res.Ops, rp.Threads, res.Elapsed.Round(time.Microsecond), rate/1e6,
-		units.FormatBytes(res.PeakLive), units.FormatBytes(r.PeakLive), res.Failures)}
-	fig := &rundir.ReplayFigures{PeakLive: res.PeakLive, Ops: res.Ops}
+		units.FormatBytes(atPeak), units.FormatBytes(r.PeakLive), units.FormatBytes(res.PeakLive), res.Failures)}
+	fig := &rundir.ReplayFigures{PeakLive: atPeak, MaxLive: res.PeakLive, Ops: res.Ops}
 	if x := res.RSS; x != nil {
 		fig.RSSSamples, fig.RecordedBaseline, fig.Baseline = x.Samples, x.RecBaseline, x.Baseline
 		fig.RecordedPeakRSS, fig.PeakRSS, fig.RecordedEndRSS, fig.EndRSS = x.RecPeak, x.Peak, x.RecLast, x.Last

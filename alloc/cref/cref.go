@@ -18,11 +18,11 @@ import (
 	"github.com/memstorm/memstorm/alloc"
 )
 
-//go:embed src/cref.c src/twin.c src/probe.c
+//go:embed src/cref.c src/twin.c src/probe.c src/replay.c
 var mainSource embed.FS
 
 // mainFiles are the .c files of mainSource, compiled before alloc.CSourceFiles.
-var mainFiles = []string{"cref.c", "twin.c", "probe.c"}
+var mainFiles = []string{"cref.c", "twin.c", "probe.c", "replay.c"}
 
 // Build writes the sources into dir and compiles them with cc (or $CC) into
 // dir/cref, whose path it returns. Compiler output is part of the error.

@@ -10,11 +10,22 @@
  *   busy flag makes any allocation the shim's own work causes (and a signal
  *   handler's malloc landing in the middle of a record) pass through
  *   unrecorded.
- * - Threads: a slot is claimed with one atomic add on a counter in the
- *   file's shared header, so threads never wait for each other; a free
- *   claims its slot before calling the real free and an allocation after
- *   the real call returns, so an address handed from a free to another
- *   thread's malloc is recorded in that order.
+ * - Threads: each thread writes into a block of slots of its own (64
+ *   slots at first, doubling to 4096), claimed with one atomic add on the
+ *   file's shared counter, so threads neither wait for each other nor
+ *   share cache lines. Records are stamped with the CPU's time-stamp
+ *   counter (x86-64, where the kernel's own clocksource is the TSC, which
+ *   it is only when the TSC is constant and synchronised across CPUs)
+ *   and the converter merges the
+ *   threads' blocks by it. A free reads the counter before calling the
+ *   real free, an allocation after the real call returns with RDTSCP
+ *   (which waits for the loads before it), so an address handed from one
+ *   thread's free to another's malloc is stamped in that order. The header
+ *   carries (counter, CLOCK_MONOTONIC) pairs, taken when the file is
+ *   claimed, at every block claim (at most every millisecond) and at exit,
+ *   by which the converter turns counts into nanoseconds. Where the
+ *   kernel's clocksource is not the TSC, and off x86-64, the stamp is
+ *   CLOCK_MONOTONIC itself.
  * - Buffers: records go straight into MAP_SHARED chunks of the file (the
  *   kernel writes them back; nothing is copied or flushed by the program).
  *   A new chunk is mapped by whichever thread first needs it, under a lock
@@ -42,14 +53,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MSR_MAGIC "MSRAW001"
+#define MSR_MAGIC "MSRAW002"
 #define MSR_HEADER 4096
 #define MSR_CHUNK_RECS (1 << 20)
 #define MSR_MAX_CHUNKS 8192
+#define MSR_BLOCK_MIN 64
+#define MSR_BLOCK_MAX 4096
 
 /* One call; 40 bytes. The Go side (record/raw.go) reads the same layout. */
 struct msr_rec {
-	uint64_t t;   /* CLOCK_MONOTONIC ns */
+	uint64_t t;   /* time stamp: TSC counts (header clock 1) or CLOCK_MONOTONIC ns (0) */
 	uint64_t a;   /* result pointer; free/munmap: the pointer */
 	uint64_t b;   /* size; munmap: length */
 	uint64_t c;   /* realloc: old pointer; aligned ops: alignment */
@@ -62,9 +75,12 @@ struct msr_header {
 	uint64_t count; /* slots claimed */
 	uint64_t lost;  /* calls not recorded (no chunk could be mapped) */
 	int32_t pid;    /* the recording process */
-	int32_t pad;
+	int32_t clock;      /* 1: records stamped with the TSC; 0: with CLOCK_MONOTONIC ns */
 	uint64_t init_ns;   /* CLOCK_MONOTONIC when this image claimed the file */
 	uint64_t init_anon; /* its RssAnon then, bytes: the program before its heap */
+	uint64_t init_tick; /* the stamp at init_ns */
+	uint64_t cal_tick;  /* the latest (stamp, CLOCK_MONOTONIC) pair */
+	uint64_t cal_ns;
 };
 
 enum { OP_MALLOC = 1, OP_CALLOC, OP_REALLOC, OP_FREE, OP_POSIX_MEMALIGN, OP_MMAP, OP_MUNMAP,
@@ -131,6 +147,55 @@ static uint64_t rss_anon(void)
 	return kb * 1024;
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+#if defined(__x86_64__)
+#include <x86intrin.h>
+/* msr_tsc: stamps are TSC counts, set when the kernel itself keeps time by
+ * the TSC (its clocksource is "tsc": constant and synchronised across
+ * CPUs); otherwise stamps are CLOCK_MONOTONIC ns. */
+static int msr_tsc;
+/* stamp_before: the counter, read before what follows it is visible (a
+ * free's stamp: the real free's stores retire after it). */
+static inline uint64_t stamp_before(void) { return msr_tsc ? __rdtsc() : mono_ns(); }
+/* stamp_after: the counter, read after the loads before it (an
+ * allocation's stamp: after the real call saw the block it returns). */
+static inline uint64_t stamp_after(void)
+{
+	unsigned aux;
+	return msr_tsc ? __rdtscp(&aux) : mono_ns();
+}
+static void choose_clock(void)
+{
+	char buf[16] = {0};
+	int fd = open("/sys/devices/system/clocksource/clocksource0/current_clocksource", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	msr_tsc = n >= 3 && memcmp(buf, "tsc", 3) == 0 && (n == 3 || buf[3] == '\n');
+}
+#else
+static const int msr_tsc = 0;
+static inline uint64_t stamp_before(void) { return mono_ns(); }
+static inline uint64_t stamp_after(void) { return mono_ns(); }
+static void choose_clock(void) {}
+#endif
+
+/* pair reads the stamp and CLOCK_MONOTONIC at (about) the same instant. */
+static void pair(uint64_t *tick, uint64_t *ns)
+{
+	uint64_t a = stamp_after();
+	*ns = mono_ns();
+	uint64_t b = stamp_after();
+	*tick = a + (b - a) / 2;
+}
+
 /* claim_file creates the record file, or takes it over from the image this
  * process executed from (same pid); any other process leaves it alone. */
 static void claim_file(void)
@@ -160,10 +225,12 @@ static void claim_file(void)
 		h->lost = 0;
 	}
 	memcpy(h->magic, MSR_MAGIC, 8);
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	h->init_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	choose_clock();
+	h->clock = msr_tsc;
 	h->init_anon = rss_anon();
+	pair(&h->init_tick, &h->init_ns);
+	h->cal_tick = h->init_tick;
+	h->cal_ns = h->init_ns;
 	__atomic_store_n(&h->pid, (int32_t)getpid(), __ATOMIC_RELEASE);
 	msr_hdr = h;
 	msr_fd = fd;
@@ -197,10 +264,31 @@ static void resolve(void)
 
 static void child_after_fork(void) { msr_on = 0; }
 
+/* calibrate stores a fresh (stamp, CLOCK_MONOTONIC) pair in the header,
+ * unless another thread holds the lock or the last is under 1 ms old. */
+static void calibrate(int force)
+{
+	if (msr_hdr == NULL || __atomic_exchange_n(&msr_lock, 1, __ATOMIC_ACQUIRE))
+		return;
+	uint64_t tick, ns;
+	pair(&tick, &ns);
+	if (force || ns - msr_hdr->cal_ns >= 1000000) {
+		msr_hdr->cal_tick = tick;
+		msr_hdr->cal_ns = ns;
+	}
+	__atomic_store_n(&msr_lock, 0, __ATOMIC_RELEASE);
+}
+
 __attribute__((constructor)) static void msr_init(void)
 {
 	resolve();
 	pthread_atfork(NULL, NULL, child_after_fork);
+}
+
+__attribute__((destructor)) static void msr_fini(void)
+{
+	if (msr_on)
+		calibrate(1);
 }
 
 static struct msr_rec *chunk(uint64_t k)
@@ -228,40 +316,63 @@ static struct msr_rec *chunk(uint64_t k)
 	return c;
 }
 
-/* claim returns the next slot, or NULL (and counts the call as lost). */
-static struct msr_rec *claim(void)
+static __thread struct msr_rec *msr_cur __attribute__((tls_model("initial-exec")));
+static __thread struct msr_rec *msr_end __attribute__((tls_model("initial-exec")));
+static __thread uint32_t msr_blk __attribute__((tls_model("initial-exec")));
+
+/* refill claims the calling thread's next block of slots: one atomic add
+ * per block. A block that would cross into the next chunk is cut at the
+ * chunk's end (the slots past it stay empty). */
+static void refill(void)
 {
-	uint64_t i = __atomic_fetch_add(&msr_hdr->count, 1, __ATOMIC_RELAXED);
-	uint64_t k = i / MSR_CHUNK_RECS;
+	msr_blk = msr_blk == 0 ? MSR_BLOCK_MIN : (msr_blk < MSR_BLOCK_MAX ? 2 * msr_blk : MSR_BLOCK_MAX);
+	uint64_t i = __atomic_fetch_add(&msr_hdr->count, msr_blk, __ATOMIC_RELAXED);
+	uint64_t k = i / MSR_CHUNK_RECS, off = i % MSR_CHUNK_RECS;
 	struct msr_rec *c = k < MSR_MAX_CHUNKS ? chunk(k) : NULL;
 	if (c == NULL) {
-		__atomic_fetch_add(&msr_hdr->lost, 1, __ATOMIC_RELAXED);
-		return NULL;
+		msr_cur = msr_end = NULL;
+		return;
 	}
-	return &c[i % MSR_CHUNK_RECS];
+	uint64_t n = MSR_CHUNK_RECS - off < msr_blk ? MSR_CHUNK_RECS - off : msr_blk;
+	msr_cur = c + off;
+	msr_end = msr_cur + n;
+	calibrate(0);
 }
 
-static void put(struct msr_rec *r, uint32_t op, uint64_t a, uint64_t b, uint64_t c)
+/* claim returns the calling thread's next slot, or NULL (and counts the
+ * call as lost). */
+static inline struct msr_rec *claim(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (msr_cur == msr_end) {
+		refill();
+		if (msr_cur == NULL) {
+			__atomic_fetch_add(&msr_hdr->lost, 1, __ATOMIC_RELAXED);
+			return NULL;
+		}
+	}
+	return msr_cur++;
+}
+
+static inline void put(struct msr_rec *r, uint64_t t, uint32_t op, uint64_t a, uint64_t b, uint64_t c)
+{
 	if (msr_tid == 0)
 		msr_tid = (uint32_t)syscall(SYS_gettid);
-	r->t = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	r->t = t;
 	r->a = a;
 	r->b = b;
 	r->c = c;
 	r->tid = msr_tid;
-	__atomic_store_n(&r->op, op, __ATOMIC_RELEASE);
+	r->op = op;
 }
 
 static void log_alloc(uint32_t op, void *p, size_t size, size_t c)
 {
 	if (p == NULL)
 		return;
+	uint64_t t = stamp_after();
 	struct msr_rec *r = claim();
 	if (r != NULL)
-		put(r, op, (uint64_t)(uintptr_t)p, size, c);
+		put(r, t, op, (uint64_t)(uintptr_t)p, size, c);
 }
 
 #define ENTER(fallback)                                                     \
@@ -313,7 +424,7 @@ void free(void *p)
 	ENTER(real_free(p));
 	struct msr_rec *r = claim();
 	if (r != NULL)
-		put(r, OP_FREE, (uint64_t)(uintptr_t)p, 0, 0);
+		put(r, stamp_before(), OP_FREE, (uint64_t)(uintptr_t)p, 0, 0);
 	real_free(p);
 	msr_busy--;
 }
@@ -328,6 +439,7 @@ void *realloc(void *old, size_t n)
 		return p;
 	}
 	ENTER(real_realloc(old, n));
+	uint64_t t0 = stamp_before();
 	void *p = real_realloc(old, n);
 	if (old == NULL) {
 		log_alloc(OP_MALLOC, p, n, 0);
@@ -336,7 +448,7 @@ void *realloc(void *old, size_t n)
 	} else if (n == 0) { /* glibc frees and returns NULL */
 		struct msr_rec *r = claim();
 		if (r != NULL)
-			put(r, OP_FREE, (uint64_t)(uintptr_t)old, 0, 0);
+			put(r, t0, OP_FREE, (uint64_t)(uintptr_t)old, 0, 0);
 	}
 	LEAVE(p);
 }
@@ -401,7 +513,7 @@ int munmap(void *addr, size_t len)
 	ENTER(real_munmap(addr, len));
 	struct msr_rec *r = claim();
 	if (r != NULL)
-		put(r, OP_MUNMAP, (uint64_t)(uintptr_t)addr, len, 0);
+		put(r, stamp_before(), OP_MUNMAP, (uint64_t)(uintptr_t)addr, len, 0);
 	int rc = real_munmap(addr, len);
 	LEAVE(rc);
 }

@@ -1,9 +1,10 @@
-/* mheavy.c: malloc-heavy: THREADS threads, each N rounds of a ring of 1024
- * blocks, freeing and allocating one random-size block per round. */
+/* mheavy.c: malloc-heavy: THREADS threads, each ROUNDS (default 2M) rounds
+ * of a ring of 1024 blocks, freeing and allocating one random-size block
+ * per round.   mheavy [THREADS [ROUNDS]] */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#define N 2000000
+static int N = 2000000;
 static void *work(void *arg)
 {
 	unsigned s = (unsigned)(size_t)arg * 2654435761u + 1;
@@ -21,6 +22,8 @@ static void *work(void *arg)
 int main(int argc, char **argv)
 {
 	int n = argc > 1 ? atoi(argv[1]) : 1;
+	if (argc > 2)
+		N = atoi(argv[2]);
 	pthread_t t[64];
 	for (int i = 0; i < n; i++) pthread_create(&t[i], NULL, work, (void *)(size_t)i);
 	for (int i = 0; i < n; i++) pthread_join(t[i], NULL);

@@ -11,6 +11,8 @@
  *                                      then wait for EOF on stdin
  *   cref twin [-heap] SEED STEP...     a scenario's op sequence, RssAnon after
  *                                      each step (twin.c)
+ *   cref replay OPFILE SPEED TOUCH     a trace's ops on one thread, RssAnon at
+ *                                      its sync points (replay.c)
  *   cref procread | ticks | mmapfill   the machine's own bounds (probe.c)
  *
  * With CREF_CPU=N in the environment it first pins itself to CPU N (memstorm
@@ -27,6 +29,7 @@
 #include "ops.h"
 
 int twin_main(int argc, char **argv);
+int replay_main(int argc, char **argv);
 int probe_main(int argc, char **argv);
 
 static int64_t now_ns(void)
@@ -132,12 +135,14 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "twin"))
 		return twin_main(argc, argv);
+	if (!strcmp(mode, "replay"))
+		return replay_main(argc, argv);
 	if (argc > 1) {
 		int rc = probe_main(argc, argv);
 		if (rc >= 0)
 			return rc;
 	}
 	fprintf(stderr, "usage: cref churn SEED LIVE OPS MIN MAX | fill SEED BYTES MIN MAX | populate BYTES | hold SEED BYTES SIZE"
-			" | twin [-heap] SEED STEP... | procread GAP_US N FILE... | ticks HZ MS FILE... | mmapfill BYTES CHUNK MODE\n");
+			" | twin [-heap] SEED STEP... | replay OPFILE SPEED TOUCH | procread GAP_US N FILE... | ticks HZ MS FILE... | mmapfill BYTES CHUNK MODE\n");
 	return 2;
 }
