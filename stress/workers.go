@@ -34,11 +34,11 @@ type workerProc struct {
 	waiting bool         // it ended the barrier's step and waits for the ack
 	stopped bool         // the kernel holds it stopped (state T)
 	end     wire.Message // its phase-end wire.Message for that step
-	// spawnHWM is the supervisor's own VmHWM when it started the worker:
-	// exec records the old address space's high-water mark in the new
-	// process's ru_maxrss, and os/exec starts children with vfork, whose
-	// old address space is the supervisor's. A worker's ru_maxrss at or
-	// below spawnHWM may be the supervisor's, not the worker's.
+	// spawnHWM is the supervisor's own VmHWM just after it started the
+	// worker: exec records the old address space's high-water mark in the
+	// new process's ru_maxrss, and os/exec starts children with vfork,
+	// whose old address space is the supervisor's. A worker's ru_maxrss at
+	// or below spawnHWM may be the supervisor's, not the worker's.
 	spawnHWM int64
 }
 
@@ -118,15 +118,17 @@ func (s *supervisor) startWorker(exe string, env []string, evW *os.File, i, n in
 			cmd.SysProcAttr.CgroupFD = fd
 		}
 	}
-	if st, err := s.plan.Roots.ProcFS().Self().Status(); err == nil {
-		p.spawnHWM = st.VmHWM
-	} else {
-		p.spawnHWM = math.MaxInt64 // unknown: ru_maxrss cannot be told apart
-	}
 	if err := cmd.Start(); err != nil {
 		page.Close()
 		ctlW.Close()
 		return nil, fmt.Errorf("starting the worker %s: %w", exe, err)
+	}
+	// Read after Start: vfork returns once the child has exec'd, so this
+	// high-water mark is at least the one exec recorded.
+	if st, err := s.plan.Roots.ProcFS().Self().Status(); err == nil {
+		p.spawnHWM = st.VmHWM
+	} else {
+		p.spawnHWM = math.MaxInt64 // unknown: ru_maxrss cannot be told apart
 	}
 	p.cmd, p.ctl = cmd, ctlW
 	return p, nil
