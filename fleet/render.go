@@ -128,6 +128,9 @@ func (f *Fleet) cellText(n *Node, c int, html bool) []string {
 		if r.TimeToKillS != nil {
 			parts = append(parts, "killed at "+secs(r.TimeToKillS))
 		}
+		if r.K8sExitCode != nil {
+			parts = append(parts, fmt.Sprintf("Kubernetes: exit %d, %s", *r.K8sExitCode, r.K8sReason))
+		}
 		out = append(out, strings.Join(parts, ", "))
 	}
 	if len(out) == 0 {
@@ -161,8 +164,8 @@ func secs(p *float64) string {
 
 // writeMarkdown writes the verdict table and the runs that did not pass.
 func (f *Fleet) writeMarkdown(w io.Writer) {
-	fmt.Fprintf(w, "# memstorm fleet report\n\n%d bundles, %d nodes, %d runs: %d pass, %d fail, %d error, %d incomplete.",
-		f.Bundles, len(f.Nodes), len(f.Rows), f.Verdicts[VerdictPass], f.Verdicts[VerdictFail], f.Verdicts[VerdictError], f.Verdicts[VerdictIncomplete])
+	fmt.Fprintf(w, "# memstorm fleet report\n\n%d bundles, %d nodes, %d runs: %d pass, %d fail, %d error, %d killed with the container, %d incomplete.",
+		f.Bundles, len(f.Nodes), len(f.Rows), f.Verdicts[VerdictPass], f.Verdicts[VerdictFail], f.Verdicts[VerdictError], f.Verdicts[VerdictKilled], f.Verdicts[VerdictIncomplete])
 	if f.Duplicates > 0 {
 		fmt.Fprintf(w, " Copies found again: %d (a results directory holds a bundle and its tarball), each counted once.", f.Duplicates)
 	}

@@ -61,6 +61,13 @@ jobs_for() {
     run_job root cli-current-refused /tmp clicheck 2 /tmp/runs/root/current '' --cgroup current --scale 0.25 oom-at-limit ;;
   nonroot)
     # memstorm's own cgroup has a 1536 MiB limit: the run takes it.
-    run_job nonroot cli-current /tmp clicheck 0 /tmp/runs/nonroot/current '' --cgroup current --scale 0.25 eat-and-return ;;
+    run_job nonroot cli-current /tmp clicheck 0 /tmp/runs/nonroot/current '' --cgroup current --scale 0.25 eat-and-return
+    # Kubernetes semantics: a container's cgroup with the kubelet's
+    # memory.oom.group=1 and a 128M limit (k8scheck.sh): a child below the
+    # limit keeps memstorm alive; in the container's own cgroup the group
+    # kill takes it (exit 137), and report and fleet say so.
+    run_job nonroot k8s-oom-group-child /tmp k8scheck child
+    run_job nonroot k8s-oom-group-current /tmp k8scheck current
+    run_job nonroot k8s-oom-group-bundle /tmp k8scheck bundle ;;
   esac
 }

@@ -28,6 +28,7 @@ const (
 	cacheEnv   = "MEMSTORM_VM_CACHE"   // where the kernel is kept; default <repo>/.cache/vm
 	thpEnv     = "MEMSTORM_VM_THP"     // transparent_hugepage= of the guest; default madvise
 	timeoutEnv = "MEMSTORM_VM_TIMEOUT" // bound on the boot and every job; default 20m
+	onlyEnv    = "MEMSTORM_VM_ONLY"    // a regex of the job names to run; default all
 )
 
 // job is one framed result from the guest.
