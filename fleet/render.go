@@ -202,8 +202,11 @@ func (f *Fleet) writeMarkdown(w io.Writer) {
 			first = false
 		}
 		fmt.Fprintf(w, "- %s, %s / %s (%s): %s", mdEscape(r.Node), mdEscape(r.Scenario), mdEscape(r.Allocator), r.Verdict, mdEscape(string(r.Outcome)))
+		if r.Reason != "" && r.Outcome != "" {
+			fmt.Fprint(w, ", ")
+		}
 		if r.Reason != "" {
-			fmt.Fprintf(w, ", %s", mdEscape(r.Reason))
+			fmt.Fprint(w, mdEscape(r.Reason))
 		}
 		for _, e := range r.Failed {
 			fmt.Fprintf(w, "; failed: %s", mdEscape(e))

@@ -63,9 +63,9 @@ type Row struct {
 	// Kubernetes shows it (summary.json's kubernetes, or exit 137 and
 	// OOMKilled for a run killed with its container); absent outside
 	// Kubernetes.
-	K8sExitCode *int   `json:"k8s_exit_code,omitempty"`
-	K8sReason   string `json:"k8s_reason,omitempty"`
-	DurationS   float64  `json:"duration_s"`
+	K8sExitCode *int    `json:"k8s_exit_code,omitempty"`
+	K8sReason   string  `json:"k8s_reason,omitempty"`
+	DurationS   float64 `json:"duration_s"`
 
 	curve plotter.XYs // cgroup usage (over the limit, when there is one) against time, decimated
 }

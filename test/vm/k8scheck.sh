@@ -14,7 +14,10 @@
 # group kill cannot take it; it removes the container cgroup at the end.
 mode=$1 o=/tmp/runs/k8s-$1 C=/sys/fs/cgroup/k8s-container
 echo $$ > /sys/fs/cgroup/cgroup.procs || exit 1
-mkdir -p $o && mkdir $C && echo 128M > $C/memory.max && echo 1 > $C/memory.oom.group || exit 1
+# No swap, as the kubelet sets a container (memory.swap.max 0 unless the
+# node allows swap): the VM has zram swap, which would delay the kill.
+mkdir -p $o && mkdir $C && echo 128M > $C/memory.max && echo 0 > $C/memory.swap.max \
+  && echo 1 > $C/memory.oom.group || exit 1
 # in_c ARGS: runs ARGS as a process of the container's cgroup.
 in_c() { sh -c 'echo $$ > '$C'/cgroup.procs && exec "$@"' in_c "$@"; }
 fail() { echo "k8scheck: $*"; ok=1; }
