@@ -68,8 +68,10 @@ func openGroup(mode string, l Limits, roots cgroup.Roots) (g memoryGroup, note s
 		}
 		return nil, "", nil, fmt.Errorf("finding the memory cgroup controller: %w", err)
 	}
-	if c, err = containerOf(host); err != nil {
-		return nil, "", nil, err
+	c, kerr := containerOf(host)
+	if kerr != nil {
+		// Not knowing of a group kill is no reason to refuse the run: say so.
+		note = fmt.Sprintf("memory.oom.group not read, so a group kill at the container's limit is not guarded against: %v", kerr)
 	}
 	if mode == CgroupAuto || mode == CgroupChild {
 		_, _ = host.CleanupStale()
@@ -80,7 +82,7 @@ func openGroup(mode string, l Limits, roots cgroup.Roots) (g memoryGroup, note s
 			child, cerr = host.NewChild(name, set)
 		}
 		if cerr == nil {
-			return child, knote, c, nil
+			return child, joinNotes(note, knote), c, nil
 		}
 		if mode == CgroupChild {
 			return nil, "", nil, fmt.Errorf("creating child memory cgroup %s: %w", name, cerr)
@@ -88,14 +90,14 @@ func openGroup(mode string, l Limits, roots cgroup.Roots) (g memoryGroup, note s
 		if c != nil {
 			c.margin, c.childMax = 0, units.Limit{} // no child: the container's own limit holds
 		}
-		note = fmt.Sprintf("could not create a child cgroup (%v); using memstorm's own cgroup, and relying on the worker's oom_score_adj of 1000 so that an OOM kill hits the worker", cerr)
+		note = joinNotes(note, fmt.Sprintf("could not create a child cgroup (%v); using memstorm's own cgroup, and relying on the worker's oom_score_adj of 1000 so that an OOM kill hits the worker", cerr))
 	}
 	cur, err := host.Current()
 	if err != nil {
 		return nil, "", nil, fmt.Errorf("opening memstorm's own memory cgroup: %w", err)
 	}
-	if note == "" {
-		note = "in-container mode (--cgroup current): the worker shares memstorm's own cgroup and its limit; the worker's oom_score_adj of 1000 makes it the OOM killer's choice"
+	if mode == CgroupCurrent {
+		note = joinNotes(note, "in-container mode (--cgroup current): the worker shares memstorm's own cgroup and its limit; the worker's oom_score_adj of 1000 makes it the OOM killer's choice")
 	}
 	return cur, note, c, nil
 }
@@ -181,4 +183,12 @@ func ownCgroupRefusal(sc *scenarios.Scenario, l Limits, have units.Limit, path, 
 func maxBytes(l units.Limit) int64 {
 	b, _ := l.Bytes()
 	return b
+}
+
+// joinNotes joins two notes for the rundir, either of which may be empty.
+func joinNotes(a, b string) string {
+	if a == "" || b == "" {
+		return a + b
+	}
+	return a + "; " + b
 }
