@@ -55,7 +55,7 @@ VM_PKGS := qemu-system-x86 busybox-static cpio
 .PHONY: test-vm
 test-vm: setup-test
 	@scripts/setup.sh $(VM_PKGS)
-	MEMSTORM_VM_STAGE=1 $(GO) test -count=1 -v -timeout 40m ./test/vm/
+	MEMSTORM_VM_STAGE=1 $(GO) test -count=1 -v -timeout 60m ./test/vm/
 
 # A short run of every fuzz target, from its seeds (f.Add and
 # testdata/fuzz/): a few seconds each. FUZZTIME=1m for a longer look.

@@ -47,6 +47,13 @@ type Manifest struct {
 	ExitCode int    `json:"exit_code"`
 	JUnit    string `json:"junit,omitempty"` // JUnitFile when written
 	Runs     []Run  `json:"runs"`
+	// Provisional marks the manifest memstorm run --bundle writes as each
+	// run starts, listing the runs so far, and replaces when it finishes.
+	// One still provisional was left by a memstorm that did not finish,
+	// killed with its container (an OOM group kill): Finished is empty,
+	// ExitCode is the 137 Kubernetes shows for it, and the last run's
+	// directory holds the record up to the kill.
+	Provisional bool `json:"provisional,omitempty"`
 }
 
 // Host describes the machine the bundle was made on.

@@ -5,9 +5,11 @@
 // nodes overlaid (fleet.html, fleet.md, fleet.json and the figures).
 //
 // A run's verdict is pass (its expectations held), fail (one did not),
-// error (memstorm failed in it: outcome failed, or harness errors) or
-// incomplete (no summary.json: the supervisor did not finish, e.g. a
-// container killed whole at its limit). The worst node is the one with
+// error (memstorm failed in it: outcome failed, or harness errors),
+// killed-with-container (no summary.json after the run's group-kill-armed
+// event: the OOM group kill of its container took memstorm too;
+// rundir.KilledWithContainer) or incomplete (no summary.json for another
+// reason). The worst node is the one with
 // the most runs that did not pass; among equals, the one whose cgroup
 // came nearest its limit, then the one killed soonest.
 package fleet

@@ -128,6 +128,9 @@ func (f *Fleet) cellText(n *Node, c int, html bool) []string {
 		if r.TimeToKillS != nil {
 			parts = append(parts, "killed at "+secs(r.TimeToKillS))
 		}
+		if r.K8sExitCode != nil {
+			parts = append(parts, fmt.Sprintf("Kubernetes: exit %d, %s", *r.K8sExitCode, r.K8sReason))
+		}
 		out = append(out, strings.Join(parts, ", "))
 	}
 	if len(out) == 0 {
@@ -161,8 +164,8 @@ func secs(p *float64) string {
 
 // writeMarkdown writes the verdict table and the runs that did not pass.
 func (f *Fleet) writeMarkdown(w io.Writer) {
-	fmt.Fprintf(w, "# memstorm fleet report\n\n%d bundles, %d nodes, %d runs: %d pass, %d fail, %d error, %d incomplete.",
-		f.Bundles, len(f.Nodes), len(f.Rows), f.Verdicts[VerdictPass], f.Verdicts[VerdictFail], f.Verdicts[VerdictError], f.Verdicts[VerdictIncomplete])
+	fmt.Fprintf(w, "# memstorm fleet report\n\n%d bundles, %d nodes, %d runs: %d pass, %d fail, %d error, %d killed with the container, %d incomplete.",
+		f.Bundles, len(f.Nodes), len(f.Rows), f.Verdicts[VerdictPass], f.Verdicts[VerdictFail], f.Verdicts[VerdictError], f.Verdicts[VerdictKilled], f.Verdicts[VerdictIncomplete])
 	if f.Duplicates > 0 {
 		fmt.Fprintf(w, " Copies found again: %d (a results directory holds a bundle and its tarball), each counted once.", f.Duplicates)
 	}
@@ -199,8 +202,11 @@ func (f *Fleet) writeMarkdown(w io.Writer) {
 			first = false
 		}
 		fmt.Fprintf(w, "- %s, %s / %s (%s): %s", mdEscape(r.Node), mdEscape(r.Scenario), mdEscape(r.Allocator), r.Verdict, mdEscape(string(r.Outcome)))
+		if r.Reason != "" && r.Outcome != "" {
+			fmt.Fprint(w, ", ")
+		}
 		if r.Reason != "" {
-			fmt.Fprintf(w, ", %s", mdEscape(r.Reason))
+			fmt.Fprint(w, mdEscape(r.Reason))
 		}
 		for _, e := range r.Failed {
 			fmt.Fprintf(w, "; failed: %s", mdEscape(e))

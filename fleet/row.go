@@ -18,6 +18,10 @@ const (
 	VerdictFail       Verdict = "fail"
 	VerdictError      Verdict = "error"
 	VerdictIncomplete Verdict = "incomplete"
+	// VerdictKilled is a run cut off by its container's OOM group kill
+	// (rundir.KilledWithContainer): memstorm died with the worker, and the
+	// record stops at the kill.
+	VerdictKilled Verdict = "killed-with-container"
 )
 
 // curveColumns is how many time columns a run's curve keeps: the overlay
@@ -55,7 +59,13 @@ type Row struct {
 	TimeToKillS *float64 `json:"time_to_kill_s"`
 	OOMKills    int64    `json:"oom_kills"` // worker processes the OOM killer killed (summary.json's oom_killed_processes); -1 when the kernel does not count them
 	Processes   int      `json:"processes"`
-	DurationS   float64  `json:"duration_s"`
+	// K8sExitCode and K8sReason are the container's termination as
+	// Kubernetes shows it (summary.json's kubernetes, or exit 137 and
+	// OOMKilled for a run killed with its container); absent outside
+	// Kubernetes.
+	K8sExitCode *int    `json:"k8s_exit_code,omitempty"`
+	K8sReason   string  `json:"k8s_reason,omitempty"`
+	DurationS   float64 `json:"duration_s"`
 
 	curve plotter.XYs // cgroup usage (over the limit, when there is one) against time, decimated
 }
@@ -77,7 +87,16 @@ func rowOf(b *bundle.Bundle, i int, r *rundir.Run) Row {
 		row.Kernel = m.Host.Machine.Kernel
 		row.Cgroup = m.Host.Machine.CgroupVersion
 	}
+	if k := s.Kubernetes; k != nil {
+		code := k.ExitCode
+		row.K8sExitCode, row.K8sReason = &code, k.Reason
+	}
 	switch {
+	case rundir.KilledWithContainer(r):
+		row.Verdict = VerdictKilled
+		row.Reason = rundir.KilledWithContainerReason
+		code := rundir.ExitKilled
+		row.K8sExitCode, row.K8sReason = &code, rundir.ReasonOOMKilled
 	case r.Incomplete:
 		row.Verdict = VerdictIncomplete
 		row.Reason = rundir.IncompleteReason
@@ -101,6 +120,14 @@ func rowOf(b *bundle.Bundle, i int, r *rundir.Run) Row {
 			row.LimitBytes = &lim
 			row.PeakShare = share(c.PeakUsageBytes, lim)
 		}
+	}
+	if lim, ok := rundir.GroupKillLimit(r.Events); ok && row.Verdict == VerdictKilled && row.LimitBytes == nil {
+		// No summary: the container's limit and the sampled peak.
+		limit, row.LimitBytes = lim, &lim
+		for j := range r.Samples {
+			row.PeakUsageBytes = max(row.PeakUsageBytes, r.Samples[j].CgroupUsage)
+		}
+		row.PeakShare = share(row.PeakUsageBytes, lim)
 	}
 	kill := -1.0
 	for _, e := range r.Events {

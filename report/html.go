@@ -154,7 +154,10 @@ func (r *Run) Render() error {
 		return err
 	}
 	page := reportPage{Run: r, S: &r.Summary, Story: r.Story(), Banner: bannerClass(&r.Summary), PeakRSS: r.Summary.PeakRSSBytes}
-	if r.Incomplete {
+	switch {
+	case rundir.KilledWithContainer(&r.Run):
+		page.Incomplete = rundir.KilledWithContainerReason
+	case r.Incomplete:
 		page.Incomplete = rundir.IncompleteReason
 	}
 	spans := r.Phases()

@@ -161,6 +161,9 @@ func (r *Run) outcomeSentence() string {
 	if cg := s.Cgroup; cg != nil && cg.Limit.Bounded() {
 		limit = fmt.Sprintf(" (cgroup limit %s, peak usage %s)", cg.Limit, units.FormatBytes(cg.PeakUsageBytes))
 	}
+	if rundir.KilledWithContainer(&r.Run) {
+		return fmt.Sprintf("The record stops at %s: %s.", ta.Format(s.DurationS), rundir.KilledWithContainerReason)
+	}
 	if r.Incomplete {
 		return fmt.Sprintf("The record stops at %s: %s, so how the run ended is not known.", ta.Format(s.DurationS), rundir.IncompleteReason)
 	}

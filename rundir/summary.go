@@ -93,6 +93,9 @@ type Summary struct {
 	Passed       bool           `json:"passed"` // every expectation held (true when there are none)
 
 	Machine Machine `json:"machine"`
+
+	// Kubernetes is the run as Kubernetes shows its container; nil outside one.
+	Kubernetes *Kubernetes `json:"kubernetes,omitempty"`
 }
 
 // AllocatorInfo names the allocator that really served malloc in the worker.

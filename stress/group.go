@@ -49,40 +49,57 @@ var groupSeq atomic.Int64
 // delegation) falls back to memstorm's own cgroup; a host without a memory
 // controller runs without one. The reason for a fallback is returned as a
 // note for the rundir.
-func openGroup(mode string, l Limits, roots cgroup.Roots) (g memoryGroup, note string, err error) {
+//
+// Where an OOM kill at the container's limit would kill memstorm's whole
+// cgroup (memory.oom.group=1, the kubelet's setting) the child's hard limit
+// is kept below the container's (container.childSettings), and the
+// container is returned for the run's Kubernetes view (k8s.go).
+func openGroup(mode string, l Limits, roots cgroup.Roots) (g memoryGroup, note string, c *container, err error) {
 	if mode == "" {
 		mode = CgroupAuto
 	}
 	if mode == CgroupNone {
-		return nil, "run without a memory cgroup (--cgroup none)", nil
+		return nil, "run without a memory cgroup (--cgroup none)", nil, nil
 	}
 	host, err := cgroup.Detect(roots)
 	if err != nil {
 		if mode == CgroupAuto && !l.Max.Bounded() {
-			return nil, fmt.Sprintf("no memory cgroup: %v", err), nil
+			return nil, fmt.Sprintf("no memory cgroup: %v", err), nil, nil
 		}
-		return nil, "", fmt.Errorf("finding the memory cgroup controller: %w", err)
+		return nil, "", nil, fmt.Errorf("finding the memory cgroup controller: %w", err)
+	}
+	c, kerr := containerOf(host)
+	if kerr != nil {
+		// Not knowing of a group kill is no reason to refuse the run: say so.
+		note = fmt.Sprintf("memory.oom.group not read, so a group kill at the container's limit is not guarded against: %v", kerr)
 	}
 	if mode == CgroupAuto || mode == CgroupChild {
 		_, _ = host.CleanupStale()
 		name := cgroup.ChildName(os.Getpid(), int(groupSeq.Add(1)))
-		child, cerr := host.NewChild(name, settingsFor(l))
+		set, knote, cerr := c.childSettings(settingsFor(l))
+		var child *cgroup.Group
 		if cerr == nil {
-			return child, "", nil
+			child, cerr = host.NewChild(name, set)
+		}
+		if cerr == nil {
+			return child, joinNotes(note, knote), c, nil
 		}
 		if mode == CgroupChild {
-			return nil, "", fmt.Errorf("creating child memory cgroup %s: %w", name, cerr)
+			return nil, "", nil, fmt.Errorf("creating child memory cgroup %s: %w", name, cerr)
 		}
-		note = fmt.Sprintf("could not create a child cgroup (%v); using memstorm's own cgroup, and relying on the worker's oom_score_adj of 1000 so that an OOM kill hits the worker", cerr)
+		if c != nil {
+			c.margin, c.childMax = 0, units.Limit{} // no child: the container's own limit holds
+		}
+		note = joinNotes(note, fmt.Sprintf("could not create a child cgroup (%v); using memstorm's own cgroup, and relying on the worker's oom_score_adj of 1000 so that an OOM kill hits the worker", cerr))
 	}
 	cur, err := host.Current()
 	if err != nil {
-		return nil, "", fmt.Errorf("opening memstorm's own memory cgroup: %w", err)
+		return nil, "", nil, fmt.Errorf("opening memstorm's own memory cgroup: %w", err)
 	}
-	if note == "" {
-		note = "in-container mode (--cgroup current): the worker shares memstorm's own cgroup and its limit; the worker's oom_score_adj of 1000 makes it the OOM killer's choice"
+	if mode == CgroupCurrent {
+		note = joinNotes(note, "in-container mode (--cgroup current): the worker shares memstorm's own cgroup and its limit; the worker's oom_score_adj of 1000 makes it the OOM killer's choice")
 	}
-	return cur, note, nil
+	return cur, note, c, nil
 }
 
 // cgroupSummary describes the run's cgroup as it is before the worker runs.
@@ -166,4 +183,12 @@ func ownCgroupRefusal(sc *scenarios.Scenario, l Limits, have units.Limit, path, 
 func maxBytes(l units.Limit) int64 {
 	b, _ := l.Bytes()
 	return b
+}
+
+// joinNotes joins two notes for the rundir, either of which may be empty.
+func joinNotes(a, b string) string {
+	if a == "" || b == "" {
+		return a + b
+	}
+	return a + "; " + b
 }

@@ -140,6 +140,7 @@ type Plan struct {
 	workerCPUs  []int
 
 	progress   func(Progress)
+	onStart    func()
 	executable string
 }
 
@@ -271,6 +272,11 @@ func (p *Plan) check() error {
 // before the run goes on: that it fell back from a child cgroup to
 // memstorm's own, or runs without a memory cgroup.
 func (p *Plan) SetWarn(f func(string)) { p.warn = f }
+
+// SetOnStart sets the function called once the run directory exists,
+// before the workers start (memstorm run --bundle lists the run in its
+// provisional manifest then).
+func (p *Plan) SetOnStart(f func()) { p.onStart = f }
 
 // SetProgress sets the function called a few times a second while the run
 // goes, with what a live status line shows.

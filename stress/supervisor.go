@@ -62,8 +62,10 @@ type supervisor struct {
 	swapSeen      bool            // a swap event was written
 	oomSeen       int64           // OOM kills already written as events
 	lastSmpAtProg rundir.Sample
-	phaseIdx      map[int]int // step index -> index in sum.Phases
-	high          *highMeter  // allocation below and above a high limit (high.go); nil without one
+	phaseIdx      map[int]int   // step index -> index in sum.Phases
+	high          *highMeter    // allocation below and above a high limit (high.go); nil without one
+	container     *container    // the Kubernetes container memstorm may run in (k8s.go); nil outside one
+	drain         time.Duration // how often the sampler's records are written out; 0: drainEvery
 }
 
 // Run runs the plan, writes the run directory and returns its summary.
@@ -84,6 +86,10 @@ func (p *Plan) Run(ctx context.Context) (*rundir.Summary, error) {
 		}
 		return nil, err
 	}
+	if p.onStart != nil {
+		p.onStart()
+	}
+	s.startKubernetes()
 	err := s.supervise(ctx)
 	if err != nil {
 		s.sum.Outcome = rundir.OutcomeFailed
@@ -154,11 +160,17 @@ func (s *supervisor) openCgroup() error {
 	}
 	s.sum.Machine = describeMachine(s.plan.Roots)
 	s.sum.THP = thpMode(s.sc.THP, s.sum.Machine.THP)
-	cg, note, err := openGroup(s.plan.Cgroup, s.limits, s.plan.Roots)
+	cg, note, c, err := openGroup(s.plan.Cgroup, s.limits, s.plan.Roots)
 	if err != nil {
 		return err
 	}
-	s.cg = cg
+	s.cg, s.container = cg, c
+	if c != nil && c.childMax.IsSet() {
+		s.limits.Max = c.childMax // below the container's limit: see k8s.go
+		if s.plan.warn != nil {
+			s.plan.warn(note)
+		}
+	}
 	if s.plan.warn != nil && s.plan.Cgroup == CgroupAuto && (cg == nil || cg.Mode() == CgroupCurrent) {
 		s.plan.warn(note)
 	}
@@ -389,6 +401,7 @@ func (s *supervisor) finish() error {
 	for _, e := range s.sum.Expectations {
 		s.sum.Passed = s.sum.Passed && e.Passed
 	}
+	s.finishKubernetes()
 	if err := rundir.WriteSummary(filepath.Join(s.dir, rundir.SummaryFile), &s.sum); err != nil {
 		errs = append(errs, err)
 	}

@@ -398,7 +398,12 @@ phases:
 	// all; where it has a larger one (a container's), the run takes it.
 	cur, err := host.Current()
 	if errors.Is(err, cgroup.ErrRootCgroup) {
-		return // the v2 root: no limit there to give way to (refused above)
+		// The v2 root (the VM's root placement) has no memory counters:
+		// --cgroup current is refused there whatever the limit.
+		if _, err := Prepare(sc, Options{Dir: dir, Cgroup: CgroupCurrent}); err == nil || !errors.Is(err, ErrUsage) {
+			t.Errorf("Prepare in the v2 root = %v; want a usage error", err)
+		}
+		return
 	}
 	if err != nil {
 		t.Fatal(err)

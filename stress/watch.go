@@ -38,7 +38,7 @@ func (s *supervisor) watch(ctx context.Context, ev *eventPipe, smp *sampler) (in
 	}
 	handle := func(m wire.Message) { s.handle(m, smp) }
 	smp.collect(true, s.record)
-	next := time.Now().Add(drainEvery)
+	next := time.Now().Add(s.drainEvery())
 	for running > 0 {
 		if !ev.eof {
 			if err := ev.read(next, handle); err != nil {
@@ -69,7 +69,7 @@ func (s *supervisor) watch(ctx context.Context, ev *eventPipe, smp *sampler) (in
 		if now := time.Now(); !now.Before(next) {
 			smp.collect(false, s.record)
 			s.checkStalled()
-			next = now.Add(drainEvery)
+			next = now.Add(s.drainEvery())
 		}
 	}
 	// What the workers said before they exited.

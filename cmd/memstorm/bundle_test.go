@@ -6,7 +6,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/memstorm/memstorm/alloc/allocators"
 	"github.com/memstorm/memstorm/bundle"
+	"github.com/memstorm/memstorm/rundir"
+	"github.com/memstorm/memstorm/scenarios"
+	"github.com/memstorm/memstorm/stress"
 )
 
 const smallScenario = `
@@ -37,6 +41,10 @@ func TestRunBundleThenFleet(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(root, f)); err != nil {
 				t.Errorf("bundle lacks %s: %v", f, err)
 			}
+		}
+		// The provisional manifest written as the run started is replaced.
+		if b, err := os.ReadFile(filepath.Join(root, bundle.ManifestFile)); err != nil || strings.Contains(string(b), "provisional") {
+			t.Errorf("bundle.json after the runs (%v) still provisional:\n%s", err, b)
 		}
 		done, err := os.ReadFile(filepath.Join(results, bundle.DoneFile))
 		if err != nil || string(done) != root+".tar.gz" || !filepath.IsAbs(string(done)) {
@@ -91,5 +99,37 @@ func TestBundleAndFleetBadUsage(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "r")); err == nil {
 		t.Error("a refused run --bundle left its results directory")
+	}
+}
+
+// TestProvisionalManifest: as each run of a bundle starts, bundle.json
+// lists the runs so far, provisional, with the 137 of a container killed
+// before memstorm finishes; a reader takes it as a bundle.
+func TestProvisionalManifest(t *testing.T) {
+	root := t.TempDir()
+	m := &bundle.Manifest{Node: "n1", Started: "2026-12-01T00:00:00Z", Command: []string{"memstorm", "run"}}
+	var stderr strings.Builder
+	start := provisional(root, m, &stderr)
+	for i, name := range []string{"oom-at-limit", "burst-to-90"} {
+		sc, err := scenarios.Load(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		start(&stress.Plan{Scenario: sc, Dir: filepath.Join(root, bundle.RunsDir, name+"-glibc"), Allocator: allocators.Choice{Label: "glibc"}})
+		f, err := os.Open(filepath.Join(root, bundle.ManifestFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := bundle.DecodeManifest(f, f.Name())
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !got.Provisional || got.ExitCode != rundir.ExitKilled || got.Finished != "" || len(got.Runs) != i+1 || got.Runs[i].Dir != "runs/"+name+"-glibc" {
+			t.Errorf("after run %d starts: %+v; want provisional, exit 137, %d runs, the last runs/%s-glibc", i, got, i+1, name)
+		}
+	}
+	if stderr.Len() > 0 {
+		t.Errorf("stderr: %s", stderr.String())
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/memstorm/memstorm/cgroup"
 	"github.com/memstorm/memstorm/machine"
 	"github.com/memstorm/memstorm/rundir"
+	"github.com/memstorm/memstorm/stress"
 )
 
 // bundleFlags defines run's --bundle and --node.
@@ -93,18 +94,20 @@ func runBundle(f *runFlags, args, rawArgs []string, stdout, stderr io.Writer) (i
 	if err := os.MkdirAll(base, 0o755); err != nil {
 		return exitUsage, usagef("cannot create the bundle directory %s: %v", base, unwrapPath(err))
 	}
+	m := &bundle.Manifest{Node: node, Pod: pod, Started: started.Format(time.RFC3339),
+		Command: append([]string{"memstorm", "run"}, rawArgs...)}
+	m.Host.Hostname, _ = os.Hostname()
+	mach, merr := machine.Describe(cgroup.DefaultRoots())
+	m.Host.Machine = mach
+	f.onStart = provisional(root, m, stderr)
 	code, err := executeRuns(ctx, sig, plans, base, f, stdout, stderr)
 	if err != nil || code == exitUsage {
 		_ = os.Remove(root) // refused before anything ran: leave nothing
 		return code, err
 	}
-	m := &bundle.Manifest{Node: node, Pod: pod, Started: started.Format(time.RFC3339),
-		Command: append([]string{"memstorm", "run"}, rawArgs...), ExitCode: code}
-	m.Host.Hostname, _ = os.Hostname()
-	if mach, err := machine.Describe(cgroup.DefaultRoots()); err == nil {
-		m.Host.Machine = mach
-	} else {
-		fmt.Fprintf(stderr, "memstorm run: describing the host for the bundle: %v\n", err)
+	m.ExitCode, m.Provisional, m.Runs = code, false, nil
+	if merr != nil {
+		fmt.Fprintf(stderr, "memstorm run: describing the host for the bundle: %v\n", merr)
 		code = exitHarness
 	}
 	if _, err := os.Lstat(f.junit); err == nil {
@@ -146,4 +149,25 @@ func bundleRun(root, dir, scenario, allocator string) (bundle.Run, bool) {
 	}
 	_, err = os.Lstat(filepath.Join(dir, rundir.SamplesFile))
 	return r, err == nil
+}
+
+// provisional is the function called as each run of a bundle starts: it
+// writes bundle.json listing the runs so far, marked provisional, with the
+// exit code of a container killed before memstorm finishes (137), so that
+// a bundle whose memstorm was killed with its container (an OOM group
+// kill: memory.oom.group=1) is still a bundle that memstorm fleet reads.
+// runBundle replaces it when the runs are over.
+func provisional(root string, m *bundle.Manifest, stderr io.Writer) func(p *stress.Plan) {
+	return func(p *stress.Plan) {
+		rel, err := filepath.Rel(root, p.Dir)
+		if err == nil {
+			pm := *m
+			m.Runs = append(m.Runs, bundle.Run{Dir: filepath.ToSlash(rel), Scenario: p.Scenario.Name, Allocator: p.Allocator.Label})
+			pm.Runs, pm.Provisional, pm.ExitCode = m.Runs, true, rundir.ExitKilled
+			err = bundle.Write(root, &pm)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "memstorm run: the provisional bundle manifest: %v\n", err)
+		}
+	}
 }

@@ -35,9 +35,9 @@ func cmdFleet(args []string, stdout, stderr io.Writer) (int, error) {
 	if err := f.Write(*out); err != nil {
 		return exitHarness, err
 	}
-	fmt.Fprintf(stdout, "%d bundles, %d nodes, %d runs: %d pass, %d fail, %d error, %d incomplete (%.2fs)\n",
+	fmt.Fprintf(stdout, "%d bundles, %d nodes, %d runs: %d pass, %d fail, %d error, %d killed with the container, %d incomplete (%.2fs)\n",
 		f.Bundles, len(f.Nodes), len(f.Rows), f.Verdicts[fleet.VerdictPass], f.Verdicts[fleet.VerdictFail],
-		f.Verdicts[fleet.VerdictError], f.Verdicts[fleet.VerdictIncomplete], time.Since(t0).Seconds())
+		f.Verdicts[fleet.VerdictError], f.Verdicts[fleet.VerdictKilled], f.Verdicts[fleet.VerdictIncomplete], time.Since(t0).Seconds())
 	if f.Worst != "" {
 		fmt.Fprintf(stdout, "worst node: %s\n", f.Worst)
 	}

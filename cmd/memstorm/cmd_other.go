@@ -225,6 +225,10 @@ func cmdReport(args []string, stdout, stderr io.Writer) (int, error) {
 	if err := r.Render(); err != nil {
 		return exitHarness, err
 	}
+	if rundir.KilledWithContainer(&r.Run) {
+		fmt.Fprintf(stdout, "report: %s/report.html (incomplete: %s)\n", dir, rundir.KilledWithContainerReason)
+		return exitOK, nil
+	}
 	if r.Incomplete {
 		fmt.Fprintf(stdout, "report: %s/report.html (incomplete: %s)\n", dir, rundir.IncompleteReason)
 		return exitOK, nil

@@ -28,7 +28,8 @@ type runFlags struct {
 	scale                                                   float64
 	pick                                                    int
 	timeout                                                 time.Duration
-	given                                                   map[string]bool // the flags the command line set
+	given                                                   map[string]bool    // the flags the command line set
+	onStart                                                 func(*stress.Plan) // called as each run starts (run --bundle)
 }
 
 func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runFlags) {
@@ -257,6 +258,9 @@ func executeRuns(ctx context.Context, sig func() syscall.Signal, plans []*stress
 		pr := newProgressPrinter(stdout, f.quiet, p.Scenario.Name+" / "+p.Allocator.Label)
 		p.SetProgress(pr.update)
 		p.SetWarn(func(note string) { fmt.Fprintf(stderr, "memstorm run: warning: %s\n", note) })
+		if f.onStart != nil {
+			p.SetOnStart(func() { f.onStart(p) })
+		}
 		sum, err := p.Run(ctx)
 		pr.clear()
 		if sum != nil {

@@ -17,6 +17,9 @@ func printSummary(w io.Writer, dir string, s *rundir.Summary, renderErr error) {
 		fmt.Fprintf(w, " (%s)", s.Reason)
 	}
 	fmt.Fprintln(w)
+	if k := s.Kubernetes; k != nil {
+		fmt.Fprintf(w, "  %s\n", k.Line())
+	}
 	// The figures a limit applies to come first: the cgroup's usage, and
 	// the anonymous memory the scenario allocated. RSS also counts the file
 	// pages of memstorm's own binary, which the kernel may charge elsewhere

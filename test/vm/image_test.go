@@ -141,6 +141,7 @@ func stage(t *testing.T, repo, dir, modules string) {
 	copyFile(t, filepath.Join(repo, "test", "vm", "init.sh"), filepath.Join(dir, "init"), 0o755)
 	copyFile(t, filepath.Join(repo, "test", "vm", "jobs.sh"), filepath.Join(dir, "jobs"), 0o644)
 	copyFile(t, filepath.Join(repo, "test", "vm", "clicheck.sh"), filepath.Join(dir, "bin", "clicheck"), 0o755)
+	copyFile(t, filepath.Join(repo, "test", "vm", "k8scheck.sh"), filepath.Join(dir, "bin", "k8scheck"), 0o755)
 	if err := os.WriteFile(filepath.Join(dir, "etc", "passwd"), []byte("root:x:0:0:root:/:/bin/sh\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +162,13 @@ func stage(t *testing.T, repo, dir, modules string) {
 			limited = append(limited, regexp.QuoteMeta(n))
 		}
 	}
-	env := fmt.Sprintf("SHAPES='%s'\nLIMITED_SHAPES='%s'\n", strings.Join(shapes, "|"), strings.Join(limited, "|"))
+	// MEMSTORM_VM_ONLY (an extended regex of job names) runs only those
+	// jobs: for iterating on a few; the stage itself runs them all.
+	only := os.Getenv(onlyEnv)
+	if strings.ContainsRune(only, '\'') {
+		t.Fatalf("%s=%q: a regex without single quotes, please", onlyEnv, only)
+	}
+	env := fmt.Sprintf("SHAPES='%s'\nLIMITED_SHAPES='%s'\nONLY='%s'\n", strings.Join(shapes, "|"), strings.Join(limited, "|"), only)
 	if err := os.WriteFile(filepath.Join(dir, "vmenv"), []byte(env), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -55,6 +55,7 @@ echo 1536M > $SVC/memory.max
 run_job() {
   placement=$1 name=$2 dir=$3
   shift 3
+  if [ -n "$ONLY" ] && ! echo "$name" | grep -Eq "$ONLY"; then return 0; fi
   say "BEGIN $placement $name"
   start=$(cut -d' ' -f1 /proc/uptime)
   if [ "$placement" = nonroot ]; then
@@ -76,6 +77,7 @@ check_clean() {
   say "END $1 leftover-cgroups rc=$([ -z "$left" ] && echo 0 || echo 1) start=0 end=0"
 }
 
+. /vmenv
 . /jobs
 for placement in root nonroot; do
   jobs_for $placement

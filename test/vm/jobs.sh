@@ -7,13 +7,14 @@
 #   TestBuiltinShapes/jemalloc-decay  during the free phase under emulation
 # ($SHAPES, written by the driver into /vmenv, lists the other built-ins.)
 #   TestBadInputIsRefusedQuickly,  bound CPU time, which emulation multiplies
-#   TestBlankLinesAreCheap,        (the host pass of make test holds them)
-#   TestHoldIsAsleep
-#   TestSlowLeakTimeToKill         times a leak against its stated rate, which
-#                                  emulation slows (the CLI run slow-leak stays)
-#   TestRecordThenReplay,          need python3, a C compiler or the go tool,
-#   TestTerminatedFromTheStart,    which the guest does not have (the host
-#   TestTerminatedAsPID1           pass and the container stage hold them)
+#   TestBlankLinesAreCheap         (the host pass of make test holds them)
+#   TestHoldIsAsleep,              bound the worker's CPU while asleep (6.6% of
+#   TestSlowLeakTimeToKill         a core under emulation, want < 1%) and the
+#                                  leak's wall-clock rate (killed at 16.3 s,
+#                                  predicted 7.1 s): the host pass holds them
+#   TestTerminatedFromTheStart,    build memstorm with the go tool, and record
+#   TestTerminatedAsPID1,          with python3 (its allocations traced): the
+#   TestRecordThenReplay           VM has neither; the host pass holds them
 # To keep the stage to a few minutes, the non-root placement leaves out
 # what does not depend on where memstorm's cgroup is: the TestLab* suite
 # (allocator behaviour) and the shapes of built-ins without a limit. Both
@@ -26,11 +27,11 @@ vm_tests() {
   export MEMSTORM_CI=1
   run_job $p test-cgroup /src/cgroup /t/cgroup.test -test.v -test.count=1 -test.timeout=10m
   run_job $p test-stress /src/stress /t/stress.test -test.v -test.count=1 -test.timeout=10m \
-    -test.skip "^TestHarnessMakesNoMallocCalls\$|^TestLabJemallocDecay\$|^TestHoldIsAsleep\$|^TestSlowLeakTimeToKill\$|^TestBuiltinShapes\$$labs"
+    -test.skip "^TestHarnessMakesNoMallocCalls\$|^TestLabJemallocDecay\$|^TestBuiltinShapes\$|^TestHoldIsAsleep\$|^TestSlowLeakTimeToKill\$$labs"
   run_job $p test-stress-shapes /src/stress /t/stress.test -test.v -test.count=1 -test.timeout=10m \
     -test.run "^TestBuiltinShapes\$/^($shapes)\$"
   run_job $p test-cmd-memstorm /src/cmd/memstorm /t/memstorm.test -test.v -test.count=1 -test.timeout=10m \
-    -test.skip '^TestBadInputIsRefusedQuickly$|^TestBlankLinesAreCheap$|^TestRecordThenReplay$|^TestTerminatedFromTheStart$|^TestTerminatedAsPID1$'
+    -test.skip '^TestBadInputIsRefusedQuickly$|^TestBlankLinesAreCheap$|^TestTerminatedFromTheStart$|^TestTerminatedAsPID1$|^TestRecordThenReplay$'
   unset MEMSTORM_CI
 }
 
@@ -67,6 +68,13 @@ jobs_for() {
     run_job root cli-current-refused /tmp clicheck 2 /tmp/runs/root/current '' --cgroup current --scale 0.25 oom-at-limit ;;
   nonroot)
     # memstorm's own cgroup has a 1536 MiB limit: the run takes it.
-    run_job nonroot cli-current /tmp clicheck 0 /tmp/runs/nonroot/current '' --cgroup current --scale 0.25 eat-and-return ;;
+    run_job nonroot cli-current /tmp clicheck 0 /tmp/runs/nonroot/current '' --cgroup current --scale 0.25 eat-and-return
+    # Kubernetes semantics: a container's cgroup with the kubelet's
+    # memory.oom.group=1 and a 128M limit (k8scheck.sh): a child below the
+    # limit keeps memstorm alive; in the container's own cgroup the group
+    # kill takes it (exit 137), and report and fleet say so.
+    run_job nonroot k8s-oom-group-child /tmp k8scheck child
+    run_job nonroot k8s-oom-group-current /tmp k8scheck current
+    run_job nonroot k8s-oom-group-bundle /tmp k8scheck bundle ;;
   esac
 }

@@ -27,7 +27,8 @@ const (
 	stageEnv   = "MEMSTORM_VM_STAGE"   // 1: run it (make test-vm sets it)
 	cacheEnv   = "MEMSTORM_VM_CACHE"   // where the kernel is kept; default <repo>/.cache/vm
 	thpEnv     = "MEMSTORM_VM_THP"     // transparent_hugepage= of the guest; default madvise
-	timeoutEnv = "MEMSTORM_VM_TIMEOUT" // bound on the boot and every job; default 20m
+	timeoutEnv = "MEMSTORM_VM_TIMEOUT" // bound on the boot and every job; default 45m
+	onlyEnv    = "MEMSTORM_VM_ONLY"    // a regex of the job names to run; default all
 )
 
 // job is one framed result from the guest.
@@ -71,7 +72,7 @@ func TestCgroupV2VM(t *testing.T) {
 	if thp == "" {
 		thp = "madvise"
 	}
-	timeout := 20 * time.Minute
+	timeout := 45 * time.Minute
 	if v := os.Getenv(timeoutEnv); v != "" {
 		if timeout, err = time.ParseDuration(v); err != nil {
 			t.Fatalf("%s=%q: %v", timeoutEnv, v, err)
