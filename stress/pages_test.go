@@ -27,7 +27,9 @@ phases:
     hold: 50ms
 `)
 	dir := filepath.Join(t.TempDir(), "run")
+	before := thpFaults(t)
 	sum := runScenario(t, sc, Options{Dir: dir})
+	after := thpFaults(t)
 	if !sum.Passed || len(sum.Phases) < 1 {
 		t.Fatalf("run: outcome %s (%s), %d phases", sum.Outcome, sum.Reason, len(sum.Phases))
 	}
@@ -43,6 +45,12 @@ phases:
 	var huge int64
 	for _, s := range readRun(t, dir).Samples {
 		huge = max(huge, s.AnonHuge)
+	}
+	// The kernel may have no free 2 MiB ranges to give (a small, long-used
+	// machine): it then falls back to small pages and counts it.
+	if alloc, fallback := after[0]-before[0], after[1]-before[1]; huge < 16<<20 && alloc == 0 && fallback > 0 {
+		t.Logf("huge: thp: the kernel fell back to small pages %d times and allocated no huge page (/proc/vmstat thp_fault_*): nothing to check", fallback)
+		return
 	}
 	if huge < 16<<20 {
 		t.Errorf("huge: thp: AnonHugePages reached %d, want at least a quarter of the 64 MiB", huge)
@@ -166,4 +174,25 @@ phases:
 	if bound := int64(limit*95/100 + limit/200 + 2<<20 + 512<<10); peak < limit*95/100 || peak > bound {
 		t.Errorf("peak usage %d is %.2f%% of the limit, want 95%% to %.2f%%", peak, 100*float64(peak)/limit, 100*float64(bound)/limit)
 	}
+}
+
+// thpFaults reads /proc/vmstat's thp_fault_alloc and thp_fault_fallback.
+func thpFaults(t *testing.T) [2]int64 {
+	t.Helper()
+	b, err := os.ReadFile("/proc/vmstat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out [2]int64
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, _ := strings.Cut(line, " ")
+		n, _ := strconv.ParseInt(v, 10, 64)
+		switch k {
+		case "thp_fault_alloc":
+			out[0] = n
+		case "thp_fault_fallback":
+			out[1] = n
+		}
+	}
+	return out
 }
