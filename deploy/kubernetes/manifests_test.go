@@ -220,6 +220,9 @@ func TestJobs(t *testing.T) {
 		}
 		checkPod(t, j.Name, s.Template.Spec, claim, lim)
 		c := s.Template.Spec.Containers[0]
+		if !hasFlag(c.Args, "--bundle") {
+			t.Errorf("%s: args %q: want --bundle, so that memstorm fleet can merge the cells", j.Name, c.Args)
+		}
 		if !hasArgs(c.Args, "--pick", "$(JOB_COMPLETION_INDEX)") {
 			t.Errorf("%s: args %q: want --pick $(JOB_COMPLETION_INDEX)", j.Name, c.Args)
 		}
@@ -261,7 +264,20 @@ func TestDaemonSet(t *testing.T) {
 	if c.WorkingDir != "/out" {
 		t.Errorf("workingDir %q, want /out (the run directories go under it)", c.WorkingDir)
 	}
+	if !hasFlag(c.Args, "--bundle") {
+		t.Errorf("args %q: want --bundle, so that memstorm fleet can merge the nodes", c.Args)
+	}
 	dryRuns(t, d.Name, c.Args, lim, 0)
+}
+
+// hasFlag reports whether args hold flag.
+func hasFlag(args []string, flag string) bool {
+	for _, a := range args {
+		if a == flag {
+			return true
+		}
+	}
+	return false
 }
 
 // dryRuns runs memstorm run --dry-run with a pod's arguments as the pod
@@ -288,6 +304,9 @@ func dryRuns(t *testing.T, name string, args []string, limit resource.Quantity, 
 			continue
 		}
 		for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			if strings.HasPrefix(line, "would write the bundle ") {
+				continue
+			}
 			run, _, _ := strings.Cut(line, " into ")
 			cells[run] = true
 		}
