@@ -142,69 +142,6 @@ func (s *supervisor) prepare() error {
 	return nil
 }
 
-// openCgroup gives the run its memory cgroup and starts the summary. In
-// memstorm's own cgroup (in-container mode, or the fallback when no child
-// can be made) the run's limit is that cgroup's: a run that asked for a
-// limit the cgroup does not enforce, or that allocates until a kill with no
-// limit at all, is refused, since it could take the host's memory.
-func (s *supervisor) openCgroup() error {
-	s.sum = rundir.Summary{
-		Scenario:     s.sc.Name,
-		Invocation:   s.plan.invocation,
-		Processes:    max(s.sc.Processes, 1),
-		Description:  s.sc.Description,
-		Started:      time.Now().UTC().Format(time.RFC3339),
-		SampleEveryS: s.sc.SampleEvery.D().Seconds(),
-		Passed:       true,
-		Allocator:    rundir.AllocatorInfo{Requested: s.plan.Allocator.Label, Env: s.sc.Env, Mallopt: s.sc.Mallopt},
-	}
-	s.sum.Machine = describeMachine(s.plan.Roots)
-	s.sum.THP = thpMode(s.sc.THP, s.sum.Machine.THP)
-	cg, note, c, err := openGroup(s.plan.Cgroup, s.limits, s.plan.Roots)
-	if err != nil {
-		return err
-	}
-	s.cg, s.container = cg, c
-	if c != nil && c.childMax.IsSet() {
-		s.limits.Max = c.childMax // below the container's limit: see k8s.go
-		if s.plan.warn != nil {
-			s.plan.warn(note)
-		}
-	}
-	if s.plan.warn != nil && s.plan.Cgroup == CgroupAuto && (cg == nil || cg.Mode() == CgroupCurrent) {
-		s.plan.warn(note)
-	}
-	if cg == nil {
-		if s.limits.OOMGroup {
-			return usageErr("--oom-group: the run has no memory cgroup (%s) whose memory.oom.group could be set", note)
-		}
-		return nil
-	}
-	st, err := cg.Stats()
-	if err != nil {
-		return fmt.Errorf("reading memory cgroup %s: %w", cg.Path(), err)
-	}
-	s.sum.Cgroup = cgroupSummary(cg, st)
-	s.startCounters(st)
-	s.sum.Cgroup.Note = note
-	if cg.Mode() != CgroupCurrent {
-		return nil
-	}
-	if s.limits.OOMGroup && st.OOMGroup != 1 {
-		return usageErr("--oom-group: the run would go in memstorm's own cgroup %s (%s), whose memory.oom.group memstorm does not change (a group kill there would take memstorm too): run where a child cgroup can be made", cg.Path(), note)
-	}
-	if err := ownCgroupRefusal(s.sc, s.limits, st.Limit, cg.Path(), note); err != nil {
-		return err
-	}
-	if st.Limit.Bounded() {
-		if s.limits.ScenarioMax && s.limits.Max != st.Limit && s.plan.warn != nil {
-			s.plan.warn(fmt.Sprintf("scenario %s: its %v limit gives way to the %v of memstorm's own cgroup %s, where the run goes (--limit SIZE insists on a size)", s.sc.Name, s.limits.Max, st.Limit, cg.Path()))
-		}
-		s.limits.Max = st.Limit // in-container: the container's limit is the run's
-	}
-	return nil
-}
-
 // supervise starts the workers and records them until they exit.
 func (s *supervisor) supervise(ctx context.Context) error {
 	ev, evW, err := newEventPipe()
@@ -277,18 +214,6 @@ func (s *supervisor) abort() {
 			p.exited = true
 		}
 	}
-}
-
-// limitOver reports whether a bounded limit l is above n bytes.
-func limitOver(l units.Limit, n int64) bool {
-	b, _ := l.Bytes()
-	return b > n
-}
-
-// limitBytes is the run's hard limit in bytes; 0 when it has none.
-func (s *supervisor) limitBytes() int64 {
-	b, _ := s.limits.Max.Bytes()
-	return b
 }
 
 // now is the run's clock: seconds since the worker was released, on the
