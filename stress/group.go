@@ -91,7 +91,7 @@ func openGroup(mode string, l Limits, roots cgroup.Roots) (g memoryGroup, note s
 		if c != nil {
 			c.margin, c.childMax = 0, units.Limit{} // no child: the container's own limit holds
 		}
-		note = joinNotes(note, fmt.Sprintf("could not create a child cgroup (%v); using memstorm's own cgroup, and relying on the worker's oom_score_adj of 1000 so that an OOM kill hits the worker", cerr))
+		note = joinNotes(note, fmt.Sprintf("could not create a child cgroup (%s); using memstorm's own cgroup, and relying on the worker's oom_score_adj of 1000 so that an OOM kill hits the worker", oneLine(cerr)))
 	}
 	cur, err := host.Current()
 	if err != nil {
@@ -267,4 +267,10 @@ func limitOver(l units.Limit, n int64) bool {
 func (s *supervisor) limitBytes() int64 {
 	b, _ := s.limits.Max.Bytes()
 	return b
+}
+
+// oneLine is err's text on one line: a joined error (errors.Join) prints
+// one line per error, and a warning is one line.
+func oneLine(err error) string {
+	return strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", "; ")
 }
