@@ -118,3 +118,38 @@ func TestLimitAllowsForcedCharges(t *testing.T) {
 		}
 	}
 }
+
+// TestSampledUsageAllowsChargeBatches: a usage the sampler read may be over
+// the limit by one charge batch (64 pages) per CPU, the kernel's add-then-
+// compare; the kernel's own peak may not, and neither may one byte more.
+func TestSampledUsageAllowsChargeBatches(t *testing.T) {
+	const limit, page = 32 << 20, 4096
+	for _, tc := range []struct {
+		name   string
+		expr   string
+		usage  int64  // the phase's sampled cgroup usage
+		peak   int64  // the cgroup's peak
+		source string // where the peak came from
+		passed bool
+	}{
+		{"sampled usage, 52 pages over", "cgroup_usage <= 100% of limit", limit + 52*page, 0, "", true},
+		{"sampled usage, two batches and a page", "cgroup_usage <= 100% of limit", limit + (2*64+1)*page, 0, "", true},
+		{"sampled usage, one byte more", "cgroup_usage <= 100% of limit", limit + (2*64+1)*page + 1, 0, "", false},
+		{"kernel peak, 52 pages over", "", 0, limit + 52*page, "memory.peak", false},
+		{"sampled peak, 52 pages over", "", 0, limit + 52*page, "sampled", true},
+	} {
+		sum := &rundir.Summary{Outcome: rundir.OutcomeCompleted, Machine: rundir.Machine{PageSize: page, UsableCPUs: 2},
+			Cgroup: &rundir.CgroupSummary{Limit: units.LimitOf(limit), PeakUsageBytes: tc.peak, PeakSource: tc.source},
+			Phases: []rundir.PhaseSummary{{Name: "write", CgroupUsageBytes: tc.usage}}}
+		ex := &Expect{Outcome: "completed"}
+		if tc.expr != "" {
+			ex.Phases = map[string]string{"write": tc.expr}
+		} else {
+			ex.PeakUsage = "<= 100% of limit"
+		}
+		got := Evaluate(&Scenario{Workers: 1, Processes: 1, Expect: ex}, sum)
+		if len(got) != 2 || got[1].Passed != tc.passed {
+			t.Errorf("%s: %+v, want passed=%v", tc.name, got, tc.passed)
+		}
+	}
+}

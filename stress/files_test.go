@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"testing"
 	"time"
@@ -69,8 +70,12 @@ func TestFilePagesCurves(t *testing.T) {
 			t.Logf("limit %v: peak cgroup file %d, shmem %d, usage %d", sc.Limit.Max, file, shmem, usage)
 			switch name {
 			case "page-cache-reclaim":
-				if float64(file) < 0.8*limit || shmem >= 1<<20 || float64(usage) > limit {
-					t.Errorf("page cache: file %d (want >= 80%% of %v), shmem %d (want < 1 MiB), usage %d (want <= the limit)", file, sc.Limit.Max, shmem, usage)
+				// A sampled usage may read one charge batch (64 pages) per
+				// CPU above the limit: the kernel adds a charge before it
+				// compares (page_counter_try_charge) and takes it back.
+				over := float64(64 * os.Getpagesize() * runtime.NumCPU())
+				if float64(file) < 0.8*limit || shmem >= 1<<20 || float64(usage) > limit+over {
+					t.Errorf("page cache: file %d (want >= 80%% of %v), shmem %d (want < 1 MiB), usage %d (want <= the limit and the kernel's charge batches)", file, sc.Limit.Max, shmem, usage)
 				}
 			case "tmpfs-to-oom":
 				if float64(shmem) < 0.7*limit {
