@@ -2,6 +2,8 @@ package alloc
 
 import (
 	"errors"
+	"os"
+	"os/exec"
 	"regexp"
 	"strings"
 	"syscall"
@@ -57,6 +59,17 @@ func TestMadviseSkipsNonMmapObjects(t *testing.T) {
 }
 
 func TestMallocRSSFollowsTouch(t *testing.T) {
+	if os.Getenv(freshProcessEnv) == "" {
+		// In a process of its own: heap pages that earlier tests of this
+		// binary freed but left resident (glibc's thresholds move with what
+		// was freed) would be reused without growing RSS.
+		cmd := exec.Command(os.Args[0], "-test.run=^TestMallocRSSFollowsTouch$", "-test.count=1", "-test.v")
+		cmd.Env = append(os.Environ(), freshProcessEnv+"=1")
+		if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "--- PASS: TestMallocRSSFollowsTouch") {
+			t.Fatalf("in a fresh process: %v\n%s", err, out)
+		}
+		return
+	}
 	e, _ := newEngine(t, 43)
 	// Free heap pages left resident by earlier tests would be reused without
 	// growing RSS: give them back first.
@@ -201,3 +214,7 @@ func TestMallopt(t *testing.T) {
 		}
 	}
 }
+
+// freshProcessEnv marks a test binary re-run for one test in a process of
+// its own.
+const freshProcessEnv = "MEMSTORM_ALLOC_FRESH_PROCESS"

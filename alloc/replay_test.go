@@ -132,11 +132,12 @@ func TestReplayCorrupt(t *testing.T) {
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
 
 // The recorded program's RSS samples are replayed as readings at the same
-// points of the stream: a 32 MiB block (above glibc's mmap threshold, so
-// its pages go back at free) shows in the reading between its malloc and
-// free, and not after.
+// points of the stream: a 64 MiB block shows in the reading between its
+// malloc and free, and not after. 64 MiB is above the largest mmap
+// threshold glibc's dynamic rule can reach (32 MiB), so the block is
+// mmap'd and its pages go back at free whatever earlier tests freed.
 func TestReplayRSSAtSamples(t *testing.T) {
-	const big = 32 << 20
+	const big = 64 << 20
 	path := writeTrace(t, []trace.Event{
 		{Op: trace.OpRSS, Time: 0, Size: 1 << 20},
 		{Op: trace.OpMalloc, Time: 10, ID: 0, Size: big},
