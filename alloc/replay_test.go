@@ -137,6 +137,9 @@ func errorsAs(err error, target any) bool { return errors.As(err, target) }
 // threshold glibc's dynamic rule can reach (32 MiB), so the block is
 // mmap'd and its pages go back at free whatever earlier tests freed.
 func TestReplayRSSAtSamples(t *testing.T) {
+	if !inFreshProcess(t) {
+		return
+	}
 	const big = 64 << 20
 	path := writeTrace(t, []trace.Event{
 		{Op: trace.OpRSS, Time: 0, Size: 1 << 20},
@@ -177,6 +180,9 @@ func TestReplayRSSAtSamples(t *testing.T) {
 // threads run on their own: thread 1 may allocate its block before thread
 // 0 frees its own, so the replay's own peak may exceed the recorded one.
 func TestReplaySyncThreads(t *testing.T) {
+	if !inFreshProcess(t) {
+		return
+	}
 	const big = 32 << 20
 	path := writeTrace(t, []trace.Event{
 		{Op: trace.OpRSS, Time: 0, Size: 1 << 20},
